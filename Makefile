@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 build swapcache.ko for KVER (default: the running
+#                      kernel if its build tree exists, else the newest
+#                      installed Debian headers)
+# make KVER=6.12       ... for a kernel line (6.1, 6.12) or a full version
+# make check           unit tests, warning-free W=1 C=1 builds, checkpatch,
+#                      and the VM suite on both kernel lines
+# make demo            boot a VM and show the target at work
+# make unit | lint | vm-check KVER=.. | clean
+
+LINES := 6.1 6.12
+SC_CACHE ?= /var/cache/swapcache-dev
+export SC_CACHE
+
+newest_headers = $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+	sed 's,.*/linux-headers-,,' | sort -V | tail -n 1)
+ifeq ($(KVER),)
+KVER := $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname -r),$(newest_headers))
+endif
+KFULL := $(shell scripts/kver $(KVER) 2>/dev/null || echo $(KVER))
+KDIR ?= $(if $(wildcard /lib/modules/$(KFULL)/build),/lib/modules/$(KFULL)/build,/usr/src/linux-headers-$(KFULL))
+
+# Each kernel gets its own build tree of symlinks, so that objects built for
+# one line never end up linked into the other's module.
+BUILD := build/$(KFULL)
+SOURCES := Kbuild $(wildcard swapcache/*.c swapcache/*.h)
+
+.PHONY: all module check unit lint vm-check demo setup clean
+
+all: module
+
+module: $(BUILD)/swapcache.ko
+
+$(BUILD)/swapcache.ko: $(SOURCES)
+	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR): run scripts/setup" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@find $(BUILD) -xtype l -delete
+	cp -rsf $(CURDIR)/Kbuild $(CURDIR)/swapcache $(BUILD)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD) modules
+
+setup:
+	scripts/setup
+
+unit:
+	$(MAKE) -C tests/unit check
+
+lint:
+	scripts/lint $(LINES)
+
+vm-check: module
+	scripts/vm --kver $(KFULL) --module $(BUILD)/swapcache.ko tests/vm/run
+
+check: setup
+	scripts/check $(LINES)
+
+demo: setup
+	$(MAKE) KVER=6.1 module
+	scripts/vm --kver 6.1 --module build/$$(scripts/kver 6.1)/swapcache.ko scripts/demo-guest
+
+clean:
+	rm -rf build
+	$(MAKE) -C tests/unit clean

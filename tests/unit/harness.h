@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A minimal harness for the user-space unit tests: each CHECK counts as one
+ * test, a failure prints where and why, and sc_test_summary() prints the
+ * closing "N passed, N failed" line and returns the exit status.
+ */
+#ifndef SC_TEST_HARNESS_H
+#define SC_TEST_HARNESS_H
+
+#include <stdio.h>
+
+static int sc_test_passed;
+static int sc_test_failed;
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (cond) {						\
+			sc_test_passed++;				\
+		} else {						\
+			sc_test_failed++;				\
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__,	\
+				__LINE__, #cond);			\
+			fprintf(stderr, __VA_ARGS__);			\
+			fputc('\n', stderr);				\
+		}							\
+	} while (0)
+
+static inline int sc_test_summary(const char *suite)
+{
+	printf("%s: %d passed, %d failed\n", suite, sc_test_passed,
+	       sc_test_failed);
+	return sc_test_failed ? 1 : 0;
+}
+
+#endif
