@@ -1,0 +1,24 @@
+# Shared by the host-side scripts (bash); source it, do not run it.
+#
+# Everything the test bed downloads or builds lives in SC_CACHE, outside the
+# repository, so that a fresh clone (CI) reuses a machine's kernels and
+# initramfs images and `git clean` never throws them away.
+
+SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SC_CACHE=${SC_CACHE:-/var/cache/swapcache-dev}
+
+say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Where scripts/setup unpacked linux-image-KVER (dpkg -x, never installed).
+kernel_dir() { printf '%s/kernels/%s\n' "$SC_CACHE" "$1"; }
+
+# kernel_dir of a line or full version, failing with the fix when it is absent.
+need_kernel() {
+	local kver dir
+	kver=$("$SC_ROOT/scripts/kver" "$1") || exit 1
+	dir=$(kernel_dir "$kver")
+	[[ -f $dir/boot/vmlinuz-$kver && -d $dir/lib/modules/$kver ]] ||
+		die "kernel $kver is not unpacked in $dir: run scripts/setup"
+	printf '%s\n' "$dir"
+}
