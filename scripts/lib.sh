@@ -18,7 +18,7 @@ need_kernel() {
 	local kver dir
 	kver=$("$SC_ROOT/scripts/kver" "$1") || exit 1
 	dir=$(kernel_dir "$kver")
-	[[ -f $dir/boot/vmlinuz-$kver && -d $dir/lib/modules/$kver ]] ||
+	[[ -f $dir/boot/vmlinuz-$kver && -f $dir/lib/modules/$kver/modules.dep ]] ||
 		die "kernel $kver is not unpacked in $dir: run scripts/setup"
 	printf '%s\n' "$dir"
 }
