@@ -23,7 +23,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KFULL)/build),/lib/modules/$(KFULL)/build
 
 # Each kernel gets its own build tree of symlinks, so that objects built for
 # one line never end up linked into the other's module.
-BUILD := build/$(KFULL)
+BUILD ?= build/$(KFULL)
 SOURCES := Kbuild $(wildcard swapcache/*.c swapcache/*.h)
 
 .PHONY: all module check unit lint vm-check demo setup clean

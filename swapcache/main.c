@@ -142,10 +142,26 @@ static const struct sc_dev_errors sc_cache_errors = {
 	.other = "Cannot open cache device",
 };
 
+/*
+ * dm_get_device() reports a missing path and a regular file alike (6.1
+ * returns -ENODEV for both), so ask the VFS first to tell them apart.
+ */
 static int sc_open_dev(struct dm_target *ti, const char *path, bool writable,
 		       struct dm_dev **dev, const struct sc_dev_errors *errors)
 {
+	unsigned int major, minor;
+	dev_t devt;
+	char dummy;
 	int r;
+
+	if (sscanf(path, "%u:%u%c", &major, &minor, &dummy) != 2) {
+		r = lookup_bdev(path, &devt);
+		if (r) {
+			ti->error = r == -ENOTBLK ? errors->not_block :
+						    errors->missing;
+			return r;
+		}
+	}
 
 	if (writable)
 		r = dm_get_device(ti, path,
@@ -153,10 +169,8 @@ static int sc_open_dev(struct dm_target *ti, const char *path, bool writable,
 				  dev);
 	else
 		r = dm_get_device(ti, path, dm_table_get_mode(ti->table), dev);
-	if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
+	if (r == -ENODEV || r == -ENXIO)
 		ti->error = errors->missing;
-	else if (r == -ENOTBLK)
-		ti->error = errors->not_block;
 	else if (r)
 		ti->error = errors->other;
 	return r;

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Create/remove cycles, suspend/resume and table reloads under a verifying
+# writer, and module unload only once no target is left.
+. /tests/lib.sh
+. /tests/sc.sh
+
+load_swapcache
+sc_ramdisks 128
+size=$(blockdev --getsz /dev/ram0)
+table="0 $size swapcache /dev/ram0 /dev/ram1"
+
+i=0
+while [ $i -lt 100 ]; do
+	dmsetup create cyc --table "$table" || die "create #$i"
+	dmsetup remove cyc || die "remove #$i"
+	i=$((i + 1))
+done
+assert_eq "$(sc_refcnt)" 0 "references after 100 cycles"
+echo "100 create/remove cycles"
+
+sc_create sc /dev/ram0 /dev/ram1
+fio --name=load --filename=/dev/mapper/sc --rw=randwrite --bs=4k \
+	--size=96M --direct=1 --verify=crc32c --verify_backlog=64 \
+	--verify_fatal=1 --randrepeat=0 --output-format=terse \
+	>/tmp/fio.out 2>&1 &
+fio_pid=$!
+sleep 1
+n=0
+while kill -0 $fio_pid 2>/dev/null && [ $n -lt 20 ]; do
+	dmsetup suspend sc || die "suspend #$n"
+	sleep 0.2
+	dmsetup resume sc || die "resume #$n"
+	dmsetup reload sc --table "$table" || die "reload #$n"
+	dmsetup resume sc || die "resume after reload #$n"
+	n=$((n + 1))
+done
+wait $fio_pid || die "fio under suspend/reload failed: $(cat /tmp/fio.out)"
+[ $n -ge 3 ] || die "only $n suspend/reload rounds ran during the load"
+echo "$n suspend/resume + reload rounds under verifying load"
+
+expect_fail rmmod swapcache
+[ -d /sys/module/swapcache ] || die "rmmod removed a module in use"
+dmsetup remove sc
+rmmod swapcache || die "rmmod after the last target"
+[ -d /sys/module/swapcache ] && die "module still loaded"
+sc_teardown
