@@ -13,12 +13,13 @@ die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 # Where scripts/setup unpacked linux-image-KVER (dpkg -x, never installed).
 kernel_dir() { printf '%s/kernels/%s\n' "$SC_CACHE" "$1"; }
 
-# kernel_dir of a line or full version, failing with the fix when it is absent.
+# kernel_dir of a line or full version, failing with the fix when it is not
+# ready (unpacked, depmod'ed, vmlinux extracted).
 need_kernel() {
 	local kver dir
 	kver=$("$SC_ROOT/scripts/kver" "$1") || exit 1
 	dir=$(kernel_dir "$kver")
-	[[ -f $dir/boot/vmlinuz-$kver && -f $dir/lib/modules/$kver/modules.dep ]] ||
+	[[ -f $dir/vmlinux && -f $dir/lib/modules/$kver/modules.dep ]] ||
 		die "kernel $kver is not unpacked in $dir: run scripts/setup"
 	printf '%s\n' "$dir"
 }
