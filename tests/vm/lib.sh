@@ -1,0 +1,63 @@
+# Helpers for the guest-side tests (busybox ash); source it:
+#     . /tests/lib.sh
+# tests/vm/run runs each /tests/t-*.sh with `sh -e`, so any failing command
+# fails the test; these helpers say why.
+#
+# The guest has no udev: libdevmapper makes the /dev/mapper nodes itself
+# (/init exports DM_DISABLE_UDEV=1), and `dmsetup mknodes` repairs them.
+# busybox dd has no oflag=direct: use fio for direct I/O.
+
+# die MSG: fail the test with MSG.
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# assert_eq ACTUAL EXPECTED MSG: fail unless the two strings are equal.
+assert_eq() {
+	[ "$1" = "$2" ] || die "${3:-assert_eq}: got '$1', expected '$2'"
+}
+
+# expect_fail CMD [ARGS...]: run CMD, and fail the test if CMD succeeds.
+expect_fail() {
+	if "$@"; then
+		die "expected to fail: $*"
+	fi
+	return 0
+}
+
+# load_swapcache [PARAM=VALUE...]: load the module under test (and dm-mod)
+# unless it is loaded already. scripts/vm --module puts it at /swapcache.ko
+# and, depmod'ed, under /lib/modules/$(uname -r)/extra/.
+load_swapcache() {
+	[ -d /sys/module/swapcache ] && return 0
+	[ -f /swapcache.ko ] || die "no /swapcache.ko: run scripts/vm with --module"
+	modprobe swapcache "$@" || die "cannot load swapcache.ko"
+}
+
+# Modules the tests load, unloaded by cleanup_all, users before the used.
+TEST_MODULES="swapcache dm_cache_smq dm_cache dm_delay dm_flakey bcache brd null_blk loop"
+
+# cleanup_all: unmount what lives on test devices, remove every dm device and
+# loop device, unload the test modules. Returns non-zero, saying what, when
+# something stays: a module that cannot be unloaded once its devices are gone
+# is a leaked reference.
+cleanup_all() {
+	_ok=0
+	# Deepest mount points first.
+	for _m in $(awk '$1 ~ "^/dev/(mapper/|dm-|ram|nullb|loop|bcache)" { print $2 }' /proc/mounts | sort -r); do
+		umount "$_m" || { echo "cleanup: cannot unmount $_m" >&2; _ok=1; }
+	done
+	if [ -n "$(dmsetup ls 2>/dev/null | grep -v '^No devices found')" ]; then
+		dmsetup remove_all || { echo "cleanup: dm devices remain: $(dmsetup ls)" >&2; _ok=1; }
+	fi
+	for _l in /dev/loop[0-9]*; do
+		[ -b "$_l" ] && losetup -d "$_l" 2>/dev/null
+	done
+	for _m in $TEST_MODULES; do
+		# initstate: loaded as a module, not built in.
+		[ -e "/sys/module/$_m/initstate" ] || continue
+		rmmod "$_m" || { echo "cleanup: cannot unload $_m" >&2; _ok=1; }
+	done
+	return $_ok
+}
