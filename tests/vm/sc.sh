@@ -10,7 +10,7 @@ sc_ramdisks() {
 
 # sc_create NAME ORIGIN CACHE [OPTIONAL ARGS...]: a target over all of ORIGIN.
 sc_create() {
-	name=$1 origin=$2 cache=$3
+	local name=$1 origin=$2 cache=$3 size
 	shift 3
 	size=$(blockdev --getsz "$origin") || die "no size for $origin"
 	dmsetup create "$name" --table "0 $size swapcache $origin $cache $*" ||
@@ -31,13 +31,4 @@ sc_dm_name() {
 # sc_refcnt: how many users hold the module.
 sc_refcnt() {
 	cat /sys/module/swapcache/refcnt
-}
-
-# sc_teardown: remove every dm device, unload the test modules.
-sc_teardown() {
-	dmsetup remove_all >/dev/null 2>&1
-	for m in swapcache dm_delay dm_flakey brd null_blk loop; do
-		rmmod "$m" 2>/dev/null
-	done
-	return 0
 }

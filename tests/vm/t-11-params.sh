@@ -18,10 +18,11 @@ for spec in read_enable=0 data_enable=0 meta_enable=0 use_chflags=1 \
 done
 assert_eq "$(ls $P | wc -l)" 13 "number of parameters"
 
-# bad NAME VALUE: the write fails with EINVAL and the value stays.
+# bad NAME VALUE: writing VALUE and a newline (as echo does) fails with
+# EINVAL and the value stays.  dd, because it reports write errors.
 bad() {
 	before=$(cat $P/$1)
-	if err=$(printf '%s' "$2" 2>&1 >$P/$1); then
+	if err=$(echo "$2" | dd of=$P/$1 2>&1); then
 		die "$1='$2' was accepted"
 	fi
 	echo "$err" | grep -q "Invalid argument" ||
@@ -72,11 +73,12 @@ good curburst 4000000000
 rmmod swapcache || die "rmmod failed"
 expect_fail insmod /swapcache.ko maxswappct=200
 expect_fail insmod /swapcache.ko accrate=-1
-[ -d /sys/module/swapcache ] && die "a refused load left the module in"
+if [ -d /sys/module/swapcache ]; then
+	die "a refused load left the module in"
+fi
 insmod /swapcache.ko hysteresis=5 accrate=7 read_enable=1 ||
 	die "load with good values failed"
 assert_eq "$(cat $P/hysteresis)" 5 "hysteresis given at load"
 assert_eq "$(cat $P/accrate)" 7 "accrate given at load"
 assert_eq "$(cat $P/read_enable)" 1 "read_enable given at load"
 assert_eq "$(cat $P/maxswappct)" 75 "maxswappct default after a load with others"
-sc_teardown

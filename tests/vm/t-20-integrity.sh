@@ -38,7 +38,7 @@ assert_eq "$(sc_status_field sc read_hits)" 0 "read_hits"
 
 fs_roundtrip() {
 	mkdir -p /mnt
-	mount "$dev" /mnt || die "mount $1"
+	mount -t "$1" "$dev" /mnt || die "mount $1"
 	mkdir /mnt/d
 	i=0
 	while [ $i -lt 20 ]; do
@@ -49,7 +49,7 @@ fs_roundtrip() {
 	(cd /mnt/d && sha256sum f*) >/tmp/sums
 	umount /mnt || die "umount $1"
 	$2 || die "$1 check found errors"
-	mount "$dev" /mnt || die "remount $1"
+	mount -t "$1" "$dev" /mnt || die "remount $1"
 	(cd /mnt/d && sha256sum -c /tmp/sums >/dev/null) ||
 		die "checksums differ after remounting $1"
 	umount /mnt
@@ -62,4 +62,3 @@ mkfs.xfs -q -f "$dev" || die "mkfs.xfs"
 fs_roundtrip xfs "xfs_repair -n $dev"
 
 dmsetup remove sc
-sc_teardown

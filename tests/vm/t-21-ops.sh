@@ -10,7 +10,7 @@ sc_ramdisks 64
 # does not, so it makes the origin here.
 truncate -s 64M /tmp/origin.img
 modprobe loop
-origin=$(losetup -f)
+origin=/dev/loop0
 losetup "$origin" /tmp/origin.img || die "losetup"
 sc_create sc "$origin" /dev/ram1
 dm=$(sc_dm_name sc)
@@ -68,4 +68,3 @@ assert_eq "$(cat /sys/block/$dm/queue/logical_block_size)" 4096 \
 	"target lbs over a 4k SSD"
 dmsetup remove big
 losetup -d "$origin"
-sc_teardown
