@@ -115,12 +115,13 @@ static struct notifier_block sc_shutdown_nb = {
 
 static void sc_destroy(struct sc_target *sc)
 {
+	sc_cache_destroy(sc);
 	if (sc->cache)
 		dm_put_device(sc->ti, sc->cache);
 	if (sc->origin)
 		dm_put_device(sc->ti, sc->origin);
 	free_percpu(sc->stats);
-	kfree(sc);
+	kvfree(sc);
 }
 
 /* What to tell the administrator when one of the two devices won't open. */
@@ -251,7 +252,7 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -EINVAL;
 	}
 
-	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	sc = kvzalloc(sizeof(*sc), GFP_KERNEL);
 	if (!sc) {
 		ti->error = "Cannot allocate swapcache context";
 		return -ENOMEM;
@@ -274,20 +275,21 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto bad;
 
-	sc->cache_slots = (bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS) *
-			  SC_SLAB_SLOTS;
-
 	sc->stats = alloc_percpu(struct sc_stats);
 	if (!sc->stats) {
 		ti->error = "Cannot allocate counters";
 		r = -ENOMEM;
 		goto bad;
 	}
+	r = sc_cache_create(sc, &ti->error);
+	if (r)
+		goto bad;
 
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
 	ti->num_secure_erase_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct sc_bio);
 	ti->private = sc;
 	return 0;
 
@@ -305,49 +307,45 @@ static void sc_dtr(struct dm_target *ti)
 
 /* I/O */
 
-/* The number of 4 KiB origin blocks that a bio touches, partial ones too. */
-static u64 sc_blocks_spanned(struct bio *bio)
-{
-	sector_t first = bio->bi_iter.bi_sector;
-	sector_t last = bio_end_sector(bio) - 1;
-
-	return (last >> (SC_BLOCK_SHIFT - SECTOR_SHIFT)) -
-	       (first >> (SC_BLOCK_SHIFT - SECTOR_SHIFT)) + 1;
-}
-
 static int sc_map(struct dm_target *ti, struct bio *bio)
 {
 	struct sc_target *sc = ti->private;
 
 	bio_set_dev(bio, sc->origin->bdev);
-	if (!bio_sectors(bio))
-		return DM_MAPIO_REMAPPED;	/* an empty flush */
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector =
+			dm_target_offset(ti, bio->bi_iter.bi_sector);
+	return sc_cache_map(sc, bio);
+}
 
-	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	if (bio_op(bio) == REQ_OP_READ)
-		this_cpu_add(sc->stats->read_misses, sc_blocks_spanned(bio));
-	return DM_MAPIO_REMAPPED;
+static int sc_end_io(struct dm_target *ti, struct bio *bio,
+		     blk_status_t *error)
+{
+	return sc_cache_end_io(ti->private, bio, error);
+}
+
+static void sc_postsuspend(struct dm_target *ti)
+{
+	sc_cache_postsuspend(ti->private);
+}
+
+static void sc_resume(struct dm_target *ti)
+{
+	sc_cache_resume(ti->private);
 }
 
 /*----------------------------------------------------------------*/
 
 /* Status, messages, limits */
 
-static void sc_sum_stats(struct sc_target *sc, struct sc_stats *sum)
+static void sc_sum_stats(struct sc_target *sc, u64 *sum)
 {
-	int cpu;
+	int cpu, i;
 
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		struct sc_stats *s = per_cpu_ptr(sc->stats, cpu);
-
-		sum->read_hits += READ_ONCE(s->read_hits);
-		sum->read_misses += READ_ONCE(s->read_misses);
-		sum->written += READ_ONCE(s->written);
-		sum->evicted += READ_ONCE(s->evicted);
-		sum->invalidated += READ_ONCE(s->invalidated);
-		sum->ssd_errors += READ_ONCE(s->ssd_errors);
-	}
+	memset(sum, 0, sizeof(u64) * SC_NR_STATS);
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < SC_NR_STATS; i++)
+			sum[i] += READ_ONCE(per_cpu_ptr(sc->stats, cpu)->count[i]);
 }
 
 static void sc_status(struct dm_target *ti, status_type_t type,
@@ -355,17 +353,20 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		      unsigned int maxlen)
 {
 	struct sc_target *sc = ti->private;
-	struct sc_stats sum;
+	u64 sum[SC_NR_STATS];
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		sc_sum_stats(sc, &sum);
-		DMEMIT("cache_pages=%llu/%llu read_hits=%llu read_misses=%llu",
-		       0ULL, sc->cache_slots, sum.read_hits, sum.read_misses);
+		sc_sum_stats(sc, sum);
+		DMEMIT("cache_pages=%u/%u read_hits=%llu read_misses=%llu",
+		       READ_ONCE(sc->map.nr_cached), sc->map.nr_slots,
+		       sum[SC_STAT_READ_HITS], sum[SC_STAT_READ_MISSES]);
 		DMEMIT(" written=%llu evicted=%llu invalidated=%llu ssd_errors=%llu",
-		       sum.written, sum.evicted, sum.invalidated, sum.ssd_errors);
-		DMEMIT(" state=%s burst=%s mode=%s", "writing", "bursting", "ok");
+		       sum[SC_STAT_WRITTEN], sum[SC_STAT_EVICTED],
+		       sum[SC_STAT_INVALIDATED], sum[SC_STAT_SSD_ERRORS]);
+		DMEMIT(" state=%s burst=%s mode=%s", "writing", "bursting",
+		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s%s", sc->origin->name, sc->cache->name,
@@ -379,9 +380,42 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+/* A sector number, strictly decimal, as dmsetup passes it. */
+static int sc_parse_sector(const char *text, sector_t *sector)
+{
+	unsigned long long value;
+
+	if (kstrtoull(text, 10, &value) || value != (sector_t)value)
+		return -EINVAL;
+	*sector = value;
+	return 0;
+}
+
+static int sc_message_warm(struct sc_target *sc, unsigned int argc,
+			   char **argv)
+{
+	const char *dev = dm_table_device_name(sc->ti->table);
+	sector_t start, count;
+
+	if (argc != 3 || sc_parse_sector(argv[1], &start) ||
+	    sc_parse_sector(argv[2], &count)) {
+		DMWARN("%s: usage: warm <start_sector> <nr_sectors>", dev);
+		return -EINVAL;
+	}
+	if (!count || start >= sc->ti->len || count > sc->ti->len - start) {
+		DMWARN("%s: warm: range %llu+%llu is empty or beyond the device's %llu sectors",
+		       dev, (unsigned long long)start,
+		       (unsigned long long)count,
+		       (unsigned long long)sc->ti->len);
+		return -EINVAL;
+	}
+	return sc_cache_warm(sc, start, count);
+}
+
 static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		      char *result, unsigned int maxlen)
 {
+	struct sc_target *sc = ti->private;
 	const char *dev = dm_table_device_name(ti->table);
 
 	if (!argc)
@@ -391,13 +425,11 @@ static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			DMWARN("%s: invalidate takes no arguments", dev);
 			return -EINVAL;
 		}
-		/* Nothing is ever cached yet, so nothing is left to drop. */
+		sc_cache_invalidate_all(sc);
 		return 0;
 	}
-	if (!strcasecmp(argv[0], "warm")) {
-		DMWARN("%s: warm: no cache to warm in this version", dev);
-		return -EINVAL;
-	}
+	if (!strcasecmp(argv[0], "warm"))
+		return sc_message_warm(sc, argc, argv);
 	DMWARN("%s: unrecognised message '%s'", dev, argv[0]);
 	return -EINVAL;
 }
@@ -434,11 +466,14 @@ static void sc_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type sc_target_type = {
 	.name = "swapcache",
-	.version = {0, 1, 0},
+	.version = {0, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = sc_ctr,
 	.dtr = sc_dtr,
 	.map = sc_map,
+	.end_io = sc_end_io,
+	.postsuspend = sc_postsuspend,
+	.resume = sc_resume,
 	.status = sc_status,
 	.message = sc_message,
 	.iterate_devices = sc_iterate_devices,

@@ -11,6 +11,7 @@
 #ifdef __KERNEL__
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/hash.h>
 #include <linux/types.h>
 #include <linux/limits.h>
 #else
@@ -22,8 +23,22 @@
 typedef __s64 s64;
 typedef __u64 u64;
 typedef __u32 u32;
+typedef __u16 u16;
+typedef __u8 u8;
 #define S64_MAX INT64_MAX
+#define U32_MAX UINT32_MAX
+#define U64_MAX UINT64_MAX
+#define BIT(nr) (1UL << (nr))
 #define BIT_ULL(nr) (1ULL << (nr))
+#ifndef __force
+#define __force
+#endif
+
+/* The kernel's hash_64(), for the user-space build of the map. */
+static inline u32 hash_64(u64 val, unsigned int bits)
+{
+	return val * 0x61C8864680B583EBull >> (64 - bits);
+}
 #endif
 
 #endif /* SWAPCACHE_PURE_H */

@@ -49,35 +49,80 @@
 #define SWAPCACHE_H
 
 #include <linux/atomic.h>
+#include <linux/bio.h>
 #include <linux/device-mapper.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
-#include <linux/version.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
+#include "map.h"
 #include "tunables.h"
 
 #define DM_MSG_PREFIX "swapcache"
 
 #define SC_BLOCK_SHIFT		12	/* origin blocks and slots: 4 KiB */
 #define SC_SECTORS_PER_BLOCK	(1U << (SC_BLOCK_SHIFT - SECTOR_SHIFT))
-#define SC_SLAB_SLOTS		16	/* DragonFly's SWAP_META_PAGES */
-#define SC_SLAB_SECTORS		(SC_SLAB_SLOTS * SC_SECTORS_PER_BLOCK)
+#define SC_SLAB_SECTORS		(SC_SLAB_SIZE * SC_SECTORS_PER_BLOCK)
 
 /* Smallest cache device accepted: 16 slabs. */
 #define SC_CACHE_MIN_SECTORS	((1U << 20) >> SECTOR_SHIFT)
 
+/* A target's counters, all in 4 KiB pages, in status-line order. */
+enum sc_stat {
+	SC_STAT_READ_HITS,
+	SC_STAT_READ_MISSES,
+	SC_STAT_WRITTEN,
+	SC_STAT_EVICTED,
+	SC_STAT_INVALIDATED,
+	SC_STAT_SSD_ERRORS,
+	SC_NR_STATS
+};
+
 /**
  * struct sc_stats - one CPU's share of a target's counters
+ * @count: indexed by enum sc_stat
  *
  * Per-CPU so that the map path never bounces a shared cache line; the
- * status line sums them.  All counts are in 4 KiB pages.
+ * status line sums them.
  */
 struct sc_stats {
-	u64 read_hits;
-	u64 read_misses;
-	u64 written;
-	u64 evicted;
-	u64 invalidated;
-	u64 ssd_errors;
+	u64 count[SC_NR_STATS];
+};
+
+/*
+ * Write guards: hashed counters of writes started and completed per 64 KiB
+ * region of the origin (see "Never stale" above).
+ */
+#define SC_GUARD_BITS		12
+#define SC_NR_GUARDS		BIT(SC_GUARD_BITS)
+#define SC_REGION_SHIFT		4	/* blocks per guarded region: 16 */
+
+struct sc_guard {
+	atomic_t started;
+	atomic_t completed;
+};
+
+/**
+ * struct sc_guard_snap - a cluster's guards as they were when its data was
+ * taken (T0)
+ * @nr: guards recorded
+ * @index: which guards
+ * @started: their started counts at T0
+ */
+struct sc_guard_snap {
+	unsigned int nr;
+	u32 index[SC_SLAB_SIZE];
+	u32 started[SC_SLAB_SIZE];
+};
+
+/* SSD errors after which a target stops using its SSD (mode=degraded). */
+#define SC_SSD_ERROR_LIMIT	8
+
+/* Bits in sc_target.flags */
+enum {
+	SC_DEGRADED,		/* passthrough until the table is reloaded */
+	SC_SUSPENDED,		/* no new background SSD writes */
 };
 
 /**
@@ -85,18 +130,83 @@ struct sc_stats {
  * @ti: the device-mapper target we back
  * @origin: the slow disk
  * @cache: the SSD
- * @cache_slots: capacity in slots (whole slabs only)
  * @explicit_opt_count: the table gave "0" optional arguments, echoed back
+ * @flags: SC_DEGRADED, SC_SUSPENDED
  * @stats: per-CPU counters
+ * @lock: the map's lock: read side for lookups, write side for changes
+ * @map: origin blocks to cache slots
+ * @map_mem: the map's arrays
+ * @slab_readers: per slab, SSD reads in flight; a slab is rewritten only
+ *	when none are
+ * @ssd_error_count: SSD errors so far, for the degraded switch
+ * @retry_lock: protects @retries
+ * @retries: failed SSD reads waiting to be reissued to the origin
+ * @retry_work: reissues them
+ * @wq: runs @retry_work
+ * @warm_lock: held by a running warm; postsuspend waits on it
+ * @guards: the write guards
  */
 struct sc_target {
 	struct dm_target *ti;
 	struct dm_dev *origin;
 	struct dm_dev *cache;
-	u64 cache_slots;
 	bool explicit_opt_count;
+	unsigned long flags;
 	struct sc_stats __percpu *stats;
+
+	rwlock_t lock;
+	struct sc_map map;
+	void *map_mem;
+	atomic_t *slab_readers;
+	atomic_t ssd_error_count;
+
+	spinlock_t retry_lock;		/* protects retries */
+	struct bio_list retries;
+	struct work_struct retry_work;
+	struct workqueue_struct *wq;
+	struct mutex warm_lock;		/* one warm at a time */
+
+	struct sc_guard guards[SC_NR_GUARDS];
 };
+
+/**
+ * struct sc_bio - what the target remembers about each bio it maps
+ * @kind: an enum sc_bio_kind
+ * @slab: for SC_BIO_SSD_READ, the slab it reads
+ * @blocks: for SC_BIO_SSD_READ, how many blocks (hits) it serves
+ * @region_first: for SC_BIO_WRITE, the first guarded region it covers
+ * @region_last: for SC_BIO_WRITE, the last one
+ * @origin_iter: for SC_BIO_SSD_READ, the bio's extent on the origin, to
+ *	reissue it there if the SSD fails
+ */
+struct sc_bio {
+	u8 kind;
+	u32 slab;
+	u32 blocks;
+	u64 region_first;
+	u64 region_last;
+	struct bvec_iter origin_iter;
+};
+
+enum sc_bio_kind {
+	SC_BIO_PASS,		/* to the origin, nothing to do at completion */
+	SC_BIO_SSD_READ,	/* a read hit on the SSD */
+	SC_BIO_RETRY,		/* a failed SSD read reissued to the origin */
+	SC_BIO_WRITE,		/* a write-like bio inside the write guards */
+};
+
+/**
+ * sc_count() - add to one of a target's counters
+ * @sc: the target
+ * @stat: which counter
+ * @n: how much; a correction may wrap below zero, the sum stays right
+ *
+ * Any context.
+ */
+static inline void sc_count(struct sc_target *sc, enum sc_stat stat, u64 n)
+{
+	this_cpu_add(sc->stats->count[stat], n);
+}
 
 /*
  * Current values of the module parameters, indexed by enum sc_tunable.
@@ -117,5 +227,16 @@ static inline s64 sc_get(enum sc_tunable id)
 {
 	return atomic64_read(&sc_tunable_values[id]);
 }
+
+/* cache.c: the cache mechanism behind the target */
+int sc_cache_create(struct sc_target *sc, char **error);
+void sc_cache_destroy(struct sc_target *sc);
+int sc_cache_map(struct sc_target *sc, struct bio *bio);
+int sc_cache_end_io(struct sc_target *sc, struct bio *bio,
+		    blk_status_t *error);
+void sc_cache_postsuspend(struct sc_target *sc);
+void sc_cache_resume(struct sc_target *sc);
+u64 sc_cache_invalidate_all(struct sc_target *sc);
+int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count);
 
 #endif /* SWAPCACHE_H */

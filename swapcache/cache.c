@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cache mechanism: routing reads to the SSD, dropping what writes
+ * overwrite, entering clusters into the map without ever letting a stale
+ * copy in, and falling back to the origin when the SSD fails.  Policy (what
+ * to cache, when) lives with the callers: the warm message here, the
+ * scanning thread later.
+ */
+#include <linux/blkdev.h>
+#include <linux/hash.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "swapcache.h"
+
+#define SC_SECTOR_SHIFT_BLOCK	(SC_BLOCK_SHIFT - SECTOR_SHIFT)
+
+/*
+ * A write whose range spans more blocks than this skips the read-side
+ * probe and goes straight to the write side of the lock.
+ */
+#define SC_INVALIDATE_PROBE	64
+
+static inline u64 sc_block(sector_t sector)
+{
+	return sector >> SC_SECTOR_SHIFT_BLOCK;
+}
+
+static inline sector_t sc_slot_sector(sc_slot_t slot)
+{
+	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/*----------------------------------------------------------------*/
+
+/* Write guards */
+
+/*
+ * started and completed are bumped for the same set of guards by a write's
+ * map and end_io, so that set must depend on the range alone.
+ */
+static void sc_guards_bump(struct sc_target *sc, u64 first, u64 last,
+			   bool start)
+{
+	u64 region;
+	u32 i;
+
+	if (last - first >= SC_NR_GUARDS - 1) {
+		for (i = 0; i < SC_NR_GUARDS; i++)
+			atomic_inc(start ? &sc->guards[i].started :
+					   &sc->guards[i].completed);
+		return;
+	}
+	for (region = first; region <= last; region++) {
+		i = hash_64(region, SC_GUARD_BITS);
+		atomic_inc(start ? &sc->guards[i].started :
+				   &sc->guards[i].completed);
+	}
+}
+
+/*
+ * T0 for a cluster: record its guards' started counts.  False when a
+ * write to one of its regions is in flight, since such a write may land
+ * before or after the data is read and nothing would tell us which.
+ */
+static bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
+			      unsigned int count, struct sc_guard_snap *snap)
+{
+	unsigned int n;
+
+	snap->nr = count;
+	for (n = 0; n < count; n++) {
+		u32 i = hash_64(from_oblock(oblocks[n]) >> SC_REGION_SHIFT,
+				SC_GUARD_BITS);
+		u32 started = atomic_read(&sc->guards[i].started);
+
+		smp_rmb();	/* started before completed: see sc_cache_map */
+		if (atomic_read(&sc->guards[i].completed) != started)
+			return false;
+		snap->index[n] = i;
+		snap->started[n] = started;
+	}
+	return true;
+}
+
+static bool sc_guards_unchanged(struct sc_target *sc,
+				const struct sc_guard_snap *snap)
+{
+	unsigned int n;
+
+	for (n = 0; n < snap->nr; n++)
+		if (atomic_read(&sc->guards[snap->index[n]].started) !=
+		    snap->started[n])
+			return false;
+	return true;
+}
+
+/*----------------------------------------------------------------*/
+
+/* SSD failures */
+
+static void sc_ssd_error(struct sc_target *sc, const char *what)
+{
+	u32 dropped;
+
+	sc_count(sc, SC_STAT_SSD_ERRORS, 1);
+	DMERR_LIMIT("%s: SSD %s error", dm_table_device_name(sc->ti->table),
+		    what);
+	if (atomic_inc_return(&sc->ssd_error_count) < SC_SSD_ERROR_LIMIT ||
+	    test_and_set_bit(SC_DEGRADED, &sc->flags))
+		return;
+
+	write_lock(&sc->lock);
+	dropped = sc_map_clear(&sc->map);
+	write_unlock(&sc->lock);
+	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+	DMERR("%s: %d SSD errors: cache disabled until the table is reloaded",
+	      dm_table_device_name(sc->ti->table), SC_SSD_ERROR_LIMIT);
+}
+
+/* Failed SSD reads: drop the blocks, then read them from the origin. */
+static void sc_retry_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target, retry_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->retry_lock);
+	bios = sc->retries;
+	bio_list_init(&sc->retries);
+	spin_unlock_irq(&sc->retry_lock);
+
+	while ((bio = bio_list_pop(&bios))) {
+		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+		u64 first = sc_block(pb->origin_iter.bi_sector);
+		u64 dropped;
+
+		sc_ssd_error(sc, "read");
+		write_lock(&sc->lock);
+		dropped = sc_map_remove_range(&sc->map, to_oblock(first),
+					      pb->blocks);
+		write_unlock(&sc->lock);
+		sc_count(sc, SC_STAT_INVALIDATED, dropped);
+		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
+		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
+
+		pb->kind = SC_BIO_RETRY;
+		bio->bi_iter = pb->origin_iter;
+		bio->bi_status = BLK_STS_OK;
+		bio_set_dev(bio, sc->origin->bdev);
+		dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+/*----------------------------------------------------------------*/
+
+/* The map path */
+
+static bool sc_slab_busy(void *context, u32 slab)
+{
+	struct sc_target *sc = context;
+
+	return atomic_read(&sc->slab_readers[slab]) != 0;
+}
+
+/*
+ * Route the longest prefix of a read that is wholly cached in consecutive
+ * slots of one slab, or wholly uncached; dm core sends the rest as a new
+ * bio.
+ */
+static void sc_map_read(struct sc_target *sc, struct bio *bio,
+			struct sc_bio *pb)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	u64 first = sc_block(sector), last = sc_block(bio_end_sector(bio) - 1);
+	sc_slot_t slot0, slot;
+	u64 b;
+
+	read_lock(&sc->lock);
+	slot0 = sc_map_lookup(&sc->map, to_oblock(first));
+	for (b = first + 1; b <= last; b++) {
+		slot = sc_map_lookup(&sc->map, to_oblock(b));
+		if (from_slot(slot0) == SC_NIL) {
+			if (from_slot(slot) != SC_NIL)
+				break;
+		} else if (from_slot(slot) != from_slot(slot0) + (b - first) ||
+			   sc_slot_slab(slot) != sc_slot_slab(slot0)) {
+			break;
+		}
+	}
+	if (from_slot(slot0) != SC_NIL)
+		atomic_inc(&sc->slab_readers[sc_slot_slab(slot0)]);
+	read_unlock(&sc->lock);
+
+	if (b <= last)
+		dm_accept_partial_bio(bio, (b << SC_SECTOR_SHIFT_BLOCK) - sector);
+
+	if (from_slot(slot0) == SC_NIL) {
+		sc_count(sc, SC_STAT_READ_MISSES, b - first);
+		return;
+	}
+	pb->kind = SC_BIO_SSD_READ;
+	pb->slab = sc_slot_slab(slot0);
+	pb->blocks = b - first;
+	pb->origin_iter = bio->bi_iter;
+	bio_set_dev(bio, sc->cache->bdev);
+	bio->bi_iter.bi_sector = sc_slot_sector(slot0) +
+				 (sector & (SC_SECTORS_PER_BLOCK - 1));
+	sc_count(sc, SC_STAT_READ_HITS, b - first);
+}
+
+static void sc_invalidate(struct sc_target *sc, u64 first, u64 count)
+{
+	bool cached = count > SC_INVALIDATE_PROBE;
+	u64 b, dropped;
+
+	if (!cached) {
+		read_lock(&sc->lock);
+		for (b = first; b < first + count && !cached; b++)
+			cached = from_slot(sc_map_lookup(&sc->map,
+							 to_oblock(b))) != SC_NIL;
+		read_unlock(&sc->lock);
+		if (!cached)
+			return;
+	}
+	write_lock(&sc->lock);
+	dropped = sc_map_remove_range(&sc->map, to_oblock(first), count);
+	write_unlock(&sc->lock);
+	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+}
+
+/**
+ * sc_cache_map() - route a bio that the target has remapped to the origin
+ * @sc: the target
+ * @bio: a bio already pointed at the origin (device and sector)
+ *
+ * Called from the target's map function: must not sleep.  A read may be
+ * redirected to the SSD and cut short with dm_accept_partial_bio(); a
+ * write-like bio (write, discard, write-zeroes, secure erase) drops the
+ * cached blocks it overlaps before it is issued.
+ *
+ * Return: DM_MAPIO_REMAPPED.
+ */
+int sc_cache_map(struct sc_target *sc, struct bio *bio)
+{
+	struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t sector = bio->bi_iter.bi_sector;
+	u64 first, last;
+
+	pb->kind = SC_BIO_PASS;
+	if (!bio_sectors(bio))
+		return DM_MAPIO_REMAPPED;	/* an empty flush */
+	first = sc_block(sector);
+	last = sc_block(bio_end_sector(bio) - 1);
+	if (!op_is_write(bio_op(bio))) {
+		if (sc_get(SC_READ_ENABLE) && READ_ONCE(sc->map.nr_cached) &&
+		    !test_bit(SC_DEGRADED, &sc->flags))
+			sc_map_read(sc, bio, pb);
+		else
+			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	pb->kind = SC_BIO_WRITE;
+	pb->region_first = first >> SC_REGION_SHIFT;
+	pb->region_last = last >> SC_REGION_SHIFT;
+	sc_guards_bump(sc, pb->region_first, pb->region_last, true);
+	/*
+	 * Guards before the map, pairing with the barrier in
+	 * sc_cache_insert(): either the inserter sees this write in the
+	 * guards, or this write sees the inserted blocks in the map.
+	 */
+	smp_mb__after_atomic();
+	if (READ_ONCE(sc->map.nr_cached))
+		sc_invalidate(sc, first, last - first + 1);
+	return DM_MAPIO_REMAPPED;
+}
+
+/**
+ * sc_cache_end_io() - completion of a bio that sc_cache_map() routed
+ * @sc: the target
+ * @bio: the bio
+ * @error: its status; a failed SSD read is hidden from the user
+ *
+ * Runs in interrupt context: must not sleep or take the map lock.
+ *
+ * Return: DM_ENDIO_DONE, or DM_ENDIO_INCOMPLETE for a failed SSD read,
+ * which is reissued to the origin from a workqueue.
+ */
+int sc_cache_end_io(struct sc_target *sc, struct bio *bio, blk_status_t *error)
+{
+	struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	switch (pb->kind) {
+	case SC_BIO_WRITE:
+		/* The write is done before its guards say so (T0 checks). */
+		smp_mb__before_atomic();
+		sc_guards_bump(sc, pb->region_first, pb->region_last, false);
+		break;
+	case SC_BIO_SSD_READ:
+		atomic_dec(&sc->slab_readers[pb->slab]);
+		if (!*error)
+			break;
+		spin_lock_irqsave(&sc->retry_lock, flags);
+		bio_list_add(&sc->retries, bio);
+		spin_unlock_irqrestore(&sc->retry_lock, flags);
+		queue_work(sc->wq, &sc->retry_work);
+		return DM_ENDIO_INCOMPLETE;
+	}
+	return DM_ENDIO_DONE;
+}
+
+/*----------------------------------------------------------------*/
+
+/* Inserting clusters */
+
+static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
+		       sector_t sector, struct page **pages, unsigned int count)
+{
+	struct bio *bio = bio_alloc(bdev, count, opf, GFP_NOIO);
+	unsigned int i;
+	int r;
+
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < count; i++)
+		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
+	r = submit_bio_wait(bio);
+	bio_put(bio);
+	return r;
+}
+
+/*
+ * Write a cluster whose data was taken after @snap to a free slab, and
+ * enter it into the map unless a write to its blocks started since.
+ * Sleeps.  Returns 0, -ENOSPC when no slab is free, -EAGAIN when a write
+ * raced, -EIO when the SSD failed or the target is degraded.
+ */
+static int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
+			   struct page **pages, unsigned int count,
+			   const struct sc_guard_snap *snap)
+{
+	bool raced;
+	u32 slab;
+	int r;
+
+	write_lock(&sc->lock);
+	slab = sc_map_alloc_slab(&sc->map, sc_slab_busy, sc);
+	write_unlock(&sc->lock);
+	if (slab == SC_NIL)
+		return -ENOSPC;
+
+	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE,
+			(sector_t)slab * SC_SLAB_SECTORS, pages, count);
+	if (r)
+		sc_ssd_error(sc, "write");
+
+	write_lock(&sc->lock);
+	if (r || test_bit(SC_DEGRADED, &sc->flags)) {
+		sc_map_abort_slab(&sc->map, slab);
+		write_unlock(&sc->lock);
+		return -EIO;
+	}
+	sc_map_fill_slab(&sc->map, slab, oblocks, count);
+	/* Pairs with the barrier in sc_cache_map(). */
+	smp_mb();
+	raced = !sc_guards_unchanged(sc, snap);
+	if (raced)
+		sc_map_evict_slab(&sc->map, slab);
+	write_unlock(&sc->lock);
+	if (raced)
+		return -EAGAIN;
+
+	sc_count(sc, SC_STAT_WRITTEN, count);
+	atomic64_add((s64)count << SC_BLOCK_SHIFT,
+		     &sc_tunable_values[SC_WRITE_COUNT]);
+	return 0;
+}
+
+/* Whether @count more slots would take the SSD past the high watermark. */
+static bool sc_above_high_watermark(struct sc_target *sc, unsigned int count)
+{
+	u64 used;
+
+	read_lock(&sc->lock);
+	used = (u64)(sc->map.nr_slabs - sc->map.nr_free) * SC_SLAB_SIZE;
+	read_unlock(&sc->lock);
+	return (used + count) * 100 >
+	       (u64)sc->map.nr_slots * sc_get(SC_MAXSWAPPCT);
+}
+
+static bool sc_all_cached(struct sc_target *sc, u64 first, unsigned int count)
+{
+	bool all = true;
+	unsigned int i;
+
+	read_lock(&sc->lock);
+	for (i = 0; i < count && all; i++)
+		all = from_slot(sc_map_lookup(&sc->map,
+					      to_oblock(first + i))) != SC_NIL;
+	read_unlock(&sc->lock);
+	return all;
+}
+
+/**
+ * sc_cache_warm() - cache the whole 4 KiB blocks of an origin range now
+ * @sc: the target
+ * @start: first origin sector
+ * @count: sectors, at least one; @start + @count is within the target
+ *	(checked by the caller)
+ *
+ * The range is rounded out to whole blocks; a block that the target's end
+ * cuts short is not cached.
+ * Reads the blocks from the origin in 16-block aligned clusters and enters
+ * each through the same path as every other insertion.  Clusters with a
+ * write in flight are skipped.  Stops early, successfully, at the high
+ * watermark or when no slab is free.  Ignores the opt-in and the burst
+ * budget; counts in written and write_count.  Sleeps; process context.
+ *
+ * Return: 0, -EBUSY if the target suspended meanwhile, -EIO after an I/O
+ * error, -EINTR on a fatal signal, -ENOMEM.
+ */
+int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
+{
+	u64 first = sc_block(start);
+	u64 end = min(sc_block(start + count - 1) + 1, sc_block(sc->ti->len));
+	struct page *pages[SC_SLAB_SIZE] = { NULL };
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	struct sc_guard_snap snap;
+	unsigned int i, n;
+	u64 base, lo;
+	int r = 0;
+
+	if (first >= end)
+		return 0;
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+
+	mutex_lock(&sc->warm_lock);
+	for (base = first & ~(u64)(SC_SLAB_SIZE - 1); base < end;
+	     base += SC_SLAB_SIZE) {
+		if (test_bit(SC_SUSPENDED, &sc->flags)) {
+			r = -EBUSY;
+			break;
+		}
+		if (test_bit(SC_DEGRADED, &sc->flags)) {
+			r = -EIO;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			r = -EINTR;
+			break;
+		}
+		lo = max(base, first);
+		n = min(base + SC_SLAB_SIZE, end) - lo;
+		if (sc_above_high_watermark(sc, n))
+			break;
+		if (sc_all_cached(sc, lo, n))
+			continue;
+		for (i = 0; i < n; i++)
+			oblocks[i] = to_oblock(lo + i);
+		if (!sc_guard_snapshot(sc, oblocks, n, &snap))
+			continue;
+		r = sc_io_pages(sc->origin->bdev, REQ_OP_READ,
+				lo << SC_SECTOR_SHIFT_BLOCK, pages, n);
+		if (r) {
+			DMERR_LIMIT("%s: warm: origin read error %d",
+				    dm_table_device_name(sc->ti->table), r);
+			break;
+		}
+		r = sc_cache_insert(sc, oblocks, pages, n, &snap);
+		if (r == -EAGAIN) {
+			r = 0;
+			continue;
+		}
+		if (r == -ENOSPC)
+			r = 0;
+		if (r)
+			break;
+		cond_resched();
+	}
+	mutex_unlock(&sc->warm_lock);
+out:
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	return r;
+}
+
+/*----------------------------------------------------------------*/
+
+/* Whole-cache operations and lifecycle */
+
+/**
+ * sc_cache_invalidate_all() - drop every cached block
+ * @sc: the target
+ *
+ * May sleep only in the sense of spinning on the map lock; process context.
+ *
+ * Return: how many blocks were dropped (also counted as invalidated).
+ */
+u64 sc_cache_invalidate_all(struct sc_target *sc)
+{
+	u32 dropped;
+
+	write_lock(&sc->lock);
+	dropped = sc_map_clear(&sc->map);
+	write_unlock(&sc->lock);
+	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+	return dropped;
+}
+
+/**
+ * sc_cache_postsuspend() - stop background SSD writes and drain them
+ * @sc: the target
+ *
+ * dm core has already waited for every mapped bio, including reissued SSD
+ * reads; what is left is a warm in progress, which stops at its next
+ * cluster, and the retry work.  Sleeps.
+ */
+void sc_cache_postsuspend(struct sc_target *sc)
+{
+	set_bit(SC_SUSPENDED, &sc->flags);
+	mutex_lock(&sc->warm_lock);
+	mutex_unlock(&sc->warm_lock);
+	flush_workqueue(sc->wq);
+}
+
+/**
+ * sc_cache_resume() - allow background SSD writes again
+ * @sc: the target
+ */
+void sc_cache_resume(struct sc_target *sc)
+{
+	clear_bit(SC_SUSPENDED, &sc->flags);
+}
+
+/**
+ * sc_cache_create() - set up the map and the I/O machinery of a new target
+ * @sc: the target, with both devices open
+ * @error: where to put the constructor's error message
+ *
+ * Sleeps (allocates with GFP_KERNEL).  sc_cache_destroy() undoes any part
+ * of it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sc_cache_create(struct sc_target *sc, char **error)
+{
+	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
+
+	BUILD_BUG_ON(PAGE_SIZE != 1 << SC_BLOCK_SHIFT);
+	nr_slabs = min_t(u64, nr_slabs, SC_MAP_MAX_SLABS);
+
+	rwlock_init(&sc->lock);
+	spin_lock_init(&sc->retry_lock);
+	bio_list_init(&sc->retries);
+	INIT_WORK(&sc->retry_work, sc_retry_work);
+	mutex_init(&sc->warm_lock);
+
+	sc->map_mem = kvmalloc(sc_map_bytes(nr_slabs), GFP_KERNEL);
+	sc->slab_readers = kvcalloc(nr_slabs, sizeof(atomic_t), GFP_KERNEL);
+	if (!sc->map_mem || !sc->slab_readers) {
+		*error = "Cannot allocate the cache map";
+		return -ENOMEM;
+	}
+	sc_map_init(&sc->map, nr_slabs, sc->map_mem);
+
+	sc->wq = alloc_workqueue("swapcache-retry", WQ_MEM_RECLAIM, 0);
+	if (!sc->wq) {
+		*error = "Cannot allocate a workqueue";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * sc_cache_destroy() - free what sc_cache_create() set up, even partly
+ * @sc: the target, with no bio in flight
+ */
+void sc_cache_destroy(struct sc_target *sc)
+{
+	if (sc->wq)
+		destroy_workqueue(sc->wq);
+	kvfree(sc->slab_readers);
+	kvfree(sc->map_mem);
+}

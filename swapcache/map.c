@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The map from origin blocks to cache slots.  See map.h for the layout and
+ * the locking contract, and swapcache.h for why it is built this way.
+ */
+#include "map.h"
+
+static u32 sc_map_hash_bits(u32 nr_slabs)
+{
+	u64 buckets = ((u64)nr_slabs << SC_SLAB_SHIFT) / 4;
+	u32 bits = 1;
+
+	while ((1ULL << bits) < buckets)
+		bits++;
+	return bits;
+}
+
+/**
+ * sc_map_bytes() - memory needed for a map of @nr_slabs slabs
+ * @nr_slabs: 1..SC_MAP_MAX_SLABS
+ *
+ * Return: the size of the block to hand to sc_map_init().
+ */
+size_t sc_map_bytes(u32 nr_slabs)
+{
+	size_t slots = (size_t)nr_slabs << SC_SLAB_SHIFT;
+
+	return slots * sizeof(u64) + (size_t)nr_slabs * sizeof(struct sc_slab) +
+	       slots * sizeof(u32) +
+	       ((size_t)1 << sc_map_hash_bits(nr_slabs)) * sizeof(u32);
+}
+
+static void sc_free_push(struct sc_map *map, u32 slab)
+{
+	map->slabs[slab].state = SC_SLAB_FREE;
+	map->slabs[slab].next_free = SC_NIL;
+	if (map->free_tail == SC_NIL)
+		map->free_head = slab;
+	else
+		map->slabs[map->free_tail].next_free = slab;
+	map->free_tail = slab;
+	map->nr_free++;
+}
+
+static u32 sc_free_pop(struct sc_map *map)
+{
+	u32 slab = map->free_head;
+
+	if (slab == SC_NIL)
+		return SC_NIL;
+	map->free_head = map->slabs[slab].next_free;
+	if (map->free_head == SC_NIL)
+		map->free_tail = SC_NIL;
+	map->nr_free--;
+	return slab;
+}
+
+/**
+ * sc_map_init() - lay out an empty map in @mem
+ * @map: the map
+ * @nr_slabs: 1..SC_MAP_MAX_SLABS
+ * @mem: sc_map_bytes(@nr_slabs) bytes, 8-byte aligned, owned by the caller
+ *
+ * Every slab starts free, handed out in order.
+ */
+void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
+{
+	u32 nr_buckets, i;
+
+	map->nr_slabs = nr_slabs;
+	map->nr_slots = nr_slabs << SC_SLAB_SHIFT;
+	map->hash_bits = sc_map_hash_bits(nr_slabs);
+	map->nr_cached = 0;
+	map->nr_free = 0;
+	map->free_head = SC_NIL;
+	map->free_tail = SC_NIL;
+
+	nr_buckets = 1U << map->hash_bits;
+	map->slot_oblock = mem;
+	map->slabs = (struct sc_slab *)(map->slot_oblock + map->nr_slots);
+	map->slot_next = (u32 *)(map->slabs + nr_slabs);
+	map->buckets = map->slot_next + map->nr_slots;
+
+	for (i = 0; i < map->nr_slots; i++) {
+		map->slot_oblock[i] = SC_OBLOCK_NONE;
+		map->slot_next[i] = SC_NIL;
+	}
+	for (i = 0; i < nr_buckets; i++)
+		map->buckets[i] = SC_NIL;
+	for (i = 0; i < nr_slabs; i++) {
+		map->slabs[i].nr_valid = 0;
+		sc_free_push(map, i);
+	}
+}
+
+static u32 *sc_bucket(const struct sc_map *map, u64 oblock)
+{
+	return &map->buckets[hash_64(oblock, map->hash_bits)];
+}
+
+/**
+ * sc_map_lookup() - the slot holding @oblock
+ * @map: the map
+ * @oblock: an origin block
+ *
+ * Read-only: may run concurrently with other lookups.
+ *
+ * Return: the slot, or SC_NO_SLOT when @oblock is not cached.
+ */
+sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock)
+{
+	u64 b = from_oblock(oblock);
+	u32 slot;
+
+	for (slot = *sc_bucket(map, b); slot != SC_NIL;
+	     slot = map->slot_next[slot])
+		if (map->slot_oblock[slot] == b)
+			return to_slot(slot);
+	return SC_NO_SLOT;
+}
+
+/* Take a slot out of the map; an active slab left empty becomes free. */
+static void sc_unlink(struct sc_map *map, u32 slot)
+{
+	u32 *link = sc_bucket(map, map->slot_oblock[slot]);
+	struct sc_slab *slab = &map->slabs[slot >> SC_SLAB_SHIFT];
+
+	while (*link != slot)
+		link = &map->slot_next[*link];
+	*link = map->slot_next[slot];
+	map->slot_next[slot] = SC_NIL;
+	map->slot_oblock[slot] = SC_OBLOCK_NONE;
+	map->nr_cached--;
+	if (--slab->nr_valid == 0 && slab->state == SC_SLAB_ACTIVE)
+		sc_free_push(map, slot >> SC_SLAB_SHIFT);
+}
+
+/**
+ * sc_map_alloc_slab() - hand out a free slab to be written
+ * @map: the map
+ * @busy: optional; a slab for which it returns true is passed over and
+ *	requeued (the kernel uses it for slabs that reads still use)
+ * @context: passed to @busy
+ *
+ * The oldest freed slab goes first, which gives reads of its old contents
+ * the longest time to finish.
+ *
+ * Return: a slab now in state SC_SLAB_FILLING, or SC_NIL if none is free.
+ */
+u32 sc_map_alloc_slab(struct sc_map *map,
+		      bool (*busy)(void *context, u32 slab), void *context)
+{
+	u32 tries = map->nr_free;
+
+	while (tries--) {
+		u32 slab = sc_free_pop(map);
+
+		if (busy && busy(context, slab)) {
+			sc_free_push(map, slab);
+			continue;
+		}
+		map->slabs[slab].state = SC_SLAB_FILLING;
+		return slab;
+	}
+	return SC_NIL;
+}
+
+/**
+ * sc_map_fill_slab() - enter a written cluster into the map
+ * @map: the map
+ * @slab: a slab from sc_map_alloc_slab()
+ * @oblocks: the origin block in each slot, in slot order
+ * @count: 1..SC_SLAB_SIZE
+ *
+ * The caller has checked that the data is current (never stale): a block
+ * already cached elsewhere has its old slot dropped for the new one.
+ *
+ * Return: how many blocks moved from another slot.
+ */
+u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
+		     u32 count)
+{
+	u32 moved = 0, i;
+
+	for (i = 0; i < count; i++) {
+		u32 slot = from_slot(sc_slab_slot(slab, i));
+		u64 b = from_oblock(oblocks[i]);
+		sc_slot_t old = sc_map_lookup(map, oblocks[i]);
+		u32 *head;
+
+		if (from_slot(old) != SC_NIL) {
+			sc_unlink(map, from_slot(old));
+			moved++;
+		}
+		head = sc_bucket(map, b);
+		map->slot_oblock[slot] = b;
+		map->slot_next[slot] = *head;
+		*head = slot;
+		map->slabs[slab].nr_valid++;
+		map->nr_cached++;
+	}
+	map->slabs[slab].state = SC_SLAB_ACTIVE;
+	return moved;
+}
+
+/**
+ * sc_map_abort_slab() - give back a slab whose cluster was not entered
+ * @map: the map
+ * @slab: a slab from sc_map_alloc_slab()
+ */
+void sc_map_abort_slab(struct sc_map *map, u32 slab)
+{
+	sc_free_push(map, slab);
+}
+
+/**
+ * sc_map_remove() - drop @oblock from the map
+ * @map: the map
+ * @oblock: an origin block
+ *
+ * Return: true if it was cached.
+ */
+bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock)
+{
+	sc_slot_t slot = sc_map_lookup(map, oblock);
+
+	if (from_slot(slot) == SC_NIL)
+		return false;
+	sc_unlink(map, from_slot(slot));
+	return true;
+}
+
+/**
+ * sc_map_remove_range() - drop every origin block in [@first, @first + @count)
+ * @map: the map
+ * @first: the first origin block
+ * @count: how many
+ *
+ * Walks the range or the slots, whichever is shorter, so that discarding a
+ * whole disk costs no more than a pass over the cache.
+ *
+ * Return: how many blocks were dropped.
+ */
+u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
+{
+	u64 start = from_oblock(first), dropped = 0, b;
+	u32 slot;
+
+	if (count > SC_OBLOCK_NONE - start)
+		count = SC_OBLOCK_NONE - start;
+	if (count <= map->nr_cached) {
+		for (b = start; b < start + count; b++)
+			dropped += sc_map_remove(map, to_oblock(b));
+		return dropped;
+	}
+	for (slot = 0; slot < map->nr_slots && map->nr_cached; slot++) {
+		b = map->slot_oblock[slot];
+		if (b != SC_OBLOCK_NONE && b - start < count) {
+			sc_unlink(map, slot);
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+/**
+ * sc_map_evict_slab() - drop every block of an active slab and free it
+ * @map: the map
+ * @slab: any slab; only an active one is touched
+ *
+ * Return: how many blocks were dropped.
+ */
+u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
+{
+	u32 dropped = 0, i;
+
+	if (map->slabs[slab].state != SC_SLAB_ACTIVE)
+		return 0;
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		u32 slot = from_slot(sc_slab_slot(slab, i));
+
+		if (map->slot_oblock[slot] != SC_OBLOCK_NONE) {
+			sc_unlink(map, slot);
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+/**
+ * sc_map_clear() - drop everything
+ * @map: the map
+ *
+ * Slabs being filled stay handed out.
+ *
+ * Return: how many blocks were dropped.
+ */
+u32 sc_map_clear(struct sc_map *map)
+{
+	u32 dropped = 0, slab;
+
+	for (slab = 0; slab < map->nr_slabs && map->nr_cached; slab++)
+		dropped += sc_map_evict_slab(map, slab);
+	return dropped;
+}

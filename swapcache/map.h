@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The map: which cache slot holds which origin block, and the slabs the
+ * slots are grouped in.  Pure logic, shared with tests/unit/; the kernel
+ * side (cache.c) wraps it in a lock.
+ *
+ * Layout, all in one allocation sized by sc_map_bytes():
+ *
+ *   slot_oblock[slot]	the origin block a slot holds, or SC_OBLOCK_NONE
+ *   slot_next[slot]	the next slot in the same hash chain, or SC_NIL
+ *   buckets[hash]	the first slot of each chain, or SC_NIL
+ *   slabs[slab]	per 16 slots: state, how many hold a block, free
+ *			list link
+ *
+ * 8 + 4 bytes per slot, 4 bytes per bucket (one bucket per four slots)
+ * and 8 bytes per slab: 13.5 bytes per slot.
+ *
+ * Concurrency: sc_map_lookup() and the other const functions only read and
+ * may run concurrently with each other; every other call needs exclusive
+ * access.  No function sleeps or allocates.
+ */
+#ifndef SWAPCACHE_MAP_H
+#define SWAPCACHE_MAP_H
+
+#include "pure.h"
+
+/*
+ * Typed block numbers (dm-cache's trick): sparse refuses to mix an origin
+ * block with a cache slot or a plain integer.
+ */
+typedef u64 __bitwise sc_oblock_t;
+typedef u32 __bitwise sc_slot_t;
+
+static inline sc_oblock_t to_oblock(u64 b)
+{
+	return (__force sc_oblock_t)b;
+}
+
+static inline u64 from_oblock(sc_oblock_t b)
+{
+	return (__force u64)b;
+}
+
+static inline sc_slot_t to_slot(u32 s)
+{
+	return (__force sc_slot_t)s;
+}
+
+static inline u32 from_slot(sc_slot_t s)
+{
+	return (__force u32)s;
+}
+
+#define SC_SLAB_SHIFT	4
+#define SC_SLAB_SIZE	BIT(SC_SLAB_SHIFT)	/* slots per slab */
+#define SC_NIL		U32_MAX
+#define SC_OBLOCK_NONE	U64_MAX
+#define SC_NO_SLOT	to_slot(SC_NIL)
+
+/* Enough slabs for a 256 TiB SSD while every index stays below SC_NIL. */
+#define SC_MAP_MAX_SLABS BIT(28)
+
+enum sc_slab_state {
+	SC_SLAB_FREE,		/* on the free list */
+	SC_SLAB_FILLING,	/* handed out, being written; not in the map */
+	SC_SLAB_ACTIVE,		/* at least one slot in the map */
+};
+
+/**
+ * struct sc_slab - one 64 KiB unit of the cache device
+ * @next_free: the next slab on the free list, or SC_NIL
+ * @nr_valid: slots of this slab that are in the map
+ * @state: an enum sc_slab_state
+ */
+struct sc_slab {
+	u32 next_free;
+	u8 nr_valid;
+	u8 state;
+};
+
+/**
+ * struct sc_map - origin blocks to cache slots
+ * @nr_slabs: slabs on the cache device
+ * @nr_slots: nr_slabs * SC_SLAB_SIZE
+ * @hash_bits: log2 of the number of buckets
+ * @nr_cached: slots in the map
+ * @nr_free: slabs on the free list
+ * @free_head: oldest free slab, handed out first, or SC_NIL
+ * @free_tail: newest free slab, or SC_NIL
+ * @slot_oblock: per slot, the origin block it holds
+ * @slot_next: per slot, the hash chain link
+ * @buckets: per bucket, the first slot of the chain
+ * @slabs: per slab
+ */
+struct sc_map {
+	u32 nr_slabs;
+	u32 nr_slots;
+	u32 hash_bits;
+	u32 nr_cached;
+	u32 nr_free;
+	u32 free_head;
+	u32 free_tail;
+	u64 *slot_oblock;
+	u32 *slot_next;
+	u32 *buckets;
+	struct sc_slab *slabs;
+};
+
+static inline u32 sc_slot_slab(sc_slot_t slot)
+{
+	return from_slot(slot) >> SC_SLAB_SHIFT;
+}
+
+static inline sc_slot_t sc_slab_slot(u32 slab, u32 index)
+{
+	return to_slot((slab << SC_SLAB_SHIFT) + index);
+}
+
+size_t sc_map_bytes(u32 nr_slabs);
+void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem);
+sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock);
+u32 sc_map_alloc_slab(struct sc_map *map,
+		      bool (*busy)(void *context, u32 slab), void *context);
+u32 sc_map_fill_slab(struct sc_map *map, u32 slab,
+		     const sc_oblock_t *oblocks, u32 count);
+void sc_map_abort_slab(struct sc_map *map, u32 slab);
+bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
+u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count);
+u32 sc_map_evict_slab(struct sc_map *map, u32 slab);
+u32 sc_map_clear(struct sc_map *map);
+
+#endif /* SWAPCACHE_MAP_H */
