@@ -37,6 +37,50 @@
  * burst budget	  the token bucket (curburst, accrate, minburst, maxburst)
  *		  that every SSD write is charged against.
  *
+ * The map
+ * -------
+ * One preallocated array per cache device holds, for every slot, the origin
+ * block in it and a link in a hash chain (indexes, not pointers, as
+ * dm-cache's smq does); one bucket per four slots heads the chains, and a
+ * small record per slab says whether it is free, being filled or active
+ * and how many of its slots hold a block.  That is 13.5 bytes per slot,
+ * plus 4 for the count of SSD reads in flight per slab.  The kernel's own
+ * structures cost more for this job: an hlist_node alone is 16 bytes per
+ * entry, an xarray node serves 64 consecutive indexes and origin blocks are
+ * sparse, and neither runs in user space, where tests/unit/ checks the map
+ * against a reference model.  The map is pure code (map.c); the target
+ * wraps it in a rwlock_t: the read path takes the read side, so lookups on
+ * all CPUs proceed in parallel, and only changes (inserting a cluster,
+ * dropping blocks) take the write side.  A write that overlaps nothing
+ * cached probes under the read side and never takes the write side.  RCU
+ * would spare the read side's shared cache line, but slots are recycled in
+ * place, so readers would need the same in-flight accounting anyway.
+ *
+ * Never stale
+ * -----------
+ * A write, discard or write-zeroes drops the cached blocks it overlaps in
+ * the map function, before it is issued.  What remains is the race with an
+ * insertion: a cluster whose data was taken (read from the origin, or
+ * later copied from the page cache) at T0 and is entered into the map at
+ * T1, after its SSD write.  A write to one of its blocks issued between T0
+ * and T1 has already dropped whatever was cached, and would leave the old
+ * copy in the map.  Write guards close that window: 4096 pairs of counters,
+ * "started" and "completed", each covering the 64 KiB origin regions that
+ * hash to it.  A write bumps "started" for its regions in the map function
+ * and "completed" when it ends.  At T0 the inserter records "started" for
+ * its regions and gives up if any of them has a write in flight (started
+ * != completed), since such a write could land before or after the data
+ * is read.  At T1, under the map's write lock, it enters the cluster, and
+ * then takes it out again if any "started" moved.  Full barriers on both
+ * sides (after the writer's bump, before the inserter's check) make it a
+ * Dekker pair: either the writer sees the inserted blocks and drops them,
+ * or the inserter sees the bump and withdraws.  Collisions in the hash
+ * only make an insertion give up more often than it must.
+ *
+ * Slots are recycled only when no read of them is in flight: readers count
+ * themselves per slab under the read lock, and a free slab with readers is
+ * passed over when a slab is handed out for writing.
+ *
  * Module parameters are global, as DragonFly's sysctls are: the thread that
  * obeys them is shared by every target.  Each target keeps its own counters
  * and devices.  Parameter rules (names, units, defaults, ranges) live in the

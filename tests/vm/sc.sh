@@ -32,3 +32,29 @@ sc_dm_name() {
 sc_refcnt() {
 	cat /sys/module/swapcache/refcnt
 }
+
+P=/sys/module/swapcache/parameters
+
+# sc_fill DEV OFFSET SIZE PATTERN: write PATTERN (e.g. 0xaa) over a range.
+sc_fill() {
+	fio --name=fill --filename="$1" --rw=write --bs=64k --offset="$2" \
+		--size="$3" --direct=1 --verify=pattern --verify_pattern="$4" \
+		--do_verify=0 --output-format=terse >/dev/null ||
+		die "cannot fill $1 at $2+$3 with $4"
+}
+
+# sc_holds DEV OFFSET SIZE PATTERN [BS]: O_DIRECT reads of the range, BS at a
+# time (default 4k), return PATTERN and nothing else.
+sc_holds() {
+	fio --name=check --filename="$1" --rw=write --bs="${5:-4k}" \
+		--offset="$2" --size="$3" --direct=1 --verify=pattern \
+		--verify_pattern="$4" --verify_only --verify_fatal=1 \
+		--output-format=terse >/dev/null
+}
+
+# sc_read DEV OFFSET SIZE [BS]: O_DIRECT sequential reads of a range.
+sc_read() {
+	fio --name=read --filename="$1" --rw=read --bs="${4:-4k}" \
+		--offset="$2" --size="$3" --direct=1 \
+		--output-format=terse >/dev/null || die "cannot read $1 at $2"
+}

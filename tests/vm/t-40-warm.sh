@@ -1,0 +1,86 @@
+#!/bin/sh
+# warm: the blocks it caches are read back from the SSD (read_hits) with
+# the origin's bytes; reads elsewhere are misses; bad arguments are refused;
+# warming stops at the high watermark.
+. /tests/lib.sh
+. /tests/sc.sh
+
+load_swapcache
+sc_ramdisks 64
+sc_create sc /dev/ram0 /dev/ram1
+dev=/dev/mapper/sc
+len=$(blockdev --getsz $dev)
+M=1048576
+echo 1 >$P/read_enable
+
+# Every 4 KiB of the device carries its own checksummed header.
+fio --name=data --filename=$dev --rw=write --bs=1M --size=64M --direct=1 \
+	--verify=crc32c --verify_interval=4096 --do_verify=0 \
+	--output-format=terse >/dev/null || die "cannot write the data"
+verify_all() {
+	fio --name=data --filename=$dev --rw=write --bs="$1" --size=64M \
+		--direct=1 --verify=crc32c --verify_interval=4096 \
+		--verify_only --verify_fatal=1 --output-format=terse \
+		>/dev/null || die "data differs, reading $1 at a time"
+}
+
+for msg in "warm" "warm 0" "warm x 8" "warm 0 8x" "warm 0 0" "warm -1 8" \
+	"warm 0 -8" "warm 0 99999999999999999999" "warm $len 8" \
+	"warm $((len - 8)) 16" "warm 18446744073709551615 1" \
+	"warm 0 8 8" "bogus" "invalidate now" ""; do
+	expect_fail dmsetup message sc 0 $msg
+done
+assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "nothing cached by refusals"
+
+wc0=$(cat $P/write_count)
+dmsetup message sc 0 warm $((8 * 2048)) $((4 * 2048)) || die "warm 4 MiB"
+assert_eq "$(sc_status_field sc cache_pages)" "1024/16384" "cached after warm"
+assert_eq "$(sc_status_field sc written)" 1024 "written after warm"
+assert_eq "$(($(cat $P/write_count) - wc0))" $((4 * M)) "write_count after warm"
+
+h=$(sc_status_field sc read_hits)
+m=$(sc_status_field sc read_misses)
+sc_read $dev $((8 * M)) $((4 * M))
+assert_eq "$(($(sc_status_field sc read_hits) - h))" 1024 "hits in the range"
+assert_eq "$(($(sc_status_field sc read_misses) - m))" 0 "misses in the range"
+sc_read $dev $((32 * M)) $((4 * M))
+assert_eq "$(($(sc_status_field sc read_hits) - h))" 1024 "hits outside"
+assert_eq "$(($(sc_status_field sc read_misses) - m))" 1024 "misses outside"
+
+# Mixed bios: 1 MiB and odd-sized reads across the cached range's edges
+# (two more partial ranges make more edges) return the origin's bytes.
+dmsetup message sc 0 warm $((20 * 2048 + 8)) 8 || die "warm one block"
+dmsetup message sc 0 warm $((21 * 2048 + 3)) 1 || die "warm a sector"
+assert_eq "$(sc_status_field sc cache_pages)" "1026/16384" \
+	"a sector warms its whole block"
+h=$(sc_status_field sc read_hits)
+m=$(sc_status_field sc read_misses)
+verify_all 1M
+verify_all 12k
+verify_all 4k
+[ "$(sc_status_field sc read_hits)" -gt "$h" ] || die "no hits while verifying"
+[ "$(sc_status_field sc read_misses)" -gt "$m" ] || die "no misses while verifying"
+fio --name=odd --filename=$dev --rw=randread --bs=512 --size=4M \
+	--offset=$((8 * M - 2 * M)) --direct=1 --number_ios=2000 \
+	--output-format=terse >/dev/null || die "512-byte reads"
+
+# read_enable=0: everything from the origin.
+echo 0 >$P/read_enable
+h=$(sc_status_field sc read_hits)
+sc_read $dev $((8 * M)) $((4 * M))
+assert_eq "$(sc_status_field sc read_hits)" "$h" "hits with read_enable=0"
+echo 1 >$P/read_enable
+
+# The whole device: warming stops at maxswappct (75%) of the SSD.
+dmsetup message sc 0 warm 0 "$len" || die "warm everything"
+used=$(sc_status_field sc cache_pages)
+used=${used%/*}
+[ "$used" -le $((16384 * 75 / 100)) ] || die "$used pages cached, past 75%"
+[ "$used" -ge $((16384 * 70 / 100)) ] || die "only $used pages cached"
+verify_all 1M
+
+dmsetup message sc 0 invalidate || die "invalidate"
+assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "after invalidate"
+assert_eq "$(sc_status_field sc invalidated)" "$used" "invalidated count"
+verify_all 1M
+dmsetup remove sc
