@@ -517,16 +517,28 @@ u64 sc_cache_invalidate_all(struct sc_target *sc)
 }
 
 /**
- * sc_cache_postsuspend() - stop background SSD writes and drain them
+ * sc_cache_presuspend() - make a running warm stop at its next cluster
+ * @sc: the target
+ *
+ * A warm runs inside dm's message ioctl, which holds the table's SRCU read
+ * lock that suspend waits for; stopping it here keeps a suspend from
+ * waiting for a whole warm.  Does not sleep.
+ */
+void sc_cache_presuspend(struct sc_target *sc)
+{
+	set_bit(SC_SUSPENDED, &sc->flags);
+}
+
+/**
+ * sc_cache_postsuspend() - drain background SSD work
  * @sc: the target
  *
  * dm core has already waited for every mapped bio, including reissued SSD
- * reads; what is left is a warm in progress, which stops at its next
- * cluster, and the retry work.  Sleeps.
+ * reads; what may be left is a warm finishing its cluster and the retry
+ * work.  Sleeps.
  */
 void sc_cache_postsuspend(struct sc_target *sc)
 {
-	set_bit(SC_SUSPENDED, &sc->flags);
 	mutex_lock(&sc->warm_lock);
 	mutex_unlock(&sc->warm_lock);
 	flush_workqueue(sc->wq);
@@ -535,6 +547,8 @@ void sc_cache_postsuspend(struct sc_target *sc)
 /**
  * sc_cache_resume() - allow background SSD writes again
  * @sc: the target
+ *
+ * Also undoes sc_cache_presuspend() when a suspend is abandoned.
  */
 void sc_cache_resume(struct sc_target *sc)
 {

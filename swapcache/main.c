@@ -324,6 +324,11 @@ static int sc_end_io(struct dm_target *ti, struct bio *bio,
 	return sc_cache_end_io(ti->private, bio, error);
 }
 
+static void sc_presuspend(struct dm_target *ti)
+{
+	sc_cache_presuspend(ti->private);
+}
+
 static void sc_postsuspend(struct dm_target *ti)
 {
 	sc_cache_postsuspend(ti->private);
@@ -472,6 +477,8 @@ static struct target_type sc_target_type = {
 	.dtr = sc_dtr,
 	.map = sc_map,
 	.end_io = sc_end_io,
+	.presuspend = sc_presuspend,
+	.presuspend_undo = sc_resume,
 	.postsuspend = sc_postsuspend,
 	.resume = sc_resume,
 	.status = sc_status,

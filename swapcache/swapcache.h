@@ -278,6 +278,7 @@ void sc_cache_destroy(struct sc_target *sc);
 int sc_cache_map(struct sc_target *sc, struct bio *bio);
 int sc_cache_end_io(struct sc_target *sc, struct bio *bio,
 		    blk_status_t *error);
+void sc_cache_presuspend(struct sc_target *sc);
 void sc_cache_postsuspend(struct sc_target *sc);
 void sc_cache_resume(struct sc_target *sc);
 u64 sc_cache_invalidate_all(struct sc_target *sc);

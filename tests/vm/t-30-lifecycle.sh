@@ -1,6 +1,7 @@
 #!/bin/sh
-# Create/remove cycles, suspend/resume and table reloads under a verifying
-# writer, and module unload only once no target is left.
+# Create/warm/remove cycles, suspend/resume and table reloads under a
+# verifying writer and a warming loop, and module unload only once no
+# target is left.
 . /tests/lib.sh
 . /tests/sc.sh
 
@@ -9,14 +10,16 @@ sc_ramdisks 128
 size=$(blockdev --getsz /dev/ram0)
 table="0 $size swapcache /dev/ram0 /dev/ram1"
 
+echo 1 >$P/read_enable
 i=0
 while [ $i -lt 100 ]; do
 	dmsetup create cyc --table "$table" || die "create #$i"
+	dmsetup message cyc 0 warm $((i * 64)) 2048 || die "warm #$i"
 	dmsetup remove cyc || die "remove #$i"
 	i=$((i + 1))
 done
 assert_eq "$(sc_refcnt)" 0 "references after 100 cycles"
-echo "100 create/remove cycles"
+echo "100 create/warm/remove cycles"
 
 sc_create sc /dev/ram0 /dev/ram1
 fio --name=load --filename=/dev/mapper/sc --rw=randwrite --bs=4k \
@@ -24,6 +27,11 @@ fio --name=load --filename=/dev/mapper/sc --rw=randwrite --bs=4k \
 	--verify_fatal=1 --randrepeat=0 --output-format=terse \
 	>/tmp/fio.out 2>&1 &
 fio_pid=$!
+# warm fails with EBUSY while the target is suspended: that is expected.
+(while kill -0 $fio_pid 2>/dev/null; do
+	dmsetup message sc 0 warm 0 65536 2>/dev/null
+done) &
+warmer=$!
 sleep 1
 n=0
 while kill -0 $fio_pid 2>/dev/null && [ $n -lt 20 ]; do
@@ -35,6 +43,7 @@ while kill -0 $fio_pid 2>/dev/null && [ $n -lt 20 ]; do
 	n=$((n + 1))
 done
 wait $fio_pid || die "fio under suspend/reload failed: $(cat /tmp/fio.out)"
+wait $warmer || true	# its last warm may have met a suspend
 [ $n -ge 3 ] || die "only $n suspend/reload rounds ran during the load"
 echo "$n suspend/resume + reload rounds under verifying load"
 
