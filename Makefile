@@ -26,7 +26,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KFULL)/build),/lib/modules/$(KFULL)/build
 BUILD ?= build/$(KFULL)
 SOURCES := Kbuild $(wildcard swapcache/*.c swapcache/*.h)
 
-.PHONY: all module check unit lint vm-check demo setup clean
+.PHONY: all module check unit lint vm-check demo bench-core setup clean
 
 all: module
 
@@ -57,6 +57,13 @@ check: setup
 demo: setup
 	$(MAKE) KVER=6.1 module
 	scripts/vm --kver 6.1 --module build/$$(scripts/kver 6.1)/swapcache.ko scripts/demo-guest
+
+# The cache core's hit and miss paths against the raw devices (a table).
+bench-core: setup
+	$(MAKE) KVER=$(or $(BENCH_KVER),6.1) module
+	scripts/vm --kver $(or $(BENCH_KVER),6.1) \
+		--module build/$$(scripts/kver $(or $(BENCH_KVER),6.1))/swapcache.ko \
+		scripts/bench-core-guest
 
 clean:
 	rm -rf build

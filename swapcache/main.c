@@ -101,7 +101,9 @@ static int sc_shutdown_notify(struct notifier_block *nb, unsigned long action,
 	atomic64_set(&sc_tunable_values[SC_READ_ENABLE], 0);
 	atomic64_set(&sc_tunable_values[SC_DATA_ENABLE], 0);
 	atomic64_set(&sc_tunable_values[SC_META_ENABLE], 0);
-	pr_info("swapcache: shutdown: read_enable, data_enable and meta_enable turned off\n");
+	pr_info("swapcache: shutdown: read_enable=%lld data_enable=%lld meta_enable=%lld\n",
+		sc_get(SC_READ_ENABLE), sc_get(SC_DATA_ENABLE),
+		sc_get(SC_META_ENABLE));
 	return NOTIFY_DONE;
 }
 
