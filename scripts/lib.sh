@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the host-side scripts (bash); source it, do not run it.
 #
 # Everything the test bed downloads or builds lives in SC_CACHE, outside the

@@ -48,7 +48,7 @@ cleanup_all() {
 	for _m in $(awk '$1 ~ "^/dev/(mapper/|dm-|ram|nullb|loop|bcache)" { print $2 }' /proc/mounts | sort -r); do
 		umount "$_m" || { echo "cleanup: cannot unmount $_m" >&2; _ok=1; }
 	done
-	if [ -n "$(dmsetup ls 2>/dev/null | grep -v '^No devices found')" ]; then
+	if dmsetup ls 2>/dev/null | grep -qv '^No devices found'; then
 		dmsetup remove_all || { echo "cleanup: dm devices remain: $(dmsetup ls)" >&2; _ok=1; }
 	fi
 	for _l in /dev/loop[0-9]*; do
