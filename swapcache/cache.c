@@ -253,7 +253,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 		return DM_MAPIO_REMAPPED;	/* an empty flush */
 	first = sc_block(sector);
 	last = sc_block(bio_end_sector(bio) - 1);
-	if (!op_is_write(bio_op(bio))) {
+	if (bio_op(bio) == REQ_OP_READ) {
 		if (sc_get(SC_READ_ENABLE) && READ_ONCE(sc->map.nr_cached) &&
 		    !test_bit(SC_DEGRADED, &sc->flags))
 			sc_map_read(sc, bio, pb);
@@ -261,6 +261,8 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
 		return DM_MAPIO_REMAPPED;
 	}
+	if (!op_is_write(bio_op(bio)))
+		return DM_MAPIO_REMAPPED;
 
 	pb->kind = SC_BIO_WRITE;
 	pb->region_first = first >> SC_REGION_SHIFT;

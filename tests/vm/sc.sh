@@ -8,6 +8,14 @@ sc_ramdisks() {
 	[ -b /dev/ram0 ] && [ -b /dev/ram1 ] || die "brd made no /dev/ram0-1"
 }
 
+# sc_loop_origin: /dev/loop0 over a 64 MiB tmpfs file, an origin that
+# supports discard and write-zeroes, which brd does not.
+sc_loop_origin() {
+	truncate -s 64M /tmp/origin.img
+	modprobe loop
+	losetup /dev/loop0 /tmp/origin.img || die "losetup"
+}
+
 # sc_create NAME ORIGIN CACHE [OPTIONAL ARGS...]: a target over all of ORIGIN.
 sc_create() {
 	local name=$1 origin=$2 cache=$3 size

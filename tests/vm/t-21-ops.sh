@@ -6,12 +6,8 @@
 
 load_swapcache
 sc_ramdisks 64
-# A loop device over tmpfs supports discard and write-zeroes, which brd
-# does not, so it makes the origin here.
-truncate -s 64M /tmp/origin.img
-modprobe loop
+sc_loop_origin
 origin=/dev/loop0
-losetup "$origin" /tmp/origin.img || die "losetup"
 sc_create sc "$origin" /dev/ram1
 dm=$(sc_dm_name sc)
 o=$(basename "$origin")

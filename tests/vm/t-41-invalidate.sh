@@ -6,10 +6,7 @@
 
 load_swapcache
 sc_ramdisks 64
-# loop over tmpfs: an origin that supports discard and write-zeroes.
-truncate -s 64M /tmp/origin.img
-modprobe loop
-losetup /dev/loop0 /tmp/origin.img || die "losetup"
+sc_loop_origin
 sc_create sc /dev/loop0 /dev/ram1
 dev=/dev/mapper/sc
 M=1048576
