@@ -236,8 +236,12 @@ bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock)
  * @first: the first origin block
  * @count: how many
  *
- * Walks the range or the slots, whichever is shorter, so that discarding a
- * whole disk costs no more than a pass over the cache.
+ * Walks the range or the slots, whichever is cheaper, so that discarding a
+ * whole disk costs no more than a pass over the cache.  A lookup that
+ * misses walks a chain of slots scattered in memory while the pass over
+ * the slots is sequential: at 2^26 slots one lookup costs about as much as
+ * 400 slots of the pass, so the range is walked only up to nr_slots / 256
+ * blocks, whatever the map holds.
  *
  * Return: how many blocks were dropped.
  */
@@ -248,7 +252,7 @@ u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
 
 	if (count > SC_OBLOCK_NONE - start)
 		count = SC_OBLOCK_NONE - start;
-	if (count <= map->nr_cached) {
+	if (count <= map->nr_slots >> 8) {
 		for (b = start; b < start + count; b++)
 			dropped += sc_map_remove(map, to_oblock(b));
 		return dropped;
