@@ -169,8 +169,9 @@ u32 sc_map_alloc_slab(struct sc_map *map,
  * sc_map_fill_slab() - enter a written cluster into the map
  * @map: the map
  * @slab: a slab from sc_map_alloc_slab()
- * @oblocks: the origin block in each slot, in slot order
- * @count: 1..SC_SLAB_SIZE
+ * @oblocks: the origin block in each slot, in slot order; each below
+ *	SC_OBLOCK_NONE
+ * @count: 1..SC_SLAB_SIZE; 0 gives the slab back
  *
  * The caller has checked that the data is current (never stale): a block
  * already cached elsewhere has its old slot dropped for the new one.
@@ -182,6 +183,10 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 {
 	u32 moved = 0, i;
 
+	if (!count) {
+		sc_free_push(map, slab);
+		return 0;
+	}
 	for (i = 0; i < count; i++) {
 		u32 slot = from_slot(sc_slab_slot(slab, i));
 		u64 b = from_oblock(oblocks[i]);

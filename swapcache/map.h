@@ -57,8 +57,11 @@ static inline u32 from_slot(sc_slot_t s)
 #define SC_OBLOCK_NONE	U64_MAX
 #define SC_NO_SLOT	to_slot(SC_NIL)
 
-/* Enough slabs for a 256 TiB SSD while every index stays below SC_NIL. */
-#define SC_MAP_MAX_SLABS BIT(28)
+/*
+ * Slabs per map: 16 TiB of SSD, the most for which every slot index, and
+ * the slot count itself, stays below SC_NIL in a u32.
+ */
+#define SC_MAP_MAX_SLABS (BIT(28) - 1)
 
 enum sc_slab_state {
 	SC_SLAB_FREE,		/* on the free list */
