@@ -26,7 +26,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KFULL)/build),/lib/modules/$(KFULL)/build
 BUILD ?= build/$(KFULL)
 SOURCES := Kbuild $(wildcard swapcache/*.c swapcache/*.h)
 
-.PHONY: all module check unit lint vm-check demo bench-core setup clean
+.PHONY: all module check check-debug unit lint vm-check demo bench-core setup clean
 
 all: module
 
@@ -53,6 +53,12 @@ vm-check: module
 
 check: setup
 	scripts/check $(LINES)
+
+# The VM suite under KASAN, lockdep and kmemleak (builds the debug kernel
+# once, 35-60 minutes).
+check-debug: setup
+	@mkdir -p build/logs
+	scripts/check-debug
 
 demo: setup
 	$(MAKE) KVER=6.1 module
