@@ -69,6 +69,7 @@ bench-core: setup
 	$(MAKE) KVER=$(or $(BENCH_KVER),6.1) module
 	scripts/vm --kver $(or $(BENCH_KVER),6.1) \
 		--module build/$$(scripts/kver $(or $(BENCH_KVER),6.1))/swapcache.ko \
+		--append "BENCH_ROUNDS=$(or $(BENCH_ROUNDS),5) BENCH_RUNTIME=$(or $(BENCH_RUNTIME),5)" \
 		scripts/bench-core-guest
 
 clean:
