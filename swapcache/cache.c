@@ -168,13 +168,13 @@ static bool sc_slab_busy(void *context, u32 slab)
 /*
  * Route the longest prefix of a read that is wholly cached in consecutive
  * slots of one slab, or wholly uncached; dm core sends the rest as a new
- * bio.
+ * bio.  @first and @last are the origin blocks the bio spans, which the
+ * caller has already worked out.
  */
 static void sc_map_read(struct sc_target *sc, struct bio *bio,
-			struct sc_bio *pb)
+			struct sc_bio *pb, u64 first, u64 last)
 {
 	sector_t sector = bio->bi_iter.bi_sector;
-	u64 first = sc_block(sector), last = sc_block(bio_end_sector(bio) - 1);
 	sc_slot_t slot0, slot;
 	u64 b;
 
@@ -257,7 +257,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 	if (bio_op(bio) == REQ_OP_READ) {
 		if (sc_get(SC_READ_ENABLE) && READ_ONCE(sc->map.nr_cached) &&
 		    !test_bit(SC_DEGRADED, &sc->flags))
-			sc_map_read(sc, bio, pb);
+			sc_map_read(sc, bio, pb, first, last);
 		else
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
 		return DM_MAPIO_REMAPPED;
