@@ -74,6 +74,7 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	map->nr_free = 0;
 	map->free_head = SC_NIL;
 	map->free_tail = SC_NIL;
+	map->clock_hand = 0;
 
 	nr_buckets = 1U << map->hash_bits;
 	map->slot_oblock = mem;
@@ -89,6 +90,7 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 		map->buckets[i] = SC_NIL;
 	for (i = 0; i < nr_slabs; i++) {
 		map->slabs[i].nr_valid = 0;
+		map->slabs[i].referenced = 0;
 		sc_free_push(map, i);
 	}
 }
@@ -176,6 +178,11 @@ u32 sc_map_alloc_slab(struct sc_map *map,
  * The caller has checked that the data is current (never stale): a block
  * already cached elsewhere has its old slot dropped for the new one.
  *
+ * The slab starts unreferenced, as a CLOCK inserts new entries: it must
+ * earn its second chance with a hit, or a burst of new clusters would push
+ * out slabs that readers use.  Clearing the bit here also forgets a touch
+ * left from the slab's previous contents.
+ *
  * Return: how many blocks moved from another slot.
  */
 u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
@@ -204,6 +211,7 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 		map->slabs[slab].nr_valid++;
 		map->nr_cached++;
 	}
+	map->slabs[slab].referenced = 0;
 	map->slabs[slab].state = SC_SLAB_ACTIVE;
 	return moved;
 }
@@ -272,19 +280,19 @@ u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
 	return dropped;
 }
 
-/**
- * sc_map_evict_slab() - drop every block of an active slab and free it
- * @map: the map
- * @slab: any slab; only an active one is touched
- *
- * Return: how many blocks were dropped.
+/*
+ * Drop every block of an active slab.  @during is its state meanwhile:
+ * SC_SLAB_ACTIVE lets sc_unlink() free it with its last block,
+ * SC_SLAB_FILLING keeps it handed out.
  */
-u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
+static u32 sc_drop_slab(struct sc_map *map, u32 slab,
+			enum sc_slab_state during)
 {
 	u32 dropped = 0, i;
 
 	if (map->slabs[slab].state != SC_SLAB_ACTIVE)
 		return 0;
+	map->slabs[slab].state = during;
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		u32 slot = from_slot(sc_slab_slot(slab, i));
 
@@ -297,10 +305,43 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
 }
 
 /**
+ * sc_map_evict_slab() - drop every block of an active slab and free it
+ * @map: the map
+ * @slab: any slab; only an active one is touched
+ *
+ * Return: how many blocks were dropped.
+ */
+u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
+{
+	return sc_drop_slab(map, slab, SC_SLAB_ACTIVE);
+}
+
+/**
+ * sc_map_retire_slab() - drop every block of an active slab, keep it out
+ * @map: the map
+ * @slab: any slab; only an active one is touched
+ *
+ * As sc_map_evict_slab(), but the slab is left in state SC_SLAB_FILLING,
+ * off the free list, so that nothing can allocate and rewrite it while the
+ * caller discards its range on the cache device.  The caller then gives it
+ * back with sc_map_abort_slab().
+ *
+ * Return: how many blocks were dropped.  An active slab holds at least
+ * one, so 0 means that @slab was not active, was left alone and must not
+ * be given back.
+ */
+u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
+{
+	return sc_drop_slab(map, slab, SC_SLAB_FILLING);
+}
+
+/**
  * sc_map_clear() - drop everything
  * @map: the map
  *
- * Slabs being filled stay handed out.
+ * Slabs being filled stay handed out.  The CLOCK's hand stays where it
+ * is, still a slab of the map; the referenced bits left on freed slabs
+ * mean nothing, and sc_map_fill_slab() clears them.
  *
  * Return: how many blocks were dropped.
  */
@@ -311,4 +352,46 @@ u32 sc_map_clear(struct sc_map *map)
 	for (slab = 0; slab < map->nr_slabs && map->nr_cached; slab++)
 		dropped += sc_map_evict_slab(map, slab);
 	return dropped;
+}
+
+/**
+ * sc_map_clock_victim() - the cleaner's next slab to evict
+ * @map: the map
+ * @busy: optional; an active slab for which it returns true is passed
+ *	over (the kernel uses it for slabs that reads still use)
+ * @context: passed to @busy
+ *
+ * Advances the hand over the slabs, skipping those not active.  An active
+ * slab that was hit since the hand last passed loses its referenced bit
+ * and is spared this time: the second chance, which keeps slabs with
+ * recent hits while cold ones go.  Two turns of the hand are enough to
+ * find any active slab that is not busy, since the first clears every
+ * bit; past that, the cleaner is better off trying again later.
+ *
+ * Return: an active slab, the hand now past it, or SC_NIL if none was
+ * found in two turns.
+ */
+u32 sc_map_clock_victim(struct sc_map *map,
+			bool (*busy)(void *context, u32 slab), void *context)
+{
+	/* at most 2 * SC_MAP_MAX_SLABS: no overflow */
+	u32 steps = 2 * map->nr_slabs;
+
+	while (steps--) {
+		u32 slab = map->clock_hand;
+		struct sc_slab *s = &map->slabs[slab];
+
+		if (++map->clock_hand == map->nr_slabs)
+			map->clock_hand = 0;
+		if (s->state != SC_SLAB_ACTIVE)
+			continue;
+		if (s->referenced) {
+			s->referenced = 0;
+			continue;
+		}
+		if (busy && busy(context, slab))
+			continue;
+		return slab;
+	}
+	return SC_NIL;
 }

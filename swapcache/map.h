@@ -10,14 +10,21 @@
  *   slot_next[slot]	the next slot in the same hash chain, or SC_NIL
  *   buckets[hash]	the first slot of each chain, or SC_NIL
  *   slabs[slab]	per 16 slots: state, how many hold a block, free
- *			list link
+ *			list link, the CLOCK's referenced bit
  *
  * 8 + 4 bytes per slot, 4 bytes per bucket (one bucket per four slots)
  * and 8 bytes per slab: 13.5 bytes per slot.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
- * may run concurrently with each other; every other call needs exclusive
+ * may run concurrently with each other and with sc_map_touch_slab(), the
+ * one store made on the read side; every other call needs exclusive
  * access.  No function sleeps or allocates.
+ *
+ * Eviction is a CLOCK over the slabs (sc_map_clock_victim()): a hit sets
+ * its slab's referenced bit, and the hand, sweeping the slabs in order,
+ * clears that bit once before the slab can be picked.  Slabs with recent
+ * hits thus survive a sweep that evicts cold ones, at the price of one
+ * byte per slab and no list to reorder on the read side.
  */
 #ifndef SWAPCACHE_MAP_H
 #define SWAPCACHE_MAP_H
@@ -74,11 +81,19 @@ enum sc_slab_state {
  * @next_free: the next slab on the free list, or SC_NIL
  * @nr_valid: slots of this slab that are in the map
  * @state: an enum sc_slab_state
+ * @referenced: hit since the CLOCK's hand last passed; meaningful only
+ *	while active
+ *
+ * 8 bytes: @referenced lives in what was padding (tests/unit/ asserts the
+ * size).  It is a byte of its own, not a bit beside @state, so that the
+ * read side can store it without a read-modify-write of fields that only
+ * the write side may change.
  */
 struct sc_slab {
 	u32 next_free;
 	u8 nr_valid;
 	u8 state;
+	u8 referenced;
 };
 
 /**
@@ -90,6 +105,7 @@ struct sc_slab {
  * @nr_free: slabs on the free list
  * @free_head: oldest free slab, handed out first, or SC_NIL
  * @free_tail: newest free slab, or SC_NIL
+ * @clock_hand: the next slab sc_map_clock_victim() looks at
  * @slot_oblock: per slot, the origin block it holds
  * @slot_next: per slot, the hash chain link
  * @buckets: per bucket, the first slot of the chain
@@ -103,6 +119,7 @@ struct sc_map {
 	u32 nr_free;
 	u32 free_head;
 	u32 free_tail;
+	u32 clock_hand;
 	u64 *slot_oblock;
 	u32 *slot_next;
 	u32 *buckets;
@@ -130,6 +147,29 @@ void sc_map_abort_slab(struct sc_map *map, u32 slab);
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
 u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count);
 u32 sc_map_evict_slab(struct sc_map *map, u32 slab);
+u32 sc_map_retire_slab(struct sc_map *map, u32 slab);
 u32 sc_map_clear(struct sc_map *map);
+u32 sc_map_clock_victim(struct sc_map *map,
+			bool (*busy)(void *context, u32 slab), void *context);
+
+/**
+ * sc_map_touch_slab() - note a hit on @slab for the CLOCK
+ * @map: the map
+ * @slab: the slab of a slot that sc_map_lookup() just found
+ *
+ * Runs on every cache hit, under the read side of the target's lock, on
+ * many CPUs at once.  Storing only when the bit is clear keeps a hot
+ * slab's cache line shared instead of bouncing it between CPUs; racing
+ * stores all write the same 1, and the write side, which clears the bit,
+ * excludes every caller.  The _ONCE accessors say so to the compiler and
+ * to KCSAN.
+ */
+static inline void sc_map_touch_slab(struct sc_map *map, u32 slab)
+{
+	struct sc_slab *s = &map->slabs[slab];
+
+	if (!READ_ONCE(s->referenced))
+		WRITE_ONCE(s->referenced, 1);
+}
 
 #endif /* SWAPCACHE_MAP_H */

@@ -10,6 +10,7 @@
 
 #ifdef __KERNEL__
 #include <linux/bits.h>
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/types.h>
@@ -33,6 +34,15 @@ typedef __u8 u8;
 #ifndef __force
 #define __force
 #endif
+
+/*
+ * The kernel's marked accesses, for sc_map_touch_slab(): one whole load or
+ * store, racing on purpose.  C11 spells that as a relaxed atomic, which
+ * unlike the kernel's volatile casts also tells a thread sanitizer that
+ * the race is meant.
+ */
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
 /* The kernel's hash_64(), for the user-space build of the map. */
 static inline u32 hash_64(u64 val, unsigned int bits)

@@ -5,14 +5,21 @@
  * map's structural invariants checked after every operation.  Runs the
  * module's own map.c.
  */
+#include <assert.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "map.h"
+
+/* The referenced byte went into padding: a slab record stays 8 bytes. */
+static_assert(sizeof(struct sc_slab) == 8, "struct sc_slab is not 8 bytes");
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -83,6 +90,9 @@ static const char *check_slabs(const struct sc_map *map)
 	if (map->nr_slots != map->nr_slabs * SC_SLAB_SIZE)
 		return fail("nr_slots %u for %u slabs", map->nr_slots,
 			    map->nr_slabs);
+	if (map->clock_hand >= map->nr_slabs)
+		return fail("clock hand %u of %u slabs", map->clock_hand,
+			    map->nr_slabs);
 	for (slab = 0; slab < map->nr_slabs; slab++) {
 		const struct sc_slab *s = &map->slabs[slab];
 		u32 n = 0;
@@ -93,6 +103,9 @@ static const char *check_slabs(const struct sc_map *map)
 		if (s->nr_valid != n)
 			return fail("slab %u: nr_valid %u, %u valid slots",
 				    slab, s->nr_valid, n);
+		if (s->referenced > 1)
+			return fail("slab %u: referenced %u", slab,
+				    s->referenced);
 		switch (s->state) {
 		case SC_SLAB_FREE:
 		case SC_SLAB_FILLING:
@@ -271,6 +284,23 @@ static const char *free_list_str(const struct sc_map *map)
 	      "%s: free list [%s], expected [%s]", what,		\
 	      free_list_str(map), expect)
 
+/* The referenced bits, slab 0 first, as a string of 0s and 1s. */
+static const char *refs_str(const struct sc_map *map)
+{
+	static char buf[256];
+	u32 slab;
+
+	for (slab = 0; slab < map->nr_slabs && slab < sizeof(buf) - 1; slab++)
+		buf[slab] = '0' + map->slabs[slab].referenced;
+	buf[slab] = '\0';
+	return buf;
+}
+
+#define CHECK_REFS(map, expect, what)					\
+	CHECK(!strcmp(refs_str(map), expect),				\
+	      "%s: referenced %s, expected %s", what, refs_str(map),	\
+	      expect)
+
 /* Fill @slab with @count consecutive blocks from @first. */
 static u32 fill_run(struct sc_map *map, u32 slab, u64 first, u32 count)
 {
@@ -305,8 +335,11 @@ static void test_init(void)
 		CHECK(map.nr_cached == 0, "nr_cached %u", map.nr_cached);
 		for (i = 0; i < sizes[k]; i++)
 			bad_state += map.slabs[i].state != SC_SLAB_FREE ||
-				     map.slabs[i].nr_valid != 0;
-		CHECK(bad_state == 0, "%u slabs not free and empty", bad_state);
+				     map.slabs[i].nr_valid != 0 ||
+				     map.slabs[i].referenced != 0;
+		CHECK(bad_state == 0,
+		      "%u slabs not free, empty and unreferenced", bad_state);
+		CHECK(map.clock_hand == 0, "clock hand %u", map.clock_hand);
 		for (i = 0; i < map.nr_slots; i++)
 			bad_slot += map.slot_oblock[i] != SC_OBLOCK_NONE;
 		CHECK(bad_slot == 0, "%u slots not empty", bad_slot);
@@ -719,6 +752,14 @@ struct busy_ctx {
 	u64 busy_mask;		/* bit per slab, slabs 0..63 */
 	u32 calls[64];
 	u32 nr_calls;
+	/*
+	 * Set for sc_map_clock_victim(), which may ask only about active
+	 * slabs whose referenced bit is clear at that moment.
+	 */
+	const struct sc_map *map;
+	u32 nr_bad;		/* calls about any other slab */
+	u32 last;		/* the slab of the last call */
+	bool last_busy;		/* and the answer */
 };
 
 static bool busy_fn(void *context, u32 slab)
@@ -728,8 +769,32 @@ static bool busy_fn(void *context, u32 slab)
 	if (ctx->nr_calls < 64)
 		ctx->calls[ctx->nr_calls] = slab;
 	ctx->nr_calls++;
-	return slab < 64 && (ctx->busy_mask >> slab & 1);
+	if (ctx->map && (ctx->map->slabs[slab].state != SC_SLAB_ACTIVE ||
+			 ctx->map->slabs[slab].referenced))
+		ctx->nr_bad++;
+	ctx->last = slab;
+	ctx->last_busy = slab < 64 && (ctx->busy_mask >> slab & 1);
+	return ctx->last_busy;
 }
+
+/* "a,b,c": the slabs busy_fn() was asked about, in order. */
+static const char *calls_str(const struct busy_ctx *ctx)
+{
+	static char buf[512];
+	u32 i;
+	int pos = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ctx->nr_calls && i < 64; i++)
+		pos += snprintf(buf + pos, sizeof(buf) - pos, "%s%u",
+				i ? "," : "", ctx->calls[i]);
+	return buf;
+}
+
+#define CHECK_CALLS(ctx, expect, what)					\
+	CHECK(!strcmp(calls_str(ctx), expect) && !(ctx)->nr_bad,	\
+	      "%s: busy asked about [%s] (%u bad), expected [%s]",	\
+	      what, calls_str(ctx), (ctx)->nr_bad, expect)
 
 static void test_busy(void)
 {
@@ -787,6 +852,322 @@ static void test_busy(void)
 	      "empty list: slab %u, %u calls", slab, ctx.nr_calls);
 	CHECK_SOUND(&map, "busy end");
 	free(mem);
+}
+
+/* Allocate and fill every slab in order: slab i gets 1 + i % 16 blocks. */
+static void fill_all(struct sc_map *map)
+{
+	u32 i, s;
+
+	for (i = 0; i < map->nr_slabs; i++) {
+		s = sc_map_alloc_slab(map, NULL, NULL);
+		fill_run(map, s, 1000ULL * s, 1 + s % SC_SLAB_SIZE);
+	}
+}
+
+/* Victim, evicted at once; checks that the map gave the expected one. */
+static void clock_evict(struct sc_map *map, u32 expect, const char *what)
+{
+	u32 v = sc_map_clock_victim(map, NULL, NULL);
+
+	CHECK(v == expect, "%s: victim %u, expected %u", what, v, expect);
+	if (v != SC_NIL)
+		sc_map_evict_slab(map, v);
+}
+
+/* The CLOCK's point: slabs with recent hits survive a sweep. */
+static void test_clock_second_chance(void)
+{
+	static const u32 cold[] = { 0, 2, 3, 5, 7 };
+	struct sc_map map;
+	void *mem = map_new(&map, 8);
+	u32 i;
+
+	fill_all(&map);
+	CHECK_REFS(&map, "00000000", "new slabs start unreferenced");
+	CHECK(map.clock_hand == 0, "hand %u", map.clock_hand);
+	sc_map_touch_slab(&map, 1);
+	sc_map_touch_slab(&map, 4);
+	sc_map_touch_slab(&map, 4);
+	sc_map_touch_slab(&map, 6);
+	CHECK_REFS(&map, "01001010", "touched 1, 4 (twice), 6");
+
+	/* 8 slabs, 3 touched: 5 evictions in a row take the other 5 */
+	for (i = 0; i < 5; i++)
+		clock_evict(&map, cold[i], "the untouched slabs, in order");
+	CHECK(map.slabs[1].state == SC_SLAB_ACTIVE &&
+	      map.slabs[4].state == SC_SLAB_ACTIVE &&
+	      map.slabs[6].state == SC_SLAB_ACTIVE,
+	      "touched slabs evicted: states %u %u %u", map.slabs[1].state,
+	      map.slabs[4].state, map.slabs[6].state);
+	CHECK_REFS(&map, "00000000", "the sweep spent their second chance");
+	CHECK(map.clock_hand == 0, "hand %u past victim 7", map.clock_hand);
+	CHECK_FREE(&map, "0,2,3,5,7", "evicted in the hand's order");
+	CHECK_SOUND(&map, "second chance");
+
+	/* no more chances without a new hit; 4 earns one */
+	sc_map_touch_slab(&map, 4);
+	clock_evict(&map, 1, "no hit since the sweep");
+	CHECK(map.clock_hand == 2, "hand %u", map.clock_hand);
+	clock_evict(&map, 6, "4 hit again");
+	CHECK(map.clock_hand == 7, "hand %u", map.clock_hand);
+	CHECK_REFS(&map, "00000000", "4's new bit spent");
+	clock_evict(&map, 4, "last active, across the wrap");
+	CHECK(map.clock_hand == 5, "hand %u", map.clock_hand);
+	clock_evict(&map, SC_NIL, "nothing active");
+	CHECK(map.clock_hand == 5, "hand moved to %u after two full turns",
+	      map.clock_hand);
+	CHECK(map.nr_cached == 0 && map.nr_free == 8, "cached %u free %u",
+	      map.nr_cached, map.nr_free);
+	CHECK_SOUND(&map, "swept clean");
+	free(mem);
+}
+
+static void test_clock_skip(void)
+{
+	struct sc_map map;
+	void *mem = map_new(&map, 6);
+	struct busy_ctx ctx = { .map = &map };
+	u32 i, v;
+
+	for (i = 0; i < 6; i++)
+		sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, 1, 10, 3);
+	fill_run(&map, 3, 30, 16);
+	fill_run(&map, 4, 40, 1);
+	sc_map_abort_slab(&map, 5);
+	/* 0, 2 filling, 5 free; stray touches on them (a late reader) */
+	sc_map_touch_slab(&map, 0);
+	sc_map_touch_slab(&map, 5);
+	CHECK_REFS(&map, "100001", "stray touches");
+
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 1 && map.clock_hand == 2, "victim %u hand %u, expected 1 2",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "1", "filling slab 0 passed over");
+	CHECK_REFS(&map, "100001", "bits of inactive slabs left alone");
+	ctx.nr_calls = 0;
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 3 && map.clock_hand == 4, "victim %u hand %u, expected 3 4",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "3", "filling slab 2 passed over");
+	ctx.nr_calls = 0;
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 4, "victim %u, expected 4", v);
+	/* a victim not evicted is just passed: the hand goes round */
+	ctx.nr_calls = 0;
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 1 && map.clock_hand == 2, "victim %u hand %u, expected 1 2",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "1", "free 5, filling 0 passed over");
+
+	/* a fill forgets a touch from before it */
+	fill_run(&map, 0, 0, 2);
+	CHECK_REFS(&map, "000001", "filled slab 0 starts unreferenced");
+	sc_map_touch_slab(&map, 0);
+	v = sc_map_alloc_slab(&map, NULL, NULL);
+	CHECK(v == 5, "alloc gave %u", v);
+	fill_run(&map, 5, 50, 16);
+	CHECK_REFS(&map, "100000", "filled slab 5 starts unreferenced");
+	CHECK_SOUND(&map, "clock skip");
+	free(mem);
+}
+
+static void test_clock_busy(void)
+{
+	struct sc_map map;
+	void *mem = map_new(&map, 4);
+	struct busy_ctx ctx = { .map = &map };
+	u32 v;
+
+	fill_all(&map);
+	sc_map_clock_victim(&map, NULL, NULL);
+	sc_map_clock_victim(&map, NULL, NULL);
+	CHECK(map.clock_hand == 2, "hand %u", map.clock_hand);
+
+	/* all busy: two turns, every bit cleared, busy asked when clear */
+	sc_map_touch_slab(&map, 2);
+	sc_map_touch_slab(&map, 0);
+	ctx.busy_mask = 0xf;
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == SC_NIL, "all busy: victim %u", v);
+	CHECK_CALLS(&ctx, "3,1,2,3,0,1", "all busy");
+	CHECK_REFS(&map, "0000", "all busy: bits cleared on the first turn");
+	CHECK(map.clock_hand == 2, "all busy: hand %u", map.clock_hand);
+
+	/* busy 2 skipped, referenced 3 spared, 0 taken */
+	ctx.busy_mask = 1 << 2;
+	ctx.nr_calls = 0;
+	sc_map_touch_slab(&map, 3);
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 0 && map.clock_hand == 1, "victim %u hand %u, expected 0 1",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "2,0", "busy 2, referenced 3");
+	CHECK(ctx.last == v && !ctx.last_busy, "victim %u, last asked %u",
+	      v, ctx.last);
+
+	/* all referenced: a full turn clears them, the hand's slab goes */
+	ctx.busy_mask = 0;
+	ctx.nr_calls = 0;
+	sc_map_touch_slab(&map, 0);
+	sc_map_touch_slab(&map, 1);
+	sc_map_touch_slab(&map, 2);
+	sc_map_touch_slab(&map, 3);
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == 1 && map.clock_hand == 2, "all hot: victim %u hand %u",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "1", "all hot");
+	CHECK_REFS(&map, "0000", "all hot");
+	CHECK_SOUND(&map, "clock busy");
+	free(mem);
+
+	/* one slab */
+	mem = map_new(&map, 1);
+	ctx = (struct busy_ctx){ .map = &map };
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == SC_NIL && ctx.nr_calls == 0, "empty: victim %u, %u calls",
+	      v, ctx.nr_calls);
+	fill_all(&map);
+	sc_map_touch_slab(&map, 0);
+	ctx.busy_mask = 1;
+	v = sc_map_clock_victim(&map, busy_fn, &ctx);
+	CHECK(v == SC_NIL && map.clock_hand == 0, "busy: victim %u hand %u",
+	      v, map.clock_hand);
+	CHECK_CALLS(&ctx, "0", "one busy slab, referenced");
+	sc_map_touch_slab(&map, 0);
+	v = sc_map_clock_victim(&map, NULL, NULL);
+	CHECK(v == 0 && map.clock_hand == 0 && !map.slabs[0].referenced,
+	      "one slab: victim %u hand %u referenced %u", v,
+	      map.clock_hand, map.slabs[0].referenced);
+	free(mem);
+}
+
+static void test_retire(void)
+{
+	struct sc_map map;
+	void *mem = map_new(&map, 4);
+	u32 n, v;
+
+	fill_all(&map);				/* 1, 2, 3, 4 blocks */
+	sc_map_evict_slab(&map, 3);
+	sc_map_touch_slab(&map, 1);
+	n = sc_map_retire_slab(&map, 1);
+	CHECK(n == 2, "retire dropped %u, expected 2", n);
+	CHECK(map.slabs[1].state == SC_SLAB_FILLING &&
+	      map.slabs[1].nr_valid == 0,
+	      "retired slab: state %u nr_valid %u", map.slabs[1].state,
+	      map.slabs[1].nr_valid);
+	CHECK(map.nr_cached == 4 && map.nr_free == 1, "cached %u free %u",
+	      map.nr_cached, map.nr_free);
+	CHECK(slot_of(&map, 1000) == SC_NIL && slot_of(&map, 1001) == SC_NIL,
+	      "retired blocks still found");
+	CHECK(slot_of(&map, 2001) == 2 * 16 + 1, "other slab disturbed");
+	CHECK_FREE(&map, "3", "retired slab not freed");
+	CHECK_SOUND(&map, "retire");
+
+	/* not in any state but active: left alone */
+	n = sc_map_retire_slab(&map, 1);
+	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_FILLING,
+	      "retire again: dropped %u, state %u", n, map.slabs[1].state);
+	n = sc_map_retire_slab(&map, 3);
+	CHECK(n == 0 && map.slabs[3].state == SC_SLAB_FREE,
+	      "retire of a free slab: dropped %u, state %u", n,
+	      map.slabs[3].state);
+	CHECK_FREE(&map, "3", "retire of a free slab");
+	CHECK_SOUND(&map, "retire no-ops");
+
+	/* not allocatable, not a victim, not cleared until aborted */
+	v = sc_map_alloc_slab(&map, NULL, NULL);
+	CHECK(v == 3, "alloc gave %u", v);
+	v = sc_map_alloc_slab(&map, NULL, NULL);
+	CHECK(v == SC_NIL, "alloc with only a retired slab left gave %u", v);
+	n = sc_map_retire_slab(&map, 3);
+	CHECK(n == 0 && map.slabs[3].state == SC_SLAB_FILLING,
+	      "retire of a filling slab: dropped %u, state %u", n,
+	      map.slabs[3].state);
+	v = sc_map_clock_victim(&map, NULL, NULL);
+	CHECK(v == 0, "victim %u, expected 0", v);
+	v = sc_map_clock_victim(&map, NULL, NULL);
+	CHECK(v == 2, "victim %u, expected 2 (retired 1 passed over)", v);
+	n = sc_map_clear(&map);
+	CHECK(n == 4 && map.slabs[1].state == SC_SLAB_FILLING,
+	      "clear dropped %u, retired slab in state %u", n,
+	      map.slabs[1].state);
+	CHECK_FREE(&map, "0,2", "clear leaves the retired slab out");
+	CHECK_SOUND(&map, "retired across clear");
+
+	sc_map_abort_slab(&map, 1);
+	CHECK(map.slabs[1].state == SC_SLAB_FREE && map.nr_free == 3,
+	      "aborted retired slab: state %u, nr_free %u",
+	      map.slabs[1].state, map.nr_free);
+	CHECK_FREE(&map, "0,2,1", "given back at the tail");
+	sc_map_alloc_slab(&map, NULL, NULL);
+	sc_map_alloc_slab(&map, NULL, NULL);
+	v = sc_map_alloc_slab(&map, NULL, NULL);
+	CHECK(v == 1, "alloc after abort gave %u", v);
+	fill_run(&map, v, 77, 5);
+	CHECK(map.slabs[1].referenced == 0 && slot_of(&map, 81) == 16 + 4,
+	      "refilled: referenced %u, slot %u", map.slabs[1].referenced,
+	      slot_of(&map, 81));
+	CHECK_SOUND(&map, "retire, abort, refill");
+	free(mem);
+}
+
+/*
+ * A hit on a hot slab must not dirty its cache line: with the slab's page
+ * read-only, a touch of a referenced slab must not fault.
+ */
+static sigjmp_buf touch_env;
+static int touch_faulted, store_faulted;
+
+static void touch_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(touch_env, 1);
+}
+
+static void test_touch_no_store(void)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	size_t bytes = (sc_map_bytes(4) + page - 1) & ~(page - 1);
+	struct sigaction sa = { .sa_handler = touch_segv }, old;
+	struct sc_map map;
+	void *mem, *guard;
+	u32 s;
+
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	sc_map_init(&map, 4, mem);
+	s = sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, s, 0, 4);
+	sc_map_touch_slab(&map, s);
+	CHECK(map.slabs[s].referenced == 1, "touch: referenced %u",
+	      map.slabs[s].referenced);
+
+	guard = (void *)((uintptr_t)&map.slabs[s] & ~(uintptr_t)(page - 1));
+	sigaction(SIGSEGV, &sa, &old);
+	if (mprotect(guard, page, PROT_READ)) {
+		perror("mprotect");
+		exit(2);
+	}
+	if (!sigsetjmp(touch_env, 1))
+		sc_map_touch_slab(&map, s);
+	else
+		touch_faulted = 1;
+	/* and the guard works: a store there does fault */
+	if (!sigsetjmp(touch_env, 1))
+		WRITE_ONCE(map.slabs[s].referenced, 1);
+	else
+		store_faulted = 1;
+	mprotect(guard, page, PROT_READ | PROT_WRITE);
+	sigaction(SIGSEGV, &old, NULL);
+	CHECK(!touch_faulted, "touch of a referenced slab stored to it");
+	CHECK(store_faulted, "a store to the read-only page did not fault");
+	munmap(mem, bytes);
 }
 
 static void test_bytes(void)
@@ -886,6 +1267,8 @@ struct model {
 	u8 *state, *nr_valid;
 	u32 *queue, qlen;	/* the free list, oldest first */
 	u32 *freed, nr_freed;	/* slabs freed by this op, in any order */
+	u8 *ref;		/* the CLOCK's referenced bits */
+	u32 hand;		/* and its hand */
 };
 
 static void model_init(struct model *m, u32 nr_slabs)
@@ -902,6 +1285,8 @@ static void model_init(struct model *m, u32 nr_slabs)
 		m->slot_idx[i] = SC_NIL;
 	m->state = calloc(nr_slabs, 1);
 	m->nr_valid = calloc(nr_slabs, 1);
+	m->ref = calloc(nr_slabs, 1);
+	m->hand = 0;
 	m->queue = malloc(nr_slabs * sizeof(u32));
 	m->freed = malloc(nr_slabs * sizeof(u32));
 	for (i = 0; i < nr_slabs; i++) {
@@ -919,6 +1304,7 @@ static void model_free(struct model *m)
 	free(m->nr_valid);
 	free(m->queue);
 	free(m->freed);
+	free(m->ref);
 }
 
 static void model_unlink(struct model *m, u32 slot)
@@ -959,6 +1345,7 @@ static u32 model_fill(struct model *m, u32 slab, const u32 *idx, u32 count)
 		m->cached++;
 	}
 	m->state[slab] = SC_SLAB_ACTIVE;
+	m->ref[slab] = 0;
 	return moved;
 }
 
@@ -976,6 +1363,66 @@ static u32 model_evict(struct model *m, u32 slab)
 	return n;
 }
 
+/* An eviction whose slab, freed with its last block, is taken back. */
+static u32 model_retire(struct model *m, u32 slab)
+{
+	u32 n = model_evict(m, slab);
+
+	if (n) {
+		m->nr_freed--;		/* the last freed: @slab */
+		m->state[slab] = SC_SLAB_FILLING;
+	}
+	return n;
+}
+
+static bool model_busy(u64 busy_mask, u32 slab)
+{
+	return slab < 64 && (busy_mask >> slab & 1);
+}
+
+/*
+ * The CLOCK as a spec rather than a loop.  In the hand's order: the victim
+ * is the first active, unreferenced, idle slab, and the active slabs
+ * before it lose their bits; if there is none, every active slab loses its
+ * bit and the victim is the first active idle one, or there is none.
+ * @calls: how often busy() is asked, when it is given.
+ */
+static u32 model_clock(struct model *m, u64 busy_mask, u32 *calls)
+{
+	u32 n = m->nr_slabs, k, slab, victim = SC_NIL;
+
+	*calls = 0;
+	for (k = 0; k < n && victim == SC_NIL; k++) {
+		slab = (m->hand + k) % n;
+		if (m->state[slab] == SC_SLAB_ACTIVE && !m->ref[slab]) {
+			++*calls;
+			if (!model_busy(busy_mask, slab))
+				victim = slab;
+		}
+	}
+	if (victim != SC_NIL) {
+		for (k = 0; (m->hand + k) % n != victim; k++)
+			if (m->state[(m->hand + k) % n] == SC_SLAB_ACTIVE)
+				m->ref[(m->hand + k) % n] = 0;
+		m->hand = (victim + 1) % n;
+		return victim;
+	}
+	for (slab = 0; slab < n; slab++)
+		if (m->state[slab] == SC_SLAB_ACTIVE)
+			m->ref[slab] = 0;
+	for (k = 0; k < n && victim == SC_NIL; k++) {
+		slab = (m->hand + k) % n;
+		if (m->state[slab] == SC_SLAB_ACTIVE) {
+			++*calls;
+			if (!model_busy(busy_mask, slab))
+				victim = slab;
+		}
+	}
+	if (victim != SC_NIL)
+		m->hand = (victim + 1) % n;
+	return victim;
+}
+
 /*
  * The map's slabs and slots against the model, every universe block's
  * lookup against the model.
@@ -987,13 +1434,19 @@ static const char *check_model_contents(const struct sc_map *map,
 
 	if (map->nr_cached != m->cached)
 		return fail("nr_cached %u, model %u", map->nr_cached, m->cached);
+	if (map->clock_hand != m->hand)
+		return fail("clock hand %u, model %u", map->clock_hand,
+			    m->hand);
 	for (i = 0; i < m->nr_slabs; i++)
 		if (map->slabs[i].state != m->state[i] ||
-		    map->slabs[i].nr_valid != m->nr_valid[i])
-			return fail("slab %u: state %u nr_valid %u, model %u %u",
-				    i, map->slabs[i].state,
-				    map->slabs[i].nr_valid, m->state[i],
-				    m->nr_valid[i]);
+		    map->slabs[i].nr_valid != m->nr_valid[i] ||
+		    map->slabs[i].referenced != m->ref[i])
+			return fail("slab %u: state %u nr_valid %u referenced"
+				    " %u, model %u %u %u", i,
+				    map->slabs[i].state,
+				    map->slabs[i].nr_valid,
+				    map->slabs[i].referenced, m->state[i],
+				    m->nr_valid[i], m->ref[i]);
 	for (i = 0; i < m->nr_slots; i++) {
 		u64 want = m->slot_idx[i] == SC_NIL ? SC_OBLOCK_NONE :
 			   univ[m->slot_idx[i]];
@@ -1072,6 +1525,89 @@ static const struct seed_run runs[] = {
 
 #define OPS_PER_SEED 4000
 
+/*
+ * Some busy slabs among 0..63: none, about a third, two thirds, or all.
+ */
+static u64 rnd_busy_mask(u32 nr_slabs)
+{
+	u32 p = rnd_below(4), i;
+	u64 mask = 0;
+
+	for (i = 0; i < 64 && i < nr_slabs; i++)
+		if (rnd_below(3) < p)
+			mask |= 1ULL << i;
+	return mask;
+}
+
+/* A random active slab, mostly; now and then one in any state. */
+static u32 rnd_slab(const struct model *m)
+{
+	u32 slab = rnd_below(m->nr_slabs), i;
+
+	for (i = 0; i < 4 && rnd_below(3) && m->state[slab] != SC_SLAB_ACTIVE;
+	     i++)
+		slab = rnd_below(m->nr_slabs);
+	return slab;
+}
+
+/* Give back retired[i], as the kernel does once its range is discarded. */
+static void abort_retired(struct sc_map *map, struct model *m, u32 *retired,
+			  u32 *nr_retired, u32 i)
+{
+	u32 slab = retired[i];
+
+	retired[i] = retired[--*nr_retired];
+	sc_map_abort_slab(map, slab);
+	m->state[slab] = SC_SLAB_FREE;
+	m->freed[m->nr_freed++] = slab;
+}
+
+/*
+ * sc_map_clock_victim()'s contract, apart from the model, given the state
+ * before the call (@pre_ref, and the model's states, which the call does
+ * not change).  Return: NULL, or what it broke.
+ */
+static const char *check_victim(const struct sc_map *map,
+				const struct model *m, const u8 *pre_ref,
+				const struct busy_ctx *ctx, bool use_busy,
+				u32 victim)
+{
+	u64 mask = use_busy ? ctx->busy_mask : 0;
+	bool eligible = false, cold = false;
+	u32 i;
+
+	for (i = 0; i < m->nr_slabs; i++) {
+		if (m->state[i] != SC_SLAB_ACTIVE || model_busy(mask, i))
+			continue;
+		eligible = true;
+		cold = cold || !pre_ref[i];
+	}
+	if (ctx->nr_bad)
+		return fail("busy asked %u times about an inactive or"
+			    " referenced slab", ctx->nr_bad);
+	if (victim == SC_NIL) {
+		if (eligible)
+			return fail("no victim, but an active idle slab");
+		for (i = 0; i < m->nr_slabs; i++)
+			if (m->state[i] == SC_SLAB_ACTIVE &&
+			    map->slabs[i].referenced)
+				return fail("no victim, slab %u referenced",
+					    i);
+		return NULL;
+	}
+	if (victim >= m->nr_slabs || m->state[victim] != SC_SLAB_ACTIVE)
+		return fail("victim %u not active", victim);
+	if (model_busy(mask, victim))
+		return fail("victim %u busy", victim);
+	if (use_busy && (ctx->last != victim || ctx->last_busy))
+		return fail("victim %u, busy last asked about %u", victim,
+			    ctx->last);
+	if (cold && pre_ref[victim])
+		return fail("victim %u had a hit, and a cold slab was there",
+			    victim);
+	return NULL;
+}
+
 /* Runs one seed; returns false at its first failure. */
 static bool run_seed(const struct seed_run *run)
 {
@@ -1080,23 +1616,25 @@ static bool run_seed(const struct seed_run *run)
 	void *mem = map_new(&map, run->nr_slabs);
 	u32 *list = malloc(run->nr_slabs * sizeof(u32));
 	u32 pending[MAX_PENDING], nr_pending = 0, step;
-	u32 stats[8] = { 0 }, nil_allocs = 0;
+	u32 retired[MAX_PENDING], nr_retired = 0;
+	u8 *pre_ref = malloc(run->nr_slabs);
+	u32 stats[12] = { 0 }, nil_allocs = 0;
 	bool ok = true;
 
 	rng_state = run->seed * 0x9E3779B97F4A7C15ULL + 1;
 	model_init(&m, run->nr_slabs);
 
 	for (step = 0; step < OPS_PER_SEED && ok; step++) {
-		u32 r = rnd_below(100), slab, i;
+		u32 r = rnd_below(120), slab, i;
 		char op[160];
-		const char *err;
+		const char *err, *prop_err = NULL;
 		u32 len;
 		bool ret_ok = true;
 
 		m.nr_freed = 0;
-		/* a full cache mostly evicts, as the kernel would */
+		/* a full cache mostly cleans, as the kernel would */
 		if (r < 45 && !m.qlen && rnd_below(3))
-			r = 95;
+			r = rnd_below(3) ? 110 : 95;
 		if (r < 45) {
 			/* alloc, maybe with busy slabs; usually fill now */
 			struct busy_ctx ctx = { 0 };
@@ -1112,13 +1650,8 @@ static bool run_seed(const struct seed_run *run)
 				stats[1]++;
 				goto checks;
 			}
-			if (use_busy) {
-				u32 p = rnd_below(4);	/* 0, 1/3, 2/3, all */
-
-				for (i = 0; i < 64 && i < run->nr_slabs; i++)
-					if (rnd_below(3) < p)
-						ctx.busy_mask |= 1ULL << i;
-			}
+			if (use_busy)
+				ctx.busy_mask = rnd_busy_mask(run->nr_slabs);
 			for (k = 0; k < m.qlen; k++) {
 				u32 s = m.queue[k];
 
@@ -1144,6 +1677,9 @@ static bool run_seed(const struct seed_run *run)
 				for (i = 0; ret_ok && i < asked && i < 64; i++)
 					ret_ok = ctx.calls[i] == m.queue[i];
 			}
+			for (i = 0; i < nr_retired; i++)
+				if (slab == retired[i])
+					prop_err = "a retired slab allocated";
 			if (want != SC_NIL) {
 				/* passed-over slabs go to the tail in order */
 				for (i = 0; i <= k; i++)
@@ -1285,10 +1821,7 @@ static bool run_seed(const struct seed_run *run)
 			/* evict any slab, in whatever state */
 			u32 got, want, state;
 
-			slab = rnd_below(run->nr_slabs);
-			for (i = 0; i < 4 && rnd_below(3) &&
-			     m.state[slab] != SC_SLAB_ACTIVE; i++)
-				slab = rnd_below(run->nr_slabs);
+			slab = rnd_slab(&m);
 			state = map.slabs[slab].state;
 			got = sc_map_evict_slab(&map, slab);
 			want = model_evict(&m, slab);
@@ -1296,7 +1829,7 @@ static bool run_seed(const struct seed_run *run)
 				 slab, state, got, want);
 			ret_ok = got == want;
 			stats[5]++;
-		} else {
+		} else if (r < 100) {
 			u32 got, want = 0;
 
 			got = sc_map_clear(&map);
@@ -1306,6 +1839,111 @@ static bool run_seed(const struct seed_run *run)
 				 want);
 			ret_ok = got == want;
 			stats[6]++;
+		} else if (r < 110) {
+			/* hits: look blocks up and touch their slabs */
+			u32 n = 1 + rnd_below(8), hits = 0;
+
+			for (i = 0; i < n; i++) {
+				u32 ix = rnd_idx(run->hot), got, s;
+
+				if (m.cached && rnd_below(2)) {
+					do
+						s = rnd_below(m.nr_slots);
+					while (m.slot_idx[s] == SC_NIL);
+					ix = m.slot_idx[s];
+				}
+				got = slot_of(&map, univ[ix]);
+				ret_ok = ret_ok && got == m.slot_of[ix];
+				if (got == SC_NIL)
+					continue;
+				sc_map_touch_slab(&map, got / SC_SLAB_SIZE);
+				m.ref[got / SC_SLAB_SIZE] = 1;
+				hits++;
+			}
+			/* a reader that touches late, the slab since gone */
+			slab = SC_NIL;
+			if (rnd_below(8) == 0) {
+				slab = rnd_below(run->nr_slabs);
+				sc_map_touch_slab(&map, slab);
+				m.ref[slab] = 1;
+			}
+			snprintf(op, sizeof(op),
+				 "touch: %u hits of %u, stray %d", hits, n,
+				 (int)slab);
+			stats[7]++;
+		} else if (r < 116) {
+			/* the cleaner: a victim, then evict, retire or keep */
+			struct busy_ctx ctx = { .map = &map };
+			bool use_busy = rnd_below(3) == 0;
+			u32 got, want, calls, what = rnd_below(20), n, nwant;
+			const char *then = "kept";
+
+			if (use_busy)
+				ctx.busy_mask = rnd_busy_mask(run->nr_slabs);
+			memcpy(pre_ref, m.ref, run->nr_slabs);
+			got = sc_map_clock_victim(&map, use_busy ? busy_fn :
+						  NULL, &ctx);
+			want = model_clock(&m, use_busy ? ctx.busy_mask : 0,
+					   &calls);
+			prop_err = check_victim(&map, &m, pre_ref, &ctx,
+						use_busy, got);
+			ret_ok = got == want &&
+				 (!use_busy || ctx.nr_calls == calls);
+			stats[got == SC_NIL ? 9 : 8]++;
+			if (ret_ok && got != SC_NIL && what < 10) {
+				n = sc_map_evict_slab(&map, got);
+				nwant = model_evict(&m, got);
+				ret_ok = n == nwant && n;
+				then = "evicted";
+			} else if (ret_ok && got != SC_NIL && what < 17 &&
+				   nr_retired < MAX_PENDING) {
+				n = sc_map_retire_slab(&map, got);
+				nwant = model_retire(&m, got);
+				ret_ok = n == nwant && n;
+				retired[nr_retired++] = got;
+				then = "retired";
+				stats[10]++;
+			}
+			snprintf(op, sizeof(op),
+				 "clock victim (busy %s, mask %#llx) -> %u,"
+				 " model %u; busy asked %u, model %u; %s",
+				 use_busy ? "on" : "off", ctx.busy_mask, got,
+				 want, ctx.nr_calls, calls, then);
+		} else if (r < 118) {
+			/* retire any slab, in whatever state */
+			u32 got, want, state;
+
+			if (nr_retired == MAX_PENDING) {
+				i = rnd_below(nr_retired);
+				snprintf(op, sizeof(op), "abort retired %u",
+					 retired[i]);
+				abort_retired(&map, &m, retired, &nr_retired,
+					      i);
+				stats[11]++;
+				goto checks;
+			}
+			slab = rnd_slab(&m);
+			state = map.slabs[slab].state;
+			got = sc_map_retire_slab(&map, slab);
+			want = model_retire(&m, slab);
+			if (want)
+				retired[nr_retired++] = slab;
+			snprintf(op, sizeof(op),
+				 "retire %u (state %u) -> %u, model %u", slab,
+				 state, got, want);
+			ret_ok = got == want;
+			stats[10]++;
+		} else {
+			/* give a retired slab back */
+			if (!nr_retired) {
+				snprintf(op, sizeof(op), "nothing retired");
+				goto checks;
+			}
+			i = rnd_below(nr_retired);
+			snprintf(op, sizeof(op), "abort retired %u",
+				 retired[i]);
+			abort_retired(&map, &m, retired, &nr_retired, i);
+			stats[11]++;
 		}
 checks:
 		/* one CHECK per invariant family per operation */
@@ -1317,6 +1955,9 @@ checks:
 			ok = ok && (cond);				\
 		} while (0)
 		STEP_CHECK(ret_ok, "return value differs from the model");
+		if (!ok)
+			break;
+		STEP_CHECK(!prop_err, prop_err);
 		if (!ok)
 			break;
 		err = check_slabs(&map);
@@ -1344,14 +1985,85 @@ checks:
 	}
 	printf("map: seed %#llx, %u slabs, hot %u: %u steps%s (%u allocs,"
 	       " %u NIL, %u fills, %u aborts, %u removes, %u ranges,"
-	       " %u evicts, %u clears)\n",
+	       " %u evicts, %u clears, %u touches, %u victims, %u NIL,"
+	       " %u retires, %u given back)\n",
 	       run->seed, run->nr_slabs, run->hot, step, ok ? "" : " FAILED",
 	       stats[0], nil_allocs, stats[2], stats[1], stats[3], stats[4],
-	       stats[5], stats[6]);
+	       stats[5], stats[6], stats[7], stats[8], stats[9], stats[10],
+	       stats[11]);
 	model_free(&m);
+	free(pre_ref);
 	free(list);
 	free(mem);
 	return ok;
+}
+
+/*
+ * The CLOCK's promise at scale: from a full map with a random set of
+ * slabs touched and the hand anywhere, as many victims as there are
+ * untouched idle slabs are exactly those, and the touched ones follow.
+ */
+static void test_sweep(void)
+{
+	u32 trial;
+
+	rng_state = 0x5eeb;
+	for (trial = 0; trial < 40; trial++) {
+		u32 n = 1 + rnd_below(trial < 20 ? 64 : 300), i, v, nr_cold = 0;
+		struct sc_map map;
+		void *mem = map_new(&map, n);
+		struct busy_ctx ctx = { .map = &map };
+		u8 *hot = calloc(n, 1), *gone = calloc(n, 1);
+		u32 wrong = 0, nr_busy = 0;
+
+		fill_all(&map);
+		for (i = rnd_below(n); i; i--)
+			sc_map_clock_victim(&map, NULL, NULL);
+		if (trial % 4 == 3)
+			ctx.busy_mask = rnd_busy_mask(n);
+		for (i = 0; i < n; i++) {
+			if (model_busy(ctx.busy_mask, i)) {
+				nr_busy++;
+				continue;
+			}
+			hot[i] = rnd_below(3) == 0;
+			if (hot[i])
+				sc_map_touch_slab(&map, i);
+			else
+				nr_cold++;
+		}
+		for (i = 0; i < nr_cold; i++) {
+			v = sc_map_clock_victim(&map, busy_fn, &ctx);
+			if (v >= n || hot[v] || gone[v]) {
+				wrong++;
+				continue;
+			}
+			gone[v] = 1;
+			sc_map_evict_slab(&map, v);
+		}
+		CHECK(!wrong && !ctx.nr_bad,
+		      "trial %u, %u slabs, %u cold, %u busy: %u wrong"
+		      " victims, %u bad busy calls", trial, n, nr_cold,
+		      nr_busy, wrong, ctx.nr_bad);
+		/* the hot slabs' bits are spent: they go next, none left out */
+		for (i = 0; i < n - nr_cold - nr_busy; i++) {
+			v = sc_map_clock_victim(&map, busy_fn, &ctx);
+			if (v >= n || !hot[v] || gone[v]) {
+				wrong++;
+				continue;
+			}
+			gone[v] = 1;
+			sc_map_evict_slab(&map, v);
+		}
+		v = sc_map_clock_victim(&map, busy_fn, &ctx);
+		CHECK(!wrong && v == SC_NIL && map.nr_free == n - nr_busy,
+		      "trial %u, %u slabs: %u wrong hot victims, then %u,"
+		      " nr_free %u", trial, n, wrong, v, map.nr_free);
+		CHECK_SOUND(&map, "sweep");
+		free(hot);
+		free(gone);
+		free(mem);
+	}
 }
 
 static void test_random(void)
@@ -1389,7 +2101,13 @@ int main(void)
 	test_remove_range(4096);
 	test_clear();
 	test_busy();
+	test_clock_second_chance();
+	test_clock_skip();
+	test_clock_busy();
+	test_retire();
+	test_touch_no_store();
 	test_bytes();
+	test_sweep();
 	test_random();
 	return sc_test_summary("map");
 }
