@@ -14,6 +14,7 @@
 #include <linux/vmalloc.h>
 
 #include "swapcache.h"
+#include "watermark.h"
 
 #define SC_SECTOR_SHIFT_BLOCK	(SC_BLOCK_SHIFT - SECTOR_SHIFT)
 
@@ -60,13 +61,21 @@ static void sc_guards_bump(struct sc_target *sc, u64 first, u64 last,
 	}
 }
 
-/*
- * T0 for a cluster: record its guards' started counts.  False when a
- * write to one of its regions is in flight, since such a write may land
- * before or after the data is read and nothing would tell us which.
+/**
+ * sc_cache_snapshot() - take T0 for a cluster: its guards' started counts
+ * @sc: the target
+ * @oblocks: the cluster's origin blocks
+ * @count: how many, at most SC_SLAB_SIZE
+ * @snap: filled in, for sc_cache_insert()
+ *
+ * Take it before the data is read or copied.  Any context.
+ *
+ * Return: false when a write to one of the cluster's regions is in flight,
+ * since such a write may land before or after the data is taken and
+ * nothing would tell which: the cluster must not be cached now.
  */
-static bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
-			      unsigned int count, struct sc_guard_snap *snap)
+bool sc_cache_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
+		       unsigned int count, struct sc_guard_snap *snap)
 {
 	unsigned int n;
 
@@ -156,9 +165,144 @@ static void sc_retry_work(struct work_struct *work)
 
 /*----------------------------------------------------------------*/
 
+/*
+ * Metadata: filesystems read it through the target flagged REQ_META; a
+ * miss is copied at completion into the target's staging pool, for the
+ * thread to write.  The read's T0 is taken here, before it is issued, so
+ * the copy is a true one unless a write started since, which the insert
+ * checks as for any cluster.
+ */
+
+/* Only whole aligned blocks, at most a slab's worth (two guard regions). */
+static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
+			       struct sc_bio *pb)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	u64 first = sc_block(sector), last;
+	unsigned int i;
+	u32 guard;
+
+	if (!sc_get(SC_META_ENABLE) || test_bit(SC_DEGRADED, &sc->flags) ||
+	    sector & (SC_SECTORS_PER_BLOCK - 1) ||
+	    bio->bi_iter.bi_size & (SC_BLOCK_SIZE - 1) ||
+	    bio->bi_iter.bi_size > SC_SLAB_SIZE * SC_BLOCK_SIZE)
+		return;
+	last = sc_block(bio_end_sector(bio) - 1);
+	pb->region_first = first >> SC_REGION_SHIFT;
+	pb->region_last = last >> SC_REGION_SHIFT;
+	for (i = 0; i < 2; i++) {
+		guard = hash_64(i ? pb->region_last : pb->region_first,
+				SC_GUARD_BITS);
+		pb->started[i] = atomic_read(&sc->guards[guard].started);
+		smp_rmb();	/* started before completed: see sc_cache_map */
+		if (atomic_read(&sc->guards[guard].completed) != pb->started[i])
+			return;
+	}
+	pb->origin_iter = bio->bi_iter;
+	pb->kind = SC_BIO_META_READ;
+}
+
+/* Interrupt context: stage the blocks if the pool has room, else drop. */
+static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
+			      struct sc_bio *pb)
+{
+	unsigned int n = pb->origin_iter.bi_size >> SC_BLOCK_SHIFT;
+	u64 first = sc_block(pb->origin_iter.bi_sector);
+	struct sc_meta_block *mb;
+	struct bvec_iter iter;
+	unsigned long flags;
+	struct bio_vec bv;
+	unsigned int i, off = 0;
+
+	if (!sc_get(SC_META_ENABLE))
+		return;
+	spin_lock_irqsave(&sc->meta_lock, flags);
+	if (sc->meta_nr + n > SC_META_POOL_SIZE) {
+		spin_unlock_irqrestore(&sc->meta_lock, flags);
+		return;
+	}
+	mb = &sc->meta[sc->meta_nr];
+	for (i = 0; i < n; i++) {
+		u64 region = (first + i) >> SC_REGION_SHIFT;
+
+		mb[i].oblock = first + i;
+		mb[i].guard = hash_64(region, SC_GUARD_BITS);
+		mb[i].started = pb->started[region != pb->region_first];
+	}
+	__bio_for_each_segment(bv, bio, iter, pb->origin_iter) {
+		memcpy_from_bvec(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
+				 (off & (SC_BLOCK_SIZE - 1)), &bv);
+		off += bv.bv_len;
+	}
+	sc->meta_nr += n;
+	spin_unlock_irqrestore(&sc->meta_lock, flags);
+}
+
+/**
+ * sc_cache_meta_take() - take up to a cluster of staged metadata blocks
+ * @sc: the target
+ * @oblocks: filled with the blocks' origin blocks
+ * @pages: the caller's SC_SLAB_SIZE pages, exchanged for the staged
+ *	blocks' pages, which then hold their data in the same order
+ * @snap: filled with their T0s, for sc_cache_insert()
+ *
+ * Blocks cached meanwhile, read twice, or written since their read are
+ * dropped here.  Process context.
+ *
+ * Return: how many blocks the caller now holds, 0 when none are staged.
+ */
+unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
+				struct page **pages, struct sc_guard_snap *snap)
+{
+	unsigned int i, j, n, kept = 0;
+	struct sc_meta_block *mb;
+
+	spin_lock_irq(&sc->meta_lock);
+	n = min_t(unsigned int, sc->meta_nr, SC_SLAB_SIZE);
+	sc->meta_nr -= n;
+	mb = &sc->meta[sc->meta_nr];
+	for (i = 0; i < n; i++) {
+		oblocks[i] = to_oblock(mb[i].oblock);
+		snap->index[i] = mb[i].guard;
+		snap->started[i] = mb[i].started;
+		swap(mb[i].page, pages[i]);
+	}
+	spin_unlock_irq(&sc->meta_lock);
+
+	for (i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (j = 0; j < kept && !dup; j++)
+			dup = from_oblock(oblocks[j]) == from_oblock(oblocks[i]);
+		if (dup || sc_cache_holds(sc, from_oblock(oblocks[i])) ||
+		    atomic_read(&sc->guards[snap->index[i]].started) !=
+		    snap->started[i])
+			continue;
+		oblocks[kept] = oblocks[i];
+		snap->index[kept] = snap->index[i];
+		snap->started[kept] = snap->started[i];
+		swap(pages[kept], pages[i]);
+		kept++;
+	}
+	snap->nr = kept;
+	return kept;
+}
+
+/*----------------------------------------------------------------*/
+
 /* The map path */
 
-static bool sc_slab_busy(void *context, u32 slab)
+/**
+ * sc_cache_slab_busy() - whether SSD reads of a slab are in flight
+ * @context: the target
+ * @slab: the slab
+ *
+ * The map's callback for choosing slabs to rewrite or evict: a busy slab
+ * must keep its data.  Called under the map lock.
+ *
+ * Return: true when a read of @slab has not completed.
+ */
+bool sc_cache_slab_busy(void *context, u32 slab)
 {
 	struct sc_target *sc = context;
 
@@ -190,8 +334,10 @@ static void sc_map_read(struct sc_target *sc, struct bio *bio,
 			break;
 		}
 	}
-	if (from_slot(slot0) != SC_NIL)
+	if (from_slot(slot0) != SC_NIL) {
 		atomic_inc(&sc->slab_readers[sc_slot_slab(slot0)]);
+		sc_map_touch_slab(&sc->map, sc_slot_slab(slot0));
+	}
 	read_unlock(&sc->lock);
 
 	if (b <= last)
@@ -260,6 +406,8 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_map_read(sc, bio, pb, first, last);
 		else
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
+		if (pb->kind == SC_BIO_PASS && (bio->bi_opf & REQ_META))
+			sc_meta_read_start(sc, bio, pb);
 		return DM_MAPIO_REMAPPED;
 	}
 	if (!op_is_write(bio_op(bio)))
@@ -302,6 +450,10 @@ int sc_cache_end_io(struct sc_target *sc, struct bio *bio, blk_status_t *error)
 		smp_mb__before_atomic();
 		sc_guards_bump(sc, pb->region_first, pb->region_last, false);
 		break;
+	case SC_BIO_META_READ:
+		if (!*error)
+			sc_meta_read_done(sc, bio, pb);
+		break;
 	case SC_BIO_SSD_READ:
 		atomic_dec(&sc->slab_readers[pb->slab]);
 		if (!*error)
@@ -334,25 +486,41 @@ static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
 	return r;
 }
 
-/*
- * Write a cluster whose data was taken after @snap to a free slab, and
- * enter it into the map unless a write to its blocks started since.
- * Sleeps.  Returns 0, -ENOSPC when no slab is free, -EAGAIN when a write
- * raced, -EIO when the SSD failed or the target is degraded.
+/**
+ * sc_cache_insert() - write a cluster to a free slab and enter it into the
+ * map unless a write to its blocks started since its T0
+ * @sc: the target
+ * @oblocks: the cluster's origin blocks, in any order, none cached
+ * @pages: their data, taken after @snap
+ * @count: 1..SC_SLAB_SIZE
+ * @snap: from sc_cache_snapshot()
+ *
+ * The one way in for every source (warm, the thread's file pages, staged
+ * metadata).  Counts written and write_count; the caller charges the
+ * budget.  Sleeps.
+ *
+ * Return: 0, -ENOSPC when no slab is free, -EAGAIN when a write raced,
+ * -EBUSY when the target is suspending, -EIO when the SSD failed or the
+ * target is degraded.
  */
-static int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
-			   struct page **pages, unsigned int count,
-			   const struct sc_guard_snap *snap)
+int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
+		    struct page **pages, unsigned int count,
+		    const struct sc_guard_snap *snap)
 {
 	bool raced;
 	u32 slab;
 	int r;
 
+	mutex_lock(&sc->insert_lock);
+	r = -EBUSY;
+	if (test_bit(SC_SUSPENDED, &sc->flags))
+		goto out;
 	write_lock(&sc->lock);
-	slab = sc_map_alloc_slab(&sc->map, sc_slab_busy, sc);
+	slab = sc_map_alloc_slab(&sc->map, sc_cache_slab_busy, sc);
 	write_unlock(&sc->lock);
+	r = -ENOSPC;
 	if (slab == SC_NIL)
-		return -ENOSPC;
+		goto out;
 
 	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE,
 			(sector_t)slab * SC_SLAB_SECTORS, pages, count);
@@ -363,7 +531,8 @@ static int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	if (r || test_bit(SC_DEGRADED, &sc->flags)) {
 		sc_map_abort_slab(&sc->map, slab);
 		write_unlock(&sc->lock);
-		return -EIO;
+		r = -EIO;
+		goto out;
 	}
 	sc_map_fill_slab(&sc->map, slab, oblocks, count);
 	/* Pairs with the barrier in sc_cache_map(). */
@@ -372,38 +541,70 @@ static int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	if (raced)
 		sc_map_evict_slab(&sc->map, slab);
 	write_unlock(&sc->lock);
+	r = -EAGAIN;
 	if (raced)
-		return -EAGAIN;
+		goto out;
 
 	sc_count(sc, SC_STAT_WRITTEN, count);
 	atomic64_add((s64)count << SC_BLOCK_SHIFT,
 		     &sc_tunable_values[SC_WRITE_COUNT]);
-	return 0;
+	r = 0;
+out:
+	mutex_unlock(&sc->insert_lock);
+	return r;
 }
 
-/* Whether @count more slots would take the SSD past the high watermark. */
-static bool sc_above_high_watermark(struct sc_target *sc, unsigned int count)
+/**
+ * sc_cache_holds() - whether an origin block is cached
+ * @sc: the target
+ * @oblock: the block
+ *
+ * Return: true when @oblock has a copy on the SSD.
+ */
+bool sc_cache_holds(struct sc_target *sc, u64 oblock)
+{
+	bool held;
+
+	read_lock(&sc->lock);
+	held = from_slot(sc_map_lookup(&sc->map, to_oblock(oblock))) != SC_NIL;
+	read_unlock(&sc->lock);
+	return held;
+}
+
+/**
+ * sc_cache_used_slabs() - slabs not on the free list
+ * @sc: the target
+ *
+ * What the watermarks measure: a slab with any valid slot, or being
+ * written, occupies its 64 KiB of the SSD.
+ *
+ * Return: the count.
+ */
+u64 sc_cache_used_slabs(struct sc_target *sc)
 {
 	u64 used;
 
 	read_lock(&sc->lock);
-	used = (u64)(sc->map.nr_slabs - sc->map.nr_free) * SC_SLAB_SIZE;
+	used = sc->map.nr_slabs - sc->map.nr_free;
 	read_unlock(&sc->lock);
-	return (used + count) * 100 >
-	       (u64)sc->map.nr_slots * sc_get(SC_MAXSWAPPCT);
+	return used;
+}
+
+/* Whether one more slab would take the SSD past the high watermark. */
+static bool sc_above_high_watermark(struct sc_target *sc)
+{
+	return sc_water_above_high(sc_cache_used_slabs(sc) + 1,
+				   sc->map.nr_slabs, sc_get(SC_MAXSWAPPCT));
 }
 
 static bool sc_all_cached(struct sc_target *sc, u64 first, unsigned int count)
 {
-	bool all = true;
 	unsigned int i;
 
-	read_lock(&sc->lock);
-	for (i = 0; i < count && all; i++)
-		all = from_slot(sc_map_lookup(&sc->map,
-					      to_oblock(first + i))) != SC_NIL;
-	read_unlock(&sc->lock);
-	return all;
+	for (i = 0; i < count; i++)
+		if (!sc_cache_holds(sc, first + i))
+			return false;
+	return true;
 }
 
 /**
@@ -462,13 +663,13 @@ int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
 		}
 		lo = max(base, first);
 		n = min(base + SC_SLAB_SIZE, end) - lo;
-		if (sc_above_high_watermark(sc, n))
+		if (sc_above_high_watermark(sc))
 			break;
 		if (sc_all_cached(sc, lo, n))
 			continue;
 		for (i = 0; i < n; i++)
 			oblocks[i] = to_oblock(lo + i);
-		if (!sc_guard_snapshot(sc, oblocks, n, &snap))
+		if (!sc_cache_snapshot(sc, oblocks, n, &snap))
 			continue;
 		r = sc_io_pages(sc->origin->bdev, REQ_OP_READ,
 				lo << SC_SECTOR_SHIFT_BLOCK, pages, n);
@@ -537,13 +738,15 @@ void sc_cache_presuspend(struct sc_target *sc)
  * @sc: the target
  *
  * dm core has already waited for every mapped bio, including reissued SSD
- * reads; what may be left is a warm finishing its cluster and the retry
- * work.  Sleeps.
+ * reads; what may be left is a warm or the thread finishing a cluster's
+ * SSD write, and the retry work.  Sleeps.
  */
 void sc_cache_postsuspend(struct sc_target *sc)
 {
 	mutex_lock(&sc->warm_lock);
 	mutex_unlock(&sc->warm_lock);
+	mutex_lock(&sc->insert_lock);
+	mutex_unlock(&sc->insert_lock);
 	flush_workqueue(sc->wq);
 }
 
@@ -570,6 +773,7 @@ void sc_cache_resume(struct sc_target *sc)
  */
 int sc_cache_create(struct sc_target *sc, char **error)
 {
+	unsigned int i;
 	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
 
 	BUILD_BUG_ON(PAGE_SIZE != 1 << SC_BLOCK_SHIFT);
@@ -580,6 +784,15 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	bio_list_init(&sc->retries);
 	INIT_WORK(&sc->retry_work, sc_retry_work);
 	mutex_init(&sc->warm_lock);
+	mutex_init(&sc->insert_lock);
+	spin_lock_init(&sc->meta_lock);
+	for (i = 0; i < SC_META_POOL_SIZE; i++) {
+		sc->meta[i].page = alloc_page(GFP_KERNEL);
+		if (!sc->meta[i].page) {
+			*error = "Cannot allocate the metadata staging pool";
+			return -ENOMEM;
+		}
+	}
 
 	/*
 	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power of two
@@ -607,6 +820,11 @@ int sc_cache_create(struct sc_target *sc, char **error)
  */
 void sc_cache_destroy(struct sc_target *sc)
 {
+	unsigned int i;
+
+	for (i = 0; i < SC_META_POOL_SIZE; i++)
+		if (sc->meta[i].page)
+			__free_page(sc->meta[i].page);
 	if (sc->wq)
 		destroy_workqueue(sc->wq);
 	vfree(sc->slab_readers);

@@ -8,10 +8,55 @@
 #define SWAPCACHE_COMPAT_H
 
 #include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/module.h>
 
 /* 6.5 gave block device opens their own mode type, blk_mode_t. */
 #ifndef BLK_OPEN_WRITE
 #define BLK_OPEN_WRITE FMODE_WRITE
 #endif
+
+/**
+ * sc_bdev_fs_type() - the type of the filesystem mounted on a block device
+ * @bdev: the device
+ *
+ * No exported call maps a device to its superblock on both lines, but
+ * iterate_supers_type() is exported: this finds the type to give it.
+ * Before 6.6 a mounted filesystem left its superblock in bd_super, and
+ * superblocks are freed after an RCU grace period, as module text is; from
+ * 6.6 the superblock is the device's holder, valid under bd_holder_lock
+ * while the holder operations are the filesystems' (as fs/super.c itself
+ * relies on).  No macro came with that change; BLK_OPEN_RESTRICT_WRITES
+ * (6.8) is the nearest one that tells the two supported lines apart.
+ * Sleeps (6.12).
+ *
+ * Return: the type with a reference on its module (module_put() it), or
+ * NULL when no filesystem is mounted on @bdev.
+ */
+static inline struct file_system_type *sc_bdev_fs_type(struct block_device *bdev)
+{
+	struct file_system_type *type = NULL;
+	struct super_block *sb;
+
+#ifndef BLK_OPEN_RESTRICT_WRITES
+	rcu_read_lock();
+	sb = READ_ONCE(bdev->bd_super);
+	if (sb)
+		type = READ_ONCE(sb->s_type);
+	if (type && !try_module_get(type->owner))
+		type = NULL;
+	rcu_read_unlock();
+#else
+	mutex_lock(&bdev->bd_holder_lock);
+	if (bdev->bd_holder_ops == &fs_holder_ops) {
+		sb = bdev->bd_holder;
+		type = sb->s_type;
+		if (!try_module_get(type->owner))
+			type = NULL;
+	}
+	mutex_unlock(&bdev->bd_holder_lock);
+#endif
+	return type;
+}
 
 #endif /* SWAPCACHE_COMPAT_H */

@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "swapcache.h"
+#include "watermark.h"
 
 /*----------------------------------------------------------------*/
 
@@ -48,6 +49,8 @@ static int sc_param_set(const char *val, const struct kernel_param *kp)
 	}
 	atomic64_set(&sc_tunable_values[id], value);
 	sc_tunable_given[id] = true;
+	if (value)
+		sc_scan_kick();
 	return 0;
 }
 
@@ -293,6 +296,7 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_write_zeroes_bios = 1;
 	ti->per_io_data_size = sizeof(struct sc_bio);
 	ti->private = sc;
+	sc_scan_register(sc);
 	return 0;
 
 bad:
@@ -302,7 +306,10 @@ bad:
 
 static void sc_dtr(struct dm_target *ti)
 {
-	sc_destroy(ti->private);
+	struct sc_target *sc = ti->private;
+
+	sc_scan_unregister(sc);
+	sc_destroy(sc);
 }
 
 /*----------------------------------------------------------------*/
@@ -372,7 +379,10 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" written=%llu evicted=%llu invalidated=%llu ssd_errors=%llu",
 		       sum[SC_STAT_WRITTEN], sum[SC_STAT_EVICTED],
 		       sum[SC_STAT_INVALIDATED], sum[SC_STAT_SSD_ERRORS]);
-		DMEMIT(" state=%s burst=%s mode=%s", "writing", "bursting",
+		DMEMIT(" state=%s burst=%s mode=%s",
+		       READ_ONCE(sc->water) == SC_WATER_CLEANING ?
+		       "cleaning" : "writing",
+		       sc_scan_bursting() ? "bursting" : "recovering",
 		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
@@ -508,22 +518,33 @@ static int __init sc_init(void)
 		atomic64_set(&sc_tunable_values[id], value);
 	}
 
-	r = register_reboot_notifier(&sc_shutdown_nb);
-	if (r)
-		return r;
-	r = dm_register_target(&sc_target_type);
+	r = sc_scan_start();
 	if (r) {
-		unregister_reboot_notifier(&sc_shutdown_nb);
-		DMERR("cannot register the target: %d", r);
+		DMERR("cannot start swapcached: %d", r);
 		return r;
 	}
+	r = register_reboot_notifier(&sc_shutdown_nb);
+	if (r)
+		goto stop;
+	r = dm_register_target(&sc_target_type);
+	if (r) {
+		DMERR("cannot register the target: %d", r);
+		goto unregister;
+	}
 	return 0;
+
+unregister:
+	unregister_reboot_notifier(&sc_shutdown_nb);
+stop:
+	sc_scan_stop();
+	return r;
 }
 
 static void __exit sc_exit(void)
 {
 	dm_unregister_target(&sc_target_type);
 	unregister_reboot_notifier(&sc_shutdown_nb);
+	sc_scan_stop();
 }
 
 module_init(sc_init);

@@ -106,6 +106,7 @@
 #define DM_MSG_PREFIX "swapcache"
 
 #define SC_BLOCK_SHIFT		12	/* origin blocks and slots: 4 KiB */
+#define SC_BLOCK_SIZE		BIT(SC_BLOCK_SHIFT)
 #define SC_SECTORS_PER_BLOCK	(1U << (SC_BLOCK_SHIFT - SECTOR_SHIFT))
 #define SC_SLAB_SECTORS		(SC_SLAB_SIZE * SC_SECTORS_PER_BLOCK)
 
@@ -160,6 +161,41 @@ struct sc_guard_snap {
 	u32 started[SC_SLAB_SIZE];
 };
 
+/**
+ * struct sc_scan_cursor - where the thread's walk of a target's filesystem
+ *	stands between ticks
+ * @inode_pos: list entries of sb->s_inodes to skip to resume
+ * @ino: the inode the walk stopped in, to tell whether @index applies
+ * @index: the page index to resume at in that inode
+ * @waiting: a pass ended; the next waits for hysteresis pages to age
+ * @mark: the aging signal when the pass ended
+ */
+struct sc_scan_cursor {
+	u64 inode_pos;
+	unsigned long ino;
+	pgoff_t index;
+	bool waiting;
+	unsigned long mark;
+};
+
+/* Metadata blocks the read path may hold for the thread, per target. */
+#define SC_META_POOL_SIZE	256
+
+/**
+ * struct sc_meta_block - a metadata block read from the origin, waiting
+ *	for the thread to write it to the SSD
+ * @oblock: which origin block
+ * @guard: its write guard
+ * @started: the guard's started count when the read was issued (its T0)
+ * @page: a copy of its data
+ */
+struct sc_meta_block {
+	u64 oblock;
+	u32 guard;
+	u32 started;
+	struct page *page;
+};
+
 /* SSD errors after which a target stops using its SSD (mode=degraded). */
 #define SC_SSD_ERROR_LIMIT	8
 
@@ -188,6 +224,15 @@ enum {
  * @retry_work: reissues them
  * @wq: runs @retry_work
  * @warm_lock: held by a running warm; postsuspend waits on it
+ * @insert_lock: held across a cluster's SSD write; postsuspend waits on it
+ * @scan_entry: on the thread's list of targets (scan.c)
+ * @scan_users: held by the thread while it works on the target
+ * @scan_tick: the last tick of the thread that served the target
+ * @water: an enum sc_water_state, for the cleaner and the status line
+ * @cursor: the thread's place in the filesystem
+ * @meta_lock: protects @meta_nr and the pool's entries
+ * @meta_nr: staged metadata blocks, at the start of @meta
+ * @meta: the staging pool (pages allocated with the target)
  * @guards: the write guards
  */
 struct sc_target {
@@ -209,6 +254,17 @@ struct sc_target {
 	struct work_struct retry_work;
 	struct workqueue_struct *wq;
 	struct mutex warm_lock;		/* one warm at a time */
+	struct mutex insert_lock;	/* one SSD cluster write at a time */
+
+	struct list_head scan_entry;
+	atomic_t scan_users;
+	u64 scan_tick;
+	u8 water;
+	struct sc_scan_cursor cursor;
+
+	spinlock_t meta_lock;		/* protects meta_nr, meta[] */
+	unsigned int meta_nr;
+	struct sc_meta_block meta[SC_META_POOL_SIZE];
 
 	struct sc_guard guards[SC_NR_GUARDS];
 };
@@ -221,7 +277,10 @@ struct sc_target {
  * @region_first: for SC_BIO_WRITE, the first guarded region it covers
  * @region_last: for SC_BIO_WRITE, the last one
  * @origin_iter: for SC_BIO_SSD_READ, the bio's extent on the origin, to
- *	reissue it there if the SSD fails
+ *	reissue it there if the SSD fails; for SC_BIO_META_READ, the extent
+ *	whose data is staged at completion
+ * @started: for SC_BIO_META_READ, the started counts of the guards of
+ *	region_first and region_last when the read was issued
  */
 struct sc_bio {
 	u8 kind;
@@ -230,6 +289,7 @@ struct sc_bio {
 	u64 region_first;
 	u64 region_last;
 	struct bvec_iter origin_iter;
+	u32 started[2];
 };
 
 enum sc_bio_kind {
@@ -237,6 +297,7 @@ enum sc_bio_kind {
 	SC_BIO_SSD_READ,	/* a read hit on the SSD */
 	SC_BIO_RETRY,		/* a failed SSD read reissued to the origin */
 	SC_BIO_WRITE,		/* a write-like bio inside the write guards */
+	SC_BIO_META_READ,	/* a metadata miss, staged for the SSD */
 };
 
 /**
@@ -283,5 +344,28 @@ void sc_cache_postsuspend(struct sc_target *sc);
 void sc_cache_resume(struct sc_target *sc);
 u64 sc_cache_invalidate_all(struct sc_target *sc);
 int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count);
+bool sc_cache_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
+		       unsigned int count, struct sc_guard_snap *snap);
+int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
+		    struct page **pages, unsigned int count,
+		    const struct sc_guard_snap *snap);
+bool sc_cache_holds(struct sc_target *sc, u64 oblock);
+bool sc_cache_slab_busy(void *context, u32 slab);
+unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
+				struct page **pages,
+				struct sc_guard_snap *snap);
+u64 sc_cache_used_slabs(struct sc_target *sc);
+
+/* clean.c: the watermarks and the cleaner */
+void sc_clean_update(struct sc_target *sc);
+void sc_clean(struct sc_target *sc);
+
+/* scan.c: the thread */
+int sc_scan_start(void);
+void sc_scan_stop(void);
+void sc_scan_register(struct sc_target *sc);
+void sc_scan_unregister(struct sc_target *sc);
+void sc_scan_kick(void);
+bool sc_scan_bursting(void);
 
 #endif /* SWAPCACHE_H */

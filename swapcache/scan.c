@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapcached: the one thread that fills every target's SSD from the page
+ * cache (and from the metadata staged by the read path), paces itself by
+ * the burst budget and runs the cleaner past the high watermark.  How it
+ * follows DragonFly's vm_swapcached_thread, and where it departs from it,
+ * is in the design essay in swapcache.h.
+ */
+#include <linux/buffer_head.h>
+#include <linux/dcache.h>
+#include <linux/freezer.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/iomap.h>
+#include <linux/jbd2.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/migrate.h>
+#include <linux/mm_inline.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+#include <linux/xattr.h>
+
+#include "burst.h"
+#include "compat.h"
+#include "swapcache.h"
+#include "watermark.h"
+
+#define SC_TICK			(HZ / 10)
+#define SC_IDLE_TICK		(5 * HZ)
+#define SC_OPT_IN_XATTR		"user.swapcache"
+#define SC_VETO_XATTR		"trusted.noswapcache"
+
+static struct task_struct *sc_thread;
+static DECLARE_WAIT_QUEUE_HEAD(sc_thread_wait);
+static bool sc_thread_kicked;
+
+/*
+ * Targets the thread serves.  The thread holds a target through
+ * scan_users while it works on it, not through the mutex, so that a
+ * target whose I/O is held by a suspend (bmap() may read the
+ * filesystem's metadata through it) delays nobody else's removal.
+ */
+static LIST_HEAD(sc_targets);
+static DEFINE_MUTEX(sc_targets_lock);
+static DECLARE_WAIT_QUEUE_HEAD(sc_target_released);
+static u64 sc_tick_count;
+
+/* The budget's state is global, as the budget itself is. */
+static enum sc_burst_state sc_burst = SC_BURST_BURSTING;
+
+/* The thread's buffers: one cluster's pages, and the VM event counters. */
+static struct page *sc_pages[SC_SLAB_SIZE];
+static unsigned long *sc_vm_events;
+
+/**
+ * sc_scan_bursting() - whether the write budget is bursting
+ *
+ * Return: false while it is recovering (for the status line).
+ */
+bool sc_scan_bursting(void)
+{
+	return READ_ONCE(sc_burst) == SC_BURST_BURSTING;
+}
+
+/**
+ * sc_scan_kick() - wake the thread now rather than after its sleep
+ *
+ * Called when a target appears or a parameter that enables writing
+ * changes, so that the 5-second idle sleep does not delay it.
+ */
+void sc_scan_kick(void)
+{
+	WRITE_ONCE(sc_thread_kicked, true);
+	wake_up(&sc_thread_wait);
+}
+
+/**
+ * sc_scan_register() - put a new target in the thread's care
+ * @sc: the target, fully constructed
+ */
+void sc_scan_register(struct sc_target *sc)
+{
+	mutex_lock(&sc_targets_lock);
+	list_add_tail(&sc->scan_entry, &sc_targets);
+	mutex_unlock(&sc_targets_lock);
+	sc_scan_kick();
+}
+
+/**
+ * sc_scan_unregister() - take a target out of the thread's care
+ * @sc: the target
+ *
+ * Returns once the thread no longer uses @sc.  Sleeps.
+ */
+void sc_scan_unregister(struct sc_target *sc)
+{
+	mutex_lock(&sc_targets_lock);
+	list_del(&sc->scan_entry);
+	mutex_unlock(&sc_targets_lock);
+	wait_event(sc_target_released, !atomic_read(&sc->scan_users));
+}
+
+/*----------------------------------------------------------------*/
+
+/* The budget */
+
+static void sc_budget_refill(void)
+{
+	struct sc_burst_knobs knobs = {
+		.accrate = sc_get(SC_ACCRATE),
+		.minburst = sc_get(SC_MINBURST),
+		.maxburst = sc_get(SC_MAXBURST),
+	};
+	s64 old = sc_get(SC_CURBURST);
+
+	/* An administrator's write meanwhile wins over this tick's refill. */
+	atomic64_cmpxchg(&sc_tunable_values[SC_CURBURST], old,
+			 sc_burst_refill(old, &knobs));
+}
+
+static bool sc_budget_may_write(void)
+{
+	struct sc_burst_knobs knobs = {
+		.accrate = sc_get(SC_ACCRATE),
+		.minburst = sc_get(SC_MINBURST),
+		.maxburst = sc_get(SC_MAXBURST),
+	};
+
+	return sc_burst_may_write(sc_burst, sc_get(SC_CURBURST), &knobs);
+}
+
+static bool sc_budget_spent(void)
+{
+	return sc_burst_spent(sc_get(SC_CURBURST));
+}
+
+static void sc_budget_charge(unsigned int pages)
+{
+	atomic64_sub((s64)pages << PAGE_SHIFT,
+		     &sc_tunable_values[SC_CURBURST]);
+}
+
+/*----------------------------------------------------------------*/
+
+/* Which pages qualify */
+
+/*
+ * The aging signal behind hysteresis: pages the VM moved to the inactive
+ * side (classic LRU) plus pages reclaim scanned there (the multi-gen LRU
+ * ages whole generations and counts no deactivations; both count scans).
+ */
+static unsigned long sc_aging_signal(void)
+{
+	all_vm_events(sc_vm_events);
+	return sc_vm_events[PGDEACTIVATE] + sc_vm_events[PGSCAN_KSWAPD] +
+	       sc_vm_events[PGSCAN_DIRECT];
+}
+
+#ifdef CONFIG_LRU_GEN
+/*
+ * On the multi-gen LRU a folio's age is its generation: the two youngest
+ * are the active side (as lru_gen_is_active() says), and the oldest always
+ * counts as inactive, even when only two generations exist.  The lruvec is
+ * found by hand because mem_cgroup_lruvec() needs an unexported symbol;
+ * RCU keeps the memcg alive and a stale answer only skips or takes a page
+ * early.
+ */
+static bool sc_folio_gen_inactive(struct folio *folio, int gen)
+{
+	struct lruvec *lruvec = NULL;
+	struct mem_cgroup *memcg;
+	unsigned long max_seq, min_seq;
+
+	rcu_read_lock();
+	if (mem_cgroup_disabled()) {
+		lruvec = &folio_pgdat(folio)->__lruvec;
+	} else {
+		memcg = folio_memcg(folio);
+		if (memcg)
+			lruvec = &memcg->nodeinfo[folio_nid(folio)]->lruvec;
+	}
+	if (!lruvec) {
+		rcu_read_unlock();
+		return false;
+	}
+	max_seq = READ_ONCE(lruvec->lrugen.max_seq);
+	min_seq = READ_ONCE(lruvec->lrugen.min_seq[LRU_GEN_FILE]);
+	rcu_read_unlock();
+	return gen == lru_gen_from_seq(min_seq) ||
+	       (gen != lru_gen_from_seq(max_seq) &&
+		gen != lru_gen_from_seq(max_seq - 1));
+}
+#endif
+
+/* The seed's "on the inactive queue", for both kinds of LRU. */
+static bool sc_folio_inactive(struct folio *folio)
+{
+	if (!folio_test_lru(folio) || folio_test_unevictable(folio))
+		return false;
+#ifdef CONFIG_LRU_GEN
+	{
+		int gen = folio_lru_gen(folio);
+
+		if (gen >= 0)
+			return sc_folio_gen_inactive(folio, gen);
+	}
+#endif
+	return !folio_test_active(folio);
+}
+
+/*
+ * The state that makes a page a true copy of its blocks, tested without
+ * the folio lock: none of these can turn back without the lock being
+ * taken or a write reaching the origin, which the caller's checks after
+ * the copy and the write guards catch.
+ */
+static bool sc_folio_clean(struct folio *folio, struct address_space *mapping,
+			   pgoff_t index)
+{
+	return folio_test_uptodate(folio) && !folio_test_dirty(folio) &&
+	       !folio_test_writeback(folio) && !folio_test_locked(folio) &&
+	       READ_ONCE(folio->mapping) == mapping &&
+	       index - folio->index < folio_nr_pages(folio);
+}
+
+/*
+ * A folio's private data is buffer heads only on filesystems that use
+ * them; it is told apart by the mapping's operations.  Buffer heads can
+ * only be looked at under the folio lock; a page with a buffer that is
+ * dirty, not uptodate, delayed, unwritten or in the journal does not equal
+ * its blocks on the origin.  iomap's per-folio state is summed up in the
+ * folio's own flags.  Private data of any other kind (ext4's journalled
+ * data mode among them) rules the page out.
+ */
+static bool sc_folio_private_clean(struct folio *folio,
+				   struct address_space *mapping)
+{
+	struct buffer_head *head, *bh;
+	bool clean = true;
+
+	if (!folio_test_private(folio) ||
+	    mapping->a_ops->release_folio == iomap_release_folio)
+		return true;
+	if (mapping->a_ops->migrate_folio != buffer_migrate_folio)
+		return false;
+	head = folio_buffers(folio);
+	bh = head;
+	do {
+		if (!buffer_uptodate(bh) || buffer_dirty(bh) ||
+		    buffer_delay(bh) || buffer_unwritten(bh) || buffer_jbd(bh))
+			clean = false;
+		bh = bh->b_this_page;
+	} while (clean && bh != head);
+	return clean;
+}
+
+static bool sc_folio_settled(struct folio *folio, struct address_space *mapping,
+			     pgoff_t index)
+{
+	bool ok;
+
+	if (!sc_folio_clean(folio, mapping, index) || !folio_trylock(folio))
+		return false;
+	ok = folio->mapping == mapping &&
+	     sc_folio_private_clean(folio, mapping);
+	folio_unlock(folio);
+	return ok;
+}
+
+static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
+			    const char *name)
+{
+	char value[2];
+
+	return __vfs_getxattr(dentry, inode, name, value, sizeof(value)) == 1 &&
+	       value[0] == '1';
+}
+
+/*
+ * The opt-in: user.swapcache=1 on the file or a directory above it, unless
+ * trusted.noswapcache=1 is on any of them.  A file whose dentries were
+ * pruned (its pages can outlive them) is judged by its own attributes.
+ * The walk stops at the filesystem's root: the thread sees superblocks,
+ * not mounts, so a bind mount inherits from above its root.
+ */
+static bool sc_opted_in(struct inode *inode)
+{
+	bool want = !sc_get(SC_USE_CHFLAGS);
+	struct dentry *dentry, *parent;
+
+	dentry = d_find_alias(inode);
+	if (!dentry) {
+		if (sc_xattr_is_one(NULL, inode, SC_VETO_XATTR))
+			return false;
+		return want || sc_xattr_is_one(NULL, inode, SC_OPT_IN_XATTR);
+	}
+	for (;;) {
+		struct inode *dir = d_inode(dentry);
+
+		if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR)) {
+			want = false;
+			break;
+		}
+		if (!want)
+			want = sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR);
+		if (IS_ROOT(dentry))
+			break;
+		parent = dget_parent(dentry);
+		dput(dentry);
+		dentry = parent;
+	}
+	dput(dentry);
+	return want;
+}
+
+/* What rules a whole file out before its pages are looked at. */
+static bool sc_inode_eligible(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
+
+	if (!S_ISREG(inode->i_mode) || IS_DAX(inode) || IS_SWAPFILE(inode) ||
+	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT)
+		return false;
+	if (maxfilesize && i_size_read(inode) > maxfilesize)
+		return false;
+	/*
+	 * bmap() may start writeback of dirty pages (XFS always flushes);
+	 * a file with pages in flight is skipped until it settles.  A
+	 * writable shared mapping could change a page behind its dirty bit.
+	 */
+	if (mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) ||
+	    mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK) ||
+	    mapping_writably_mapped(mapping))
+		return false;
+	return sc_opted_in(inode);
+}
+
+/*
+ * The origin block behind a file page, or SC_OBLOCK_NONE: every
+ * filesystem block of the page must be mapped, on this target, and the
+ * page's blocks must be one aligned 4 KiB origin block.  bmap() reports
+ * holes, unwritten, inline and shared (reflinked) extents as block 0.
+ */
+static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
+			  pgoff_t index)
+{
+	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
+	sector_t first = 0, block;
+	unsigned int i;
+	u64 sector;
+
+	for (i = 0; i < 1U << shift; i++) {
+		block = ((sector_t)index << shift) + i;
+		if (bmap(inode, &block) || !block)
+			return SC_OBLOCK_NONE;
+		if (i == 0)
+			first = block;
+		else if (block != first + i)
+			return SC_OBLOCK_NONE;
+	}
+	sector = (u64)first << (inode->i_blkbits - SECTOR_SHIFT);
+	if (sector < sc->ti->begin)
+		return SC_OBLOCK_NONE;
+	sector -= sc->ti->begin;
+	if (sector + SC_SECTORS_PER_BLOCK > sc->ti->len ||
+	    sector & (SC_SECTORS_PER_BLOCK - 1))
+		return SC_OBLOCK_NONE;
+	return sector >> (SC_BLOCK_SHIFT - SECTOR_SHIFT);
+}
+
+/*----------------------------------------------------------------*/
+
+/* Clusters of file pages */
+
+/* One 16-page aligned group of a file's pages, with a reference on each. */
+struct sc_group {
+	pgoff_t base;
+	struct folio *folios[SC_SLAB_SIZE];
+	u64 oblocks[SC_SLAB_SIZE];
+};
+
+static void sc_group_put(struct sc_group *g)
+{
+	unsigned int i;
+
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		if (g->folios[i])
+			folio_put(g->folios[i]);
+		g->folios[i] = NULL;
+	}
+}
+
+/*
+ * Find the first group with a page at or after @from and take its pages.
+ * Return: false when the file has no page there.
+ */
+static bool sc_group_get(struct address_space *mapping, pgoff_t from,
+			 struct sc_group *g)
+{
+	struct folio_batch fbatch;
+	pgoff_t start = from, last, index;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	if (!filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch))
+		return false;
+	g->base = max(fbatch.folios[0]->index, from) &
+		  ~(pgoff_t)(SC_SLAB_SIZE - 1);
+	folio_batch_release(&fbatch);
+
+	last = g->base + SC_SLAB_SIZE - 1;
+	start = g->base;
+	while (start <= last &&
+	       filemap_get_folios(mapping, &start, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			pgoff_t end = folio->index + folio_nr_pages(folio);
+
+			for (index = max(folio->index, g->base);
+			     index < end && index <= last; index++) {
+				folio_get(folio);
+				g->folios[index - g->base] = folio;
+			}
+		}
+		folio_batch_release(&fbatch);
+		if (!start)	/* wrapped past the last index */
+			break;
+	}
+	return true;
+}
+
+/*
+ * Copy the group's pages named in @take to the cluster buffers, after the
+ * guard snapshot and the direct-I/O check (see the caller), and keep those
+ * that were still clean copies after their copy.
+ */
+static unsigned int sc_group_copy(struct address_space *mapping,
+				  struct sc_group *g, const u8 *take,
+				  unsigned int n, sc_oblock_t *oblocks)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = g->folios[take[i]];
+		pgoff_t index = g->base + take[i];
+
+		if (!sc_folio_clean(folio, mapping, index))
+			continue;
+		memcpy_from_page(page_address(sc_pages[kept]),
+				 folio_file_page(folio, index), 0, PAGE_SIZE);
+		/* The copy is done before the state is looked at again. */
+		smp_rmb();
+		if (!sc_folio_clean(folio, mapping, index))
+			continue;
+		oblocks[kept++] = to_oblock(g->oblocks[take[i]]);
+	}
+	return kept;
+}
+
+/*
+ * Flush one group: the seed's vm_swapcached_flush, with the cluster built
+ * from the group's pages that are clean, mapped 1:1 and not yet cached.
+ * It is flushed only if one of those pages is inactive.  Returns how many
+ * pages it examined (cached ones do not count, as in the seed).
+ */
+static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
+				   struct sc_group *g)
+{
+	struct address_space *mapping = inode->i_mapping;
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	struct sc_guard_snap snap;
+	unsigned int i, n = 0, examined = 0;
+	bool inactive = false;
+	u8 take[SC_SLAB_SIZE];
+
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		struct folio *folio = g->folios[i];
+
+		if (!folio)
+			continue;
+		if (!sc_folio_settled(folio, mapping, g->base + i))
+			continue;
+		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
+		if (g->oblocks[i] == SC_OBLOCK_NONE ||
+		    sc_cache_holds(sc, g->oblocks[i]))
+			continue;
+		examined++;
+		inactive |= sc_folio_inactive(folio);
+		oblocks[n] = to_oblock(g->oblocks[i]);
+		take[n++] = i;
+	}
+	if (!n || !inactive)
+		return examined;
+
+	/*
+	 * T0 comes before the copy.  A direct write's blocks may reach the
+	 * origin before the filesystem drops the old pages; it holds
+	 * i_dio_count across both, so none in flight after T0 means any
+	 * direct write either shows in the guards or already dropped them.
+	 */
+	if (!sc_cache_snapshot(sc, oblocks, n, &snap))
+		return examined;
+	smp_mb();	/* T0 before the direct-I/O count, as explained above */
+	if (atomic_read(&inode->i_dio_count))
+		return examined;
+	n = sc_group_copy(mapping, g, take, n, oblocks);
+	if (!n)
+		return examined;
+	if (!sc_cache_insert(sc, oblocks, sc_pages, n, &snap))
+		sc_budget_charge(n);
+	return examined;
+}
+
+/*----------------------------------------------------------------*/
+
+/* Walking a filesystem */
+
+struct sc_walk {
+	struct sc_target *sc;
+	struct block_device *bdev;
+	long budget;		/* pages left to examine this tick */
+};
+
+/* Flush a file's groups from the cursor on, within the tick's budget. */
+static void sc_scan_inode(struct sc_walk *w, struct inode *inode)
+{
+	struct sc_scan_cursor *cur = &w->sc->cursor;
+	struct sc_group g = { };
+
+	while (w->budget > 0) {
+		if (sc_budget_spent() || kthread_should_stop() ||
+		    test_bit(SC_SUSPENDED, &w->sc->flags))
+			return;
+		if (!sc_group_get(inode->i_mapping, cur->index, &g))
+			break;
+		w->budget -= sc_flush_group(w->sc, inode, &g);
+		sc_group_put(&g);
+		cur->index = g.base + SC_SLAB_SIZE;
+		if (!cur->index)	/* the last possible group */
+			break;
+		cond_resched();
+	}
+	if (w->budget > 0)
+		cur->index = 0;	/* file done: the next inode starts at 0 */
+}
+
+/*
+ * The walk over sb->s_inodes, resuming where the last tick stopped.  The
+ * cursor is a position in the list, not an inode, because holding an
+ * inode between ticks would keep the filesystem from unmounting; inodes
+ * that come and go meanwhile shift it a little, and a later pass makes up
+ * for what that skips.  References and locks as in drop_pagecache_sb().
+ */
+static void sc_walk_sb(struct super_block *sb, void *arg)
+{
+	struct sc_walk *w = arg;
+	struct sc_scan_cursor *cur = &w->sc->cursor;
+	struct inode *inode, *toput = NULL;
+	u64 pos = 0;
+
+	if (sb->s_bdev != w->bdev || test_bit(SC_SUSPENDED, &w->sc->flags))
+		return;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		if (pos++ < cur->inode_pos)
+			continue;
+		spin_lock(&inode->i_lock);
+		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    !S_ISREG(inode->i_mode) || !inode->i_mapping->nrpages) {
+			spin_unlock(&inode->i_lock);
+			cur->inode_pos = pos;
+			cur->index = 0;
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+		if (inode->i_ino != cur->ino) {
+			cur->ino = inode->i_ino;
+			cur->index = 0;
+		}
+
+		iput(toput);
+		toput = inode;
+		if (sc_inode_eligible(inode))
+			sc_scan_inode(w, inode);
+		else
+			cur->index = 0;
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+		if (w->budget <= 0 || sc_budget_spent() ||
+		    kthread_should_stop() ||
+		    test_bit(SC_SUSPENDED, &w->sc->flags)) {
+			/* The cursor stays on this inode, at cur->index. */
+			spin_unlock(&sb->s_inode_list_lock);
+			iput(toput);
+			return;
+		}
+		cur->inode_pos = pos;
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(toput);
+
+	/* The end of the list: the pass is over, as at the seed's tail. */
+	cur->inode_pos = 0;
+	cur->index = 0;
+	cur->waiting = true;
+	cur->mark = sc_aging_signal();
+}
+
+/*
+ * A tick's data writing for one target: find its filesystem and walk it,
+ * unless the last pass ended and not enough pages have aged since.
+ */
+static void sc_scan_data(struct sc_target *sc)
+{
+	struct sc_walk w = {
+		.sc = sc,
+		.bdev = dm_disk(dm_table_get_md(sc->ti->table))->part0,
+		.budget = sc_get(SC_MAXLAUNDER),
+	};
+	struct file_system_type *type;
+	struct sc_scan_cursor *cur = &sc->cursor;
+
+	if (cur->waiting) {
+		if (sc_aging_signal() - cur->mark < sc_get(SC_HYSTERESIS))
+			return;
+		cur->waiting = false;
+	}
+	type = sc_bdev_fs_type(w.bdev);
+	if (!type)
+		return;
+	iterate_supers_type(type, sc_walk_sb, &w);
+	module_put(type->owner);
+}
+
+/* A tick's metadata writing for one target: drain the staging pool. */
+static void sc_scan_meta(struct sc_target *sc)
+{
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	struct sc_guard_snap snap;
+	unsigned int n;
+
+	while (!sc_budget_spent() && !test_bit(SC_SUSPENDED, &sc->flags)) {
+		n = sc_cache_meta_take(sc, oblocks, sc_pages, &snap);
+		if (!n)
+			break;
+		if (!sc_cache_insert(sc, oblocks, sc_pages, n, &snap))
+			sc_budget_charge(n);
+	}
+}
+
+/*----------------------------------------------------------------*/
+
+/* The thread */
+
+static bool sc_thread_has_work(void)
+{
+	bool any;
+
+	if (!sc_get(SC_DATA_ENABLE) && !sc_get(SC_META_ENABLE))
+		return false;
+	mutex_lock(&sc_targets_lock);
+	any = !list_empty(&sc_targets);
+	mutex_unlock(&sc_targets_lock);
+	return any;
+}
+
+/* The next target this tick has not served yet, held through scan_users. */
+static struct sc_target *sc_next_target(void)
+{
+	struct sc_target *sc, *found = NULL;
+
+	mutex_lock(&sc_targets_lock);
+	list_for_each_entry(sc, &sc_targets, scan_entry) {
+		if (sc->scan_tick == sc_tick_count)
+			continue;
+		sc->scan_tick = sc_tick_count;
+		atomic_inc(&sc->scan_users);
+		found = sc;
+		break;
+	}
+	mutex_unlock(&sc_targets_lock);
+	return found;
+}
+
+static void sc_release_target(struct sc_target *sc)
+{
+	if (atomic_dec_and_test(&sc->scan_users))
+		wake_up(&sc_target_released);
+}
+
+/* One 10 Hz tick: the seed's loop body, per target. */
+static void sc_thread_tick(void)
+{
+	struct sc_target *sc;
+	bool may_write, wrote = false;
+
+	sc_budget_refill();
+	may_write = sc_budget_may_write();
+
+	sc_tick_count++;
+	while (!kthread_should_stop() && (sc = sc_next_target())) {
+		if (!test_bit(SC_DEGRADED, &sc->flags) &&
+		    !test_bit(SC_SUSPENDED, &sc->flags)) {
+			sc_clean_update(sc);
+			if (READ_ONCE(sc->water) == SC_WATER_CLEANING) {
+				sc_clean(sc);
+			} else if (may_write) {
+				wrote = true;
+				if (sc_get(SC_META_ENABLE))
+					sc_scan_meta(sc);
+				if (sc_get(SC_DATA_ENABLE))
+					sc_scan_data(sc);
+			}
+		}
+		sc_release_target(sc);
+	}
+
+	if (wrote)
+		WRITE_ONCE(sc_burst,
+			   sc_burst_after_write(sc_burst, sc_get(SC_CURBURST)));
+}
+
+static int sc_thread_fn(void *unused)
+{
+	long timeout;
+
+	set_freezable();
+	while (!kthread_should_stop()) {
+		timeout = sc_thread_has_work() ? SC_TICK : SC_IDLE_TICK;
+		wait_event_freezable_timeout(sc_thread_wait,
+					     kthread_should_stop() ||
+					     READ_ONCE(sc_thread_kicked),
+					     timeout);
+		WRITE_ONCE(sc_thread_kicked, false);
+		if (kthread_should_stop())
+			break;
+		if (sc_thread_has_work())
+			sc_thread_tick();
+	}
+	return 0;
+}
+
+/**
+ * sc_scan_start() - start swapcached
+ *
+ * Return: 0, or a negative errno when the thread or its buffers cannot be
+ * had.
+ */
+int sc_scan_start(void)
+{
+	unsigned int i;
+
+	sc_vm_events = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*sc_vm_events),
+			       GFP_KERNEL);
+	if (!sc_vm_events)
+		goto nomem;
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		sc_pages[i] = alloc_page(GFP_KERNEL);
+		if (!sc_pages[i])
+			goto nomem;
+	}
+	sc_thread = kthread_run(sc_thread_fn, NULL, "swapcached");
+	if (IS_ERR(sc_thread)) {
+		int r = PTR_ERR(sc_thread);
+
+		sc_thread = NULL;
+		sc_scan_stop();
+		return r;
+	}
+	return 0;
+nomem:
+	sc_scan_stop();
+	return -ENOMEM;
+}
+
+/**
+ * sc_scan_stop() - stop swapcached and free its buffers
+ *
+ * Waits for the thread's current tick.  Sleeps.
+ */
+void sc_scan_stop(void)
+{
+	unsigned int i;
+
+	if (sc_thread)
+		kthread_stop(sc_thread);
+	sc_thread = NULL;
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		if (sc_pages[i])
+			__free_page(sc_pages[i]);
+		sc_pages[i] = NULL;
+	}
+	kfree(sc_vm_events);
+	sc_vm_events = NULL;
+}
