@@ -435,41 +435,65 @@ static bool sc_group_get(struct address_space *mapping, pgoff_t from,
 }
 
 /*
- * Copy the group's pages named in @take to the cluster buffers, after the
- * guard snapshot and the direct-I/O check (see the caller), and keep those
- * that were still clean copies after their copy.
+ * The cluster being gathered: groups are packed into one slab until it
+ * is full, so that scattered pages (a random reader leaves one or two per
+ * group) do not each take a whole 64 KiB slab.  A group is never split
+ * across clusters.  Its pages' data is in sc_pages[0..nr).
  */
-static unsigned int sc_group_copy(struct address_space *mapping,
-				  struct sc_group *g, const u8 *take,
-				  unsigned int n, sc_oblock_t *oblocks)
-{
-	unsigned int i, kept = 0;
+struct sc_pending {
+	unsigned int nr;
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	struct sc_guard_snap snap;
+};
 
-	for (i = 0; i < n; i++) {
+/* Write the gathered cluster, if any, and start a new one. */
+static void sc_pending_flush(struct sc_target *sc, struct sc_pending *p)
+{
+	if (p->nr && !sc_cache_insert(sc, p->oblocks, sc_pages, p->nr,
+				      &p->snap))
+		sc_budget_charge(p->nr);
+	p->nr = 0;
+	p->snap.nr = 0;
+}
+
+/*
+ * Copy the group's pages named in @take (whose T0s are in @snap) to the
+ * cluster, after the guard snapshot and the direct-I/O check (see the
+ * caller), and keep those that were still clean copies after their copy.
+ */
+static void sc_group_copy(struct address_space *mapping, struct sc_group *g,
+			  const u8 *take, const struct sc_guard_snap *snap,
+			  struct sc_pending *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < snap->nr; i++) {
 		struct folio *folio = g->folios[take[i]];
 		pgoff_t index = g->base + take[i];
 
 		if (!sc_folio_clean(folio, mapping, index))
 			continue;
-		memcpy_from_page(page_address(sc_pages[kept]),
+		memcpy_from_page(page_address(sc_pages[p->nr]),
 				 folio_file_page(folio, index), 0, PAGE_SIZE);
 		/* The copy is done before the state is looked at again. */
 		smp_rmb();
 		if (!sc_folio_clean(folio, mapping, index))
 			continue;
-		oblocks[kept++] = to_oblock(g->oblocks[take[i]]);
+		p->oblocks[p->nr] = to_oblock(g->oblocks[take[i]]);
+		p->snap.index[p->snap.nr] = snap->index[i];
+		p->snap.started[p->snap.nr++] = snap->started[i];
+		p->nr++;
 	}
-	return kept;
 }
 
 /*
  * Flush one group: the seed's vm_swapcached_flush, with the cluster built
  * from the group's pages that are clean, mapped 1:1 and not yet cached.
- * It is flushed only if one of those pages is inactive.  Returns how many
+ * It is taken only if one of those pages is inactive.  Returns how many
  * pages it examined (cached ones do not count, as in the seed).
  */
 static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
-				   struct sc_group *g)
+				   struct sc_group *g, struct sc_pending *p)
 {
 	struct address_space *mapping = inode->i_mapping;
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
@@ -496,6 +520,8 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	}
 	if (!n || !inactive)
 		return examined;
+	if (p->nr + n > SC_SLAB_SIZE)
+		sc_pending_flush(sc, p);
 
 	/*
 	 * T0 comes before the copy.  A direct write's blocks may reach the
@@ -508,11 +534,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	smp_mb();	/* T0 before the direct-I/O count, as explained above */
 	if (atomic_read(&inode->i_dio_count))
 		return examined;
-	n = sc_group_copy(mapping, g, take, n, oblocks);
-	if (!n)
-		return examined;
-	if (!sc_cache_insert(sc, oblocks, sc_pages, n, &snap))
-		sc_budget_charge(n);
+	sc_group_copy(mapping, g, take, &snap, p);
 	return examined;
 }
 
@@ -524,7 +546,20 @@ struct sc_walk {
 	struct sc_target *sc;
 	struct block_device *bdev;
 	long budget;		/* pages left to examine this tick */
+	struct sc_pending pending;
 };
+
+/*
+ * Whether the tick's walk must stop before the next group.  The gathered
+ * cluster counts against the budget already, so that the walk overshoots
+ * it by one cluster at most, as the seed's loop does.
+ */
+static bool sc_walk_stop(struct sc_walk *w)
+{
+	return sc_burst_spent(sc_get(SC_CURBURST) -
+			      ((s64)w->pending.nr << PAGE_SHIFT)) ||
+	       kthread_should_stop() || test_bit(SC_SUSPENDED, &w->sc->flags);
+}
 
 /* Flush a file's groups from the cursor on, within the tick's budget. */
 static void sc_scan_inode(struct sc_walk *w, struct inode *inode)
@@ -533,12 +568,11 @@ static void sc_scan_inode(struct sc_walk *w, struct inode *inode)
 	struct sc_group g = { };
 
 	while (w->budget > 0) {
-		if (sc_budget_spent() || kthread_should_stop() ||
-		    test_bit(SC_SUSPENDED, &w->sc->flags))
+		if (sc_walk_stop(w))
 			return;
 		if (!sc_group_get(inode->i_mapping, cur->index, &g))
 			break;
-		w->budget -= sc_flush_group(w->sc, inode, &g);
+		w->budget -= sc_flush_group(w->sc, inode, &g, &w->pending);
 		sc_group_put(&g);
 		cur->index = g.base + SC_SLAB_SIZE;
 		if (!cur->index)	/* the last possible group */
@@ -594,9 +628,7 @@ static void sc_walk_sb(struct super_block *sb, void *arg)
 			cur->index = 0;
 		cond_resched();
 		spin_lock(&sb->s_inode_list_lock);
-		if (w->budget <= 0 || sc_budget_spent() ||
-		    kthread_should_stop() ||
-		    test_bit(SC_SUSPENDED, &w->sc->flags)) {
+		if (w->budget <= 0 || sc_walk_stop(w)) {
 			/* The cursor stays on this inode, at cur->index. */
 			spin_unlock(&sb->s_inode_list_lock);
 			iput(toput);
@@ -638,6 +670,7 @@ static void sc_scan_data(struct sc_target *sc)
 		return;
 	iterate_supers_type(type, sc_walk_sb, &w);
 	module_put(type->owner);
+	sc_pending_flush(sc, &w.pending);
 }
 
 /* A tick's metadata writing for one target: drain the staging pool. */
