@@ -81,6 +81,61 @@
  * themselves per slab under the read lock, and a free slab with readers is
  * passed over when a slab is handed out for writing.
  *
+ * The thread, and how it follows DragonFly
+ * -----------------------------------------
+ * One kernel thread, swapcached, serves every target, as DragonFly's one
+ * daemon serves its one swap space.  Its loop is the seed's: a 10 Hz tick
+ * (5 s while nothing is enabled) that refills the burst budget, moves the
+ * watermark state, and either writes or cleans.  The budget is the seed's
+ * token bucket unchanged (burst.c): accrate/10 per tick up to maxburst,
+ * writing only while a second's worth is banked, a recovering state after
+ * it runs dry that ends above minburst, and a pass that stops as soon as
+ * the budget is negative, so that one cluster may overshoot.  The
+ * watermarks are the seed's 75%/70% of the cache device (watermark.c),
+ * kept per target because each target has its own SSD; the budget and its
+ * state stay global.  What differs, and why:
+ *
+ * - What is walked.  DragonFly walks the global inactive queue behind a
+ *   marker page.  A module cannot walk Linux's LRU lists, and on the
+ *   multi-gen LRU they are not two lists any more, so the thread walks the
+ *   page cache of the filesystem mounted on each target, inode by inode
+ *   with a cursor, and asks each page whether it is inactive: no active
+ *   flag on the classic LRU, or a generation outside the two youngest
+ *   (or the oldest) on the multi-gen LRU.  Walking only the target's
+ *   filesystem also keeps the thread away from pages it could never cache.
+ * - The inactive heuristic.  DragonFly's VM bumps a counter for the
+ *   daemon at each deactivation; here the thread reads the kernel's own
+ *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
+ *   the multi-gen LRU too) and starts a new pass after hysteresis of them.
+ *   A new target's first pass starts at once: it has nothing cached yet.
+ * - Clustering.  The seed takes the run of qualifying pages around the
+ *   candidate in its 16-page aligned group.  We take every qualifying page
+ *   of the group, and pack groups into one slab until it is full: swap
+ *   space in DragonFly is allocated a page at a time, but our unit of
+ *   allocation is the 64 KiB slab, and a random reader leaves a page or
+ *   two per group, so writing each group alone would fill the SSD at one
+ *   sixteenth of its capacity.
+ * - True copies.  DragonFly's swap copy hangs off the VM page, so the VM
+ *   drops it when the page is dirtied.  We sit below the filesystem, so a
+ *   page is taken only when it is uptodate, clean, unlocked, not under
+ *   writeback and free of dirty, delayed, unwritten or journalled buffers,
+ *   with its blocks mapped 1:1 by bmap(); T0 (the write guards) is taken
+ *   before the copy, the state is checked again after it, and a file with
+ *   direct I/O in flight is skipped, because a direct write reaches the
+ *   origin before the filesystem drops the old page (i_dio_count spans
+ *   both).
+ * - Metadata.  DragonFly caches the block device's own pages.  Linux
+ *   filesystems keep metadata in journal-owned buffers (ext4) or outside
+ *   the page cache (XFS), so metadata is admitted as it is read: REQ_META
+ *   misses are copied at completion into a small per-target pool, with
+ *   their T0 taken when the read was issued, and written by the thread.
+ * - Cleaning.  The seed frees swap round robin over VM objects.  We evict
+ *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
+ *   that gives slabs read since the hand last passed a second chance, then
+ *   discard them.  A slab being discarded stays off the free list.
+ * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
+ *   file or a directory above it, and noscache becomes trusted.noswapcache.
+ *
  * Module parameters are global, as DragonFly's sysctls are: the thread that
  * obeys them is shared by every target.  Each target keeps its own counters
  * and devices.  Parameter rules (names, units, defaults, ranges) live in the
