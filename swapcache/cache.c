@@ -9,6 +9,7 @@
 #include <linux/blkdev.h>
 #include <linux/hash.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -172,6 +173,22 @@ static void sc_retry_work(struct work_struct *work)
  * the copy is a true one unless a write started since, which the insert
  * checks as for any cluster.
  */
+
+/*
+ * Metadata is what filesystems flag REQ_META, and what they read into the
+ * block device's own page cache: ext4 reads inode tables ahead that way
+ * (REQ_RAHEAD, without REQ_META), and file data never goes there.  The
+ * pages of a read in flight are locked, so their mapping holds still.
+ */
+static bool sc_bio_is_metadata(struct bio *bio)
+{
+	struct address_space *mapping;
+
+	if (bio->bi_opf & REQ_META)
+		return true;
+	mapping = folio_mapping(page_folio(bio_page(bio)));
+	return mapping && S_ISBLK(mapping->host->i_mode);
+}
 
 /* Only whole aligned blocks, at most a slab's worth (two guard regions). */
 static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
@@ -406,7 +423,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_map_read(sc, bio, pb, first, last);
 		else
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
-		if (pb->kind == SC_BIO_PASS && (bio->bi_opf & REQ_META))
+		if (pb->kind == SC_BIO_PASS && sc_bio_is_metadata(bio))
 			sc_meta_read_start(sc, bio, pb);
 		return DM_MAPIO_REMAPPED;
 	}
@@ -496,12 +513,13 @@ static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
  * @snap: from sc_cache_snapshot()
  *
  * The one way in for every source (warm, the thread's file pages, staged
- * metadata).  Counts written and write_count; the caller charges the
- * budget.  Sleeps.
+ * metadata).  Counts written (pages entered) and write_count (bytes sent
+ * to the SSD, entered or not); the caller charges the budget.  Sleeps.
  *
- * Return: 0, -ENOSPC when no slab is free, -EAGAIN when a write raced,
- * -EBUSY when the target is suspending, -EIO when the SSD failed or the
- * target is degraded.
+ * Return: 0; -ENOSPC when no slab is free or -EBUSY when the target is
+ * suspending, both before anything is written; after the SSD write,
+ * -EAGAIN when a write to the blocks raced, -EIO when the SSD failed or
+ * the target degraded.
  */
 int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 		    struct page **pages, unsigned int count,
@@ -524,6 +542,9 @@ int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 
 	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE,
 			(sector_t)slab * SC_SLAB_SECTORS, pages, count);
+	/* Wear is wear: a cluster that fails or races was still written. */
+	atomic64_add((s64)count << SC_BLOCK_SHIFT,
+		     &sc_tunable_values[SC_WRITE_COUNT]);
 	if (r)
 		sc_ssd_error(sc, "write");
 
@@ -546,8 +567,6 @@ int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 		goto out;
 
 	sc_count(sc, SC_STAT_WRITTEN, count);
-	atomic64_add((s64)count << SC_BLOCK_SHIFT,
-		     &sc_tunable_values[SC_WRITE_COUNT]);
 	r = 0;
 out:
 	mutex_unlock(&sc->insert_lock);

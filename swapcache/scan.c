@@ -138,10 +138,16 @@ static bool sc_budget_spent(void)
 	return sc_burst_spent(sc_get(SC_CURBURST));
 }
 
-static void sc_budget_charge(unsigned int pages)
+/* Insert a cluster and charge the budget for what reached the SSD. */
+static void sc_budget_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
+			     unsigned int count,
+			     const struct sc_guard_snap *snap)
 {
-	atomic64_sub((s64)pages << PAGE_SHIFT,
-		     &sc_tunable_values[SC_CURBURST]);
+	int r = sc_cache_insert(sc, oblocks, sc_pages, count, snap);
+
+	if (r != -ENOSPC && r != -EBUSY)
+		atomic64_sub((s64)count << PAGE_SHIFT,
+			     &sc_tunable_values[SC_CURBURST]);
 }
 
 /*----------------------------------------------------------------*/
@@ -449,9 +455,8 @@ struct sc_pending {
 /* Write the gathered cluster, if any, and start a new one. */
 static void sc_pending_flush(struct sc_target *sc, struct sc_pending *p)
 {
-	if (p->nr && !sc_cache_insert(sc, p->oblocks, sc_pages, p->nr,
-				      &p->snap))
-		sc_budget_charge(p->nr);
+	if (p->nr)
+		sc_budget_insert(sc, p->oblocks, p->nr, &p->snap);
 	p->nr = 0;
 	p->snap.nr = 0;
 }
@@ -684,8 +689,7 @@ static void sc_scan_meta(struct sc_target *sc)
 		n = sc_cache_meta_take(sc, oblocks, sc_pages, &snap);
 		if (!n)
 			break;
-		if (!sc_cache_insert(sc, oblocks, sc_pages, n, &snap))
-			sc_budget_charge(n);
+		sc_budget_insert(sc, oblocks, n, &snap);
 	}
 }
 
