@@ -798,6 +798,11 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	BUILD_BUG_ON(PAGE_SIZE != 1 << SC_BLOCK_SHIFT);
 	nr_slabs = min_t(u64, nr_slabs, SC_MAP_MAX_SLABS);
 
+	/*
+	 * A table being loaded may share its SSD with the live one it is to
+	 * replace: nothing may be written to it before it is resumed.
+	 */
+	set_bit(SC_SUSPENDED, &sc->flags);
 	rwlock_init(&sc->lock);
 	spin_lock_init(&sc->retry_lock);
 	bio_list_init(&sc->retries);

@@ -257,7 +257,7 @@ struct sc_meta_block {
 /* Bits in sc_target.flags */
 enum {
 	SC_DEGRADED,		/* passthrough until the table is reloaded */
-	SC_SUSPENDED,		/* no new background SSD writes */
+	SC_SUSPENDED,		/* not resumed yet, or suspending: no SSD writes */
 };
 
 /**
