@@ -31,6 +31,8 @@
 
 #define SC_TICK			(HZ / 10)
 #define SC_IDLE_TICK		(5 * HZ)
+/* Pages of any kind a tick may look at, per page of maxlaunder. */
+#define SC_VISIT_FACTOR		16
 #define SC_OPT_IN_XATTR		"user.swapcache"
 #define SC_VETO_XATTR		"trusted.noswapcache"
 
@@ -444,9 +446,11 @@ static bool sc_group_get(struct address_space *mapping, pgoff_t from,
  * The cluster being gathered: groups are packed into one slab until it
  * is full, so that scattered pages (a random reader leaves one or two per
  * group) do not each take a whole 64 KiB slab.  A group is never split
- * across clusters.  Its pages' data is in sc_pages[0..nr).
+ * across clusters.  Its pages' data is in sc_pages[0..nr).  @visited
+ * counts the pages the tick looked at, cached ones included.
  */
 struct sc_pending {
+	unsigned long visited;
 	unsigned int nr;
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
 	struct sc_guard_snap snap;
@@ -512,11 +516,14 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 
 		if (!folio)
 			continue;
-		if (!sc_folio_settled(folio, mapping, g->base + i))
+		p->visited++;
+		/* The folio lock last: most pages of a settled file are cached. */
+		if (!sc_folio_clean(folio, mapping, g->base + i))
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
 		if (g->oblocks[i] == SC_OBLOCK_NONE ||
-		    sc_cache_holds(sc, g->oblocks[i]))
+		    sc_cache_holds(sc, g->oblocks[i]) ||
+		    !sc_folio_settled(folio, mapping, g->base + i))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
@@ -551,17 +558,22 @@ struct sc_walk {
 	struct sc_target *sc;
 	struct block_device *bdev;
 	long budget;		/* pages left to examine this tick */
+	long maxlaunder;
 	struct sc_pending pending;
 };
 
 /*
  * Whether the tick's walk must stop before the next group.  The gathered
  * cluster counts against the budget already, so that the walk overshoots
- * it by one cluster at most, as the seed's loop does.
+ * it by one cluster at most, as the seed's loop does.  Cached pages do not
+ * count against maxlaunder, as in the seed, but finding out costs a
+ * bmap() each (the seed's pages carry a flag), so a tick also stops after
+ * SC_VISIT_FACTOR times maxlaunder pages of any kind.
  */
 static bool sc_walk_stop(struct sc_walk *w)
 {
-	return sc_burst_spent(sc_get(SC_CURBURST) -
+	return w->pending.visited >= SC_VISIT_FACTOR * w->maxlaunder ||
+	       sc_burst_spent(sc_get(SC_CURBURST) -
 			      ((s64)w->pending.nr << PAGE_SHIFT)) ||
 	       kthread_should_stop() || test_bit(SC_SUSPENDED, &w->sc->flags);
 }
@@ -661,6 +673,7 @@ static void sc_scan_data(struct sc_target *sc)
 		.sc = sc,
 		.bdev = dm_disk(dm_table_get_md(sc->ti->table))->part0,
 		.budget = sc_get(SC_MAXLAUNDER),
+		.maxlaunder = sc_get(SC_MAXLAUNDER),
 	};
 	struct file_system_type *type;
 	struct sc_scan_cursor *cur = &sc->cursor;
