@@ -66,3 +66,105 @@ sc_read() {
 		--offset="$2" --size="$3" --direct=1 \
 		--output-format=terse >/dev/null || die "cannot read $1 at $2"
 }
+
+# --- Helpers for the scanner tests (t-5x), on a filesystem over the target.
+
+# sc_fs_setup FS [MNT]: make FS (ext4 or xfs) on /dev/mapper/sc, 4 KiB blocks,
+# and mount it on MNT (default /mnt) with sc_fs_mount.  XFS needs a device
+# of >= 300 MB.  ext4 is made with its inode tables and journal zeroed by
+# mkfs, not lazily after mounting.
+sc_fs_setup() {
+	local fs=$1
+	case $fs in
+	ext4)
+		mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 \
+			/dev/mapper/sc || die "mkfs.ext4"
+		;;
+	xfs) mkfs.xfs -q -f -b size=4096 /dev/mapper/sc || die "mkfs.xfs" ;;
+	*) die "sc_fs_setup: unknown filesystem $fs" ;;
+	esac
+	sc_fs_mount "$@"
+}
+
+# sc_fs_mount FS [MNT]: mount /dev/mapper/sc, made by sc_fs_setup, on MNT
+# (default /mnt).  ext4 without block-bitmap prefetch: with it, ext4lazyinit
+# reads bitmaps in the background after the mount, which shows up in
+# read_misses and read_hits while tests count them.
+sc_fs_mount() {
+	local fs=$1 mnt=${2:-/mnt} opts=''
+	[ "$fs" = ext4 ] && opts="-o no_prefetch_block_bitmaps"
+	mkdir -p "$mnt"
+	mount -t "$fs" $opts /dev/mapper/sc "$mnt" || die "mount $fs on $mnt"
+}
+
+# sc_drop_caches: write back, then drop the page cache, dentries and inodes,
+# so that the next read of a file goes through the target.
+sc_drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+# sc_wait_written NAME PAGES SECONDS: poll (5 times a second) until NAME's
+# `written` reaches at least PAGES; fail the test if it has not after
+# SECONDS.  Callers assert the exact value afterwards.
+sc_wait_written() {
+	local name=$1 want=$2 polls=$(($3 * 5)) now
+	while :; do
+		now=$(sc_status_field "$name" written)
+		[ "$now" -ge "$want" ] && return 0
+		[ "$polls" -gt 0 ] ||
+			die "$name: written is $now after $3 s, waited for $want"
+		polls=$((polls - 1))
+		sleep 0.2
+	done
+}
+
+# sc_md5 FILE: the md5 of FILE's bytes.
+sc_md5() {
+	md5sum "$1" | cut -d' ' -f1
+}
+
+# sc_extents FILE: one line per mapped extent of FILE (holes left out),
+# "FILE_OFFSET DEVICE_OFFSET LENGTH" in bytes, from FIEMAP (xfs_io works on
+# any filesystem), clipped to the file's size rounded up to a 4 KiB page
+# (XFS may keep blocks preallocated past the end).
+sc_extents() {
+	local size
+	size=$(stat -c %s "$1") || die "no size for $1"
+	size=$(((size + 4095) / 4096 * 4096))
+	xfs_io -r -c fiemap "$1" |
+		sed -n 's/^[[:space:]]*[0-9]*: \[\([0-9]*\)\.\.\([0-9]*\)\]: \([0-9]*\)\.\..*/\1 \2 \3/p' |
+		while read -r _first _last _dev; do
+			_first=$((_first * 512))
+			_last=$(((_last + 1) * 512))
+			[ $_last -le $size ] || _last=$size
+			[ $_last -gt $_first ] || continue
+			echo $_first $((_dev * 512)) $((_last - _first))
+		done
+}
+
+# sc_read_extents DEV FILE...: O_DIRECT reads of DEV over every extent of
+# the FILEs (DEV being the device their filesystem is on): the files' blocks
+# through the block layer, with no page cache and no filesystem in between.
+# The extents are listed first, and fio is told not to flush DEV's buffer
+# cache (BLKFLSBUF), so that the filesystem reads no metadata meanwhile and
+# read_hits/read_misses count the files' blocks only.  One fio run, one
+# job per extent.
+sc_read_extents() {
+	local _dev=$1 _f _fo _do _len _bs _jobs='' _n=0
+	shift
+	for _f; do
+		sc_extents "$_f" >/tmp/sc_extents.$$
+		while read -r _fo _do _len; do
+			_bs=64k
+			[ $((_len % 65536)) -eq 0 ] || _bs=4k
+			_n=$((_n + 1))
+			_jobs="$_jobs --name=e$_n --bs=$_bs --offset=$_do --size=$_len"
+		done </tmp/sc_extents.$$
+	done
+	rm -f /tmp/sc_extents.$$
+	[ $_n -gt 0 ] || return 0
+	fio --filename="$_dev" --rw=read --direct=1 --invalidate=0 --thread \
+		--output-format=terse $_jobs >/dev/null ||
+		die "cannot read the extents of $* on $_dev"
+}
