@@ -72,6 +72,15 @@ bench-core: setup
 		--append "BENCH_ROUNDS=$(or $(BENCH_ROUNDS),5) BENCH_RUNTIME=$(or $(BENCH_RUNTIME),5)" \
 		scripts/bench-core-guest
 
+# swapcache beside the raw devices, dm-cache and bcache, in one boot
+# (BENCH.md): `make bench` on 6.1, `make bench KVER=6.12` on the other line.
+# Tables, CSV and plots land in build/bench/<kver>-<timestamp>/.
+.PHONY: bench
+bench: BENCH_LINE = $(if $(filter command line environment,$(origin KVER)),$(KVER),6.1)
+bench: setup
+	$(MAKE) KVER=$(BENCH_LINE) module
+	scripts/bench --kver $(BENCH_LINE)
+
 clean:
 	rm -rf build
 	$(MAKE) -C tests/unit clean
