@@ -62,6 +62,17 @@ static void sc_guards_bump(struct sc_target *sc, u64 first, u64 last,
 	}
 }
 
+/*
+ * A guard's T0: its started count, and whether no write under it is in
+ * flight (completed has caught up).
+ */
+static bool sc_guard_quiet(struct sc_target *sc, u32 guard, u32 *started)
+{
+	*started = atomic_read(&sc->guards[guard].started);
+	smp_rmb();	/* started before completed: see sc_cache_map */
+	return atomic_read(&sc->guards[guard].completed) == *started;
+}
+
 /**
  * sc_cache_snapshot() - take T0 for a cluster: its guards' started counts
  * @sc: the target
@@ -82,15 +93,10 @@ bool sc_cache_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
 
 	snap->nr = count;
 	for (n = 0; n < count; n++) {
-		u32 i = hash_64(from_oblock(oblocks[n]) >> SC_REGION_SHIFT,
-				SC_GUARD_BITS);
-		u32 started = atomic_read(&sc->guards[i].started);
-
-		smp_rmb();	/* started before completed: see sc_cache_map */
-		if (atomic_read(&sc->guards[i].completed) != started)
+		snap->index[n] = hash_64(from_oblock(oblocks[n]) >>
+					 SC_REGION_SHIFT, SC_GUARD_BITS);
+		if (!sc_guard_quiet(sc, snap->index[n], &snap->started[n]))
 			return false;
-		snap->index[n] = i;
-		snap->started[n] = started;
 	}
 	return true;
 }
@@ -199,8 +205,7 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	unsigned int i;
 	u32 guard;
 
-	if (!sc_get(SC_META_ENABLE) || test_bit(SC_DEGRADED, &sc->flags) ||
-	    sector & (SC_SECTORS_PER_BLOCK - 1) ||
+	if (sector & (SC_SECTORS_PER_BLOCK - 1) ||
 	    bio->bi_iter.bi_size & (SC_BLOCK_SIZE - 1) ||
 	    bio->bi_iter.bi_size > SC_SLAB_SIZE * SC_BLOCK_SIZE)
 		return;
@@ -210,9 +215,7 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	for (i = 0; i < 2; i++) {
 		guard = hash_64(i ? pb->region_last : pb->region_first,
 				SC_GUARD_BITS);
-		pb->started[i] = atomic_read(&sc->guards[guard].started);
-		smp_rmb();	/* started before completed: see sc_cache_map */
-		if (atomic_read(&sc->guards[guard].completed) != pb->started[i])
+		if (!sc_guard_quiet(sc, guard, &pb->started[i]))
 			return;
 	}
 	pb->origin_iter = bio->bi_iter;
@@ -423,7 +426,9 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_map_read(sc, bio, pb, first, last);
 		else
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
-		if (pb->kind == SC_BIO_PASS && sc_bio_is_metadata(bio))
+		if (pb->kind == SC_BIO_PASS && sc_get(SC_META_ENABLE) &&
+		    !test_bit(SC_DEGRADED, &sc->flags) &&
+		    sc_bio_is_metadata(bio))
 			sc_meta_read_start(sc, bio, pb);
 		return DM_MAPIO_REMAPPED;
 	}
