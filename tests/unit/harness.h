@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static int sc_test_passed;
 static int sc_test_failed;
 

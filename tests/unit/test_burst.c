@@ -8,8 +8,6 @@
 #include "harness.h"
 #include "burst.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* The daemon writes 16-page clusters; the last may be partial. */
 #define CL 65536LL
 

@@ -320,7 +320,7 @@ static void test_init(void)
 	static const u32 sizes[] = { 1, 2, 5, 64, 1000 };
 	unsigned int k;
 
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		struct sc_map map;
 		void *mem = map_new(&map, sizes[k]);
 		u32 i, bad_state = 0, bad_slot = 0, hits = 0;
@@ -1177,7 +1177,7 @@ static void test_bytes(void)
 	unsigned int k;
 	u32 n;
 
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		size_t bytes = sc_map_bytes(sizes[k]);
 		size_t slots = (size_t)sizes[k] * SC_SLAB_SIZE;
 		struct sc_map map;
@@ -2071,7 +2071,7 @@ static void test_random(void)
 	unsigned int k;
 
 	univ_init();
-	for (k = 0; k < sizeof(runs) / sizeof(runs[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(runs); k++)
 		run_seed(&runs[k]);
 }
 

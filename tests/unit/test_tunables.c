@@ -93,10 +93,10 @@ static void test_table_matches_spec(void)
 {
 	unsigned int i, j;
 
-	CHECK(sizeof(spec) / sizeof(spec[0]) == SC_NR_TUNABLES,
+	CHECK(ARRAY_SIZE(spec) == SC_NR_TUNABLES,
 	      "SPEC lists %zu parameters, the module %d",
-	      sizeof(spec) / sizeof(spec[0]), SC_NR_TUNABLES);
-	for (i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+	      ARRAY_SIZE(spec), SC_NR_TUNABLES);
+	for (i = 0; i < ARRAY_SIZE(spec); i++) {
 		const struct sc_tunable_info *t = &sc_tunables[spec[i].id];
 
 		CHECK(t->name && !strcmp(t->name, spec[i].name),
@@ -119,7 +119,7 @@ static void test_writes(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
 		const struct write_case *w = &writes[i];
 		s64 value = 424242;
 		int r = sc_tunable_parse(w->id, w->text, &value);

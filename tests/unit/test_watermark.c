@@ -8,8 +8,6 @@
 #include "harness.h"
 #include "watermark.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 #define W SC_WATER_WRITING
 #define C SC_WATER_CLEANING
 
