@@ -182,18 +182,21 @@ static void sc_retry_work(struct work_struct *work)
 
 /*
  * Metadata is what filesystems flag REQ_META, and what they read into the
- * block device's own page cache: ext4 reads inode tables ahead that way
- * (REQ_RAHEAD, without REQ_META), and file data never goes there.  The
- * pages of a read in flight are locked, so their mapping holds still.
+ * page cache of the mapped device itself: ext4 reads inode tables ahead
+ * that way (REQ_RAHEAD, without REQ_META), and file data never goes there.
+ *
+ * A bio may carry any page: a swap-cache folio (whose address space has no
+ * host), an anonymous, slab or vmalloc page, a page some other mapping is
+ * truncating.  So the folio's mapping word is only compared with our own,
+ * never followed; a value that is not an address space (an anon_vma, a
+ * slab's cache, a movable page's operations, a flag bit) cannot be equal
+ * to it.  The pages of a page-cache read are locked, so theirs holds still.
  */
-static bool sc_bio_is_metadata(struct bio *bio)
+static bool sc_bio_is_metadata(struct sc_target *sc, struct bio *bio)
 {
-	struct address_space *mapping;
-
 	if (bio->bi_opf & REQ_META)
 		return true;
-	mapping = folio_mapping(page_folio(bio_page(bio)));
-	return mapping && S_ISBLK(mapping->host->i_mode);
+	return READ_ONCE(page_folio(bio_page(bio))->mapping) == sc->md_mapping;
 }
 
 /* Only whole aligned blocks, at most a slab's worth (two guard regions). */
@@ -428,7 +431,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
 		if (pb->kind == SC_BIO_PASS && sc_get(SC_META_ENABLE) &&
 		    !test_bit(SC_DEGRADED, &sc->flags) &&
-		    sc_bio_is_metadata(bio))
+		    sc_bio_is_metadata(sc, bio))
 			sc_meta_read_start(sc, bio, pb);
 		return DM_MAPIO_REMAPPED;
 	}

@@ -263,6 +263,8 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	sc->ti = ti;
+	sc->md = dm_table_get_md(ti->table);
+	sc->md_mapping = sc_bdev_mapping(dm_disk(sc->md)->part0);
 
 	dm_consume_args(&as, 2);
 	r = sc_parse_opt_args(sc, &as, &ti->error);

@@ -263,6 +263,9 @@ enum {
 /**
  * struct sc_target - one swapcache table entry
  * @ti: the device-mapper target we back
+ * @md: the mapped device whose table holds @ti
+ * @md_mapping: the page cache of @md's own block device, to tell
+ *	metadata reads by (compared with a bio page's mapping, never followed)
  * @origin: the slow disk
  * @cache: the SSD
  * @explicit_opt_count: the table gave "0" optional arguments, echoed back
@@ -292,6 +295,8 @@ enum {
  */
 struct sc_target {
 	struct dm_target *ti;
+	struct mapped_device *md;
+	struct address_space *md_mapping;
 	struct dm_dev *origin;
 	struct dm_dev *cache;
 	bool explicit_opt_count;
