@@ -225,6 +225,34 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	pb->kind = SC_BIO_META_READ;
 }
 
+/*
+ * Copy a read's data into staging pages, one per 4 KiB block.  Only the
+ * disk range is whole blocks: the memory may start anywhere in a page (XFS
+ * log recovery reads a record that wraps around the log's end into its
+ * buffer at a 512-byte multiple; an O_DIRECT read into a mapping of the
+ * device starts where the user likes), so a segment is cut wherever it
+ * crosses from one staging page into the next.
+ */
+static void sc_meta_copy(struct sc_meta_block *mb, struct bio *bio,
+			 struct bvec_iter from)
+{
+	unsigned int done, len, off = 0;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	char *src;
+
+	__bio_for_each_segment(bv, bio, iter, from) {
+		src = bvec_kmap_local(&bv);
+		for (done = 0; done < bv.bv_len; done += len, off += len) {
+			len = min_t(unsigned int, bv.bv_len - done,
+				    SC_BLOCK_SIZE - (off & (SC_BLOCK_SIZE - 1)));
+			memcpy(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
+			       (off & (SC_BLOCK_SIZE - 1)), src + done, len);
+		}
+		kunmap_local(src);
+	}
+}
+
 /* Interrupt context: stage the blocks if the pool has room, else drop. */
 static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 			      struct sc_bio *pb)
@@ -232,10 +260,8 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 	unsigned int n = pb->origin_iter.bi_size >> SC_BLOCK_SHIFT;
 	u64 first = sc_block(pb->origin_iter.bi_sector);
 	struct sc_meta_block *mb;
-	struct bvec_iter iter;
 	unsigned long flags;
-	struct bio_vec bv;
-	unsigned int i, off = 0;
+	unsigned int i;
 
 	if (!sc_get(SC_META_ENABLE))
 		return;
@@ -252,11 +278,7 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 		mb[i].guard = hash_64(region, SC_GUARD_BITS);
 		mb[i].started = pb->started[region != pb->region_first];
 	}
-	__bio_for_each_segment(bv, bio, iter, pb->origin_iter) {
-		memcpy_from_bvec(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
-				 (off & (SC_BLOCK_SIZE - 1)), &bv);
-		off += bv.bv_len;
-	}
+	sc_meta_copy(mb, bio, pb->origin_iter);
 	sc->meta_nr += n;
 	spin_unlock_irqrestore(&sc->meta_lock, flags);
 }
