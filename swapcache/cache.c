@@ -215,6 +215,8 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	last = sc_block(bio_end_sector(bio) - 1);
 	pb->region_first = first >> SC_REGION_SHIFT;
 	pb->region_last = last >> SC_REGION_SHIFT;
+	/* Before the guards are read: the age must not understate T0's. */
+	pb->t0 = jiffies;
 	for (i = 0; i < 2; i++) {
 		guard = hash_64(i ? pb->region_last : pb->region_first,
 				SC_GUARD_BITS);
@@ -277,6 +279,7 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 		mb[i].oblock = first + i;
 		mb[i].guard = hash_64(region, SC_GUARD_BITS);
 		mb[i].started = pb->started[region != pb->region_first];
+		mb[i].t0 = pb->t0;
 	}
 	sc_meta_copy(mb, bio, pb->origin_iter);
 	sc->meta_nr += n;
@@ -291,8 +294,8 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
  *	blocks' pages, which then hold their data in the same order
  * @snap: filled with their T0s, for sc_cache_insert()
  *
- * Blocks cached meanwhile, read twice, or written since their read are
- * dropped here.  Process context.
+ * Blocks cached meanwhile, read twice, written since their read, or read
+ * longer than SC_META_MAX_AGE ago are dropped here.  Process context.
  *
  * Return: how many blocks the caller now holds, 0 when none are staged.
  */
@@ -300,6 +303,7 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 				struct page **pages, struct sc_guard_snap *snap)
 {
 	unsigned int i, j, n, kept = 0;
+	unsigned long t0[SC_SLAB_SIZE];
 	struct sc_meta_block *mb;
 
 	spin_lock_irq(&sc->meta_lock);
@@ -310,6 +314,7 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 		oblocks[i] = to_oblock(mb[i].oblock);
 		snap->index[i] = mb[i].guard;
 		snap->started[i] = mb[i].started;
+		t0[i] = mb[i].t0;
 		swap(mb[i].page, pages[i]);
 	}
 	spin_unlock_irq(&sc->meta_lock);
@@ -319,7 +324,13 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 
 		for (j = 0; j < kept && !dup; j++)
 			dup = from_oblock(oblocks[j]) == from_oblock(oblocks[i]);
-		if (dup || sc_cache_holds(sc, from_oblock(oblocks[i])) ||
+		/*
+		 * A guard's started count is 32 bits: an old enough T0 may
+		 * have been wrapped around to by writes that this check would
+		 * then miss (see SC_META_MAX_AGE).
+		 */
+		if (dup || time_after(jiffies, t0[i] + SC_META_MAX_AGE) ||
+		    sc_cache_holds(sc, from_oblock(oblocks[i])) ||
 		    atomic_read(&sc->guards[snap->index[i]].started) !=
 		    snap->started[i])
 			continue;
