@@ -283,6 +283,7 @@ enum {
  *	metadata reads by (compared with a bio page's mapping, never followed)
  * @origin: the slow disk
  * @cache: the SSD
+ * @cache_entry: on the list of cache devices in use (main.c)
  * @explicit_opt_count: the table gave "0" optional arguments, echoed back
  * @flags: SC_DEGRADED, SC_SUSPENDED
  * @stats: per-CPU counters
@@ -314,6 +315,7 @@ struct sc_target {
 	struct address_space *md_mapping;
 	struct dm_dev *origin;
 	struct dm_dev *cache;
+	struct list_head cache_entry;
 	bool explicit_opt_count;
 	unsigned long flags;
 	struct sc_stats __percpu *stats;
