@@ -709,6 +709,12 @@ int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
 	mutex_lock(&sc->warm_lock);
 	for (base = first & ~(u64)(SC_SLAB_SIZE - 1); base < end;
 	     base += SC_SLAB_SIZE) {
+		/*
+		 * At the top, for every path: a range already cached, or
+		 * under a write in flight, would otherwise spin through
+		 * terabytes without an I/O to sleep in.
+		 */
+		cond_resched();
 		if (test_bit(SC_SUSPENDED, &sc->flags)) {
 			r = -EBUSY;
 			break;
@@ -747,7 +753,6 @@ int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
 			r = 0;
 		if (r)
 			break;
-		cond_resched();
 	}
 	mutex_unlock(&sc->warm_lock);
 out:
