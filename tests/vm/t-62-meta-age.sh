@@ -37,7 +37,7 @@ hits() {
 load_swapcache
 sc_ramdisks 64
 sc_create sc /dev/ram0 /dev/ram1
-echo 64 >/sys/block/$(sc_dm_name sc)/queue/read_ahead_kb
+echo 64 >"/sys/block/$(sc_dm_name sc)/queue/read_ahead_kb"
 echo 1000000 >$P/accrate
 echo 0 >$P/maxburst
 echo 0 >$P/curburst
