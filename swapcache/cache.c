@@ -182,18 +182,21 @@ static void sc_retry_work(struct work_struct *work)
 
 /*
  * Metadata is what filesystems flag REQ_META, and what they read into the
- * block device's own page cache: ext4 reads inode tables ahead that way
- * (REQ_RAHEAD, without REQ_META), and file data never goes there.  The
- * pages of a read in flight are locked, so their mapping holds still.
+ * page cache of the mapped device itself: ext4 reads inode tables ahead
+ * that way (REQ_RAHEAD, without REQ_META), and file data never goes there.
+ *
+ * A bio may carry any page: a swap-cache folio (whose address space has no
+ * host), an anonymous, slab or vmalloc page, a page some other mapping is
+ * truncating.  So the folio's mapping word is only compared with our own,
+ * never followed; a value that is not an address space (an anon_vma, a
+ * slab's cache, a movable page's operations, a flag bit) cannot be equal
+ * to it.  The pages of a page-cache read are locked, so theirs holds still.
  */
-static bool sc_bio_is_metadata(struct bio *bio)
+static bool sc_bio_is_metadata(struct sc_target *sc, struct bio *bio)
 {
-	struct address_space *mapping;
-
 	if (bio->bi_opf & REQ_META)
 		return true;
-	mapping = folio_mapping(page_folio(bio_page(bio)));
-	return mapping && S_ISBLK(mapping->host->i_mode);
+	return READ_ONCE(page_folio(bio_page(bio))->mapping) == sc->md_mapping;
 }
 
 /* Only whole aligned blocks, at most a slab's worth (two guard regions). */
@@ -212,6 +215,8 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	last = sc_block(bio_end_sector(bio) - 1);
 	pb->region_first = first >> SC_REGION_SHIFT;
 	pb->region_last = last >> SC_REGION_SHIFT;
+	/* Before the guards are read: the age must not understate T0's. */
+	pb->t0 = jiffies;
 	for (i = 0; i < 2; i++) {
 		guard = hash_64(i ? pb->region_last : pb->region_first,
 				SC_GUARD_BITS);
@@ -222,6 +227,34 @@ static void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	pb->kind = SC_BIO_META_READ;
 }
 
+/*
+ * Copy a read's data into staging pages, one per 4 KiB block.  Only the
+ * disk range is whole blocks: the memory may start anywhere in a page (XFS
+ * log recovery reads a record that wraps around the log's end into its
+ * buffer at a 512-byte multiple; an O_DIRECT read into a mapping of the
+ * device starts where the user likes), so a segment is cut wherever it
+ * crosses from one staging page into the next.
+ */
+static void sc_meta_copy(struct sc_meta_block *mb, struct bio *bio,
+			 struct bvec_iter from)
+{
+	unsigned int done, len, off = 0;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	char *src;
+
+	__bio_for_each_segment(bv, bio, iter, from) {
+		src = bvec_kmap_local(&bv);
+		for (done = 0; done < bv.bv_len; done += len, off += len) {
+			len = min_t(unsigned int, bv.bv_len - done,
+				    SC_BLOCK_SIZE - (off & (SC_BLOCK_SIZE - 1)));
+			memcpy(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
+			       (off & (SC_BLOCK_SIZE - 1)), src + done, len);
+		}
+		kunmap_local(src);
+	}
+}
+
 /* Interrupt context: stage the blocks if the pool has room, else drop. */
 static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 			      struct sc_bio *pb)
@@ -229,10 +262,8 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 	unsigned int n = pb->origin_iter.bi_size >> SC_BLOCK_SHIFT;
 	u64 first = sc_block(pb->origin_iter.bi_sector);
 	struct sc_meta_block *mb;
-	struct bvec_iter iter;
 	unsigned long flags;
-	struct bio_vec bv;
-	unsigned int i, off = 0;
+	unsigned int i;
 
 	if (!sc_get(SC_META_ENABLE))
 		return;
@@ -248,12 +279,9 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 		mb[i].oblock = first + i;
 		mb[i].guard = hash_64(region, SC_GUARD_BITS);
 		mb[i].started = pb->started[region != pb->region_first];
+		mb[i].t0 = pb->t0;
 	}
-	__bio_for_each_segment(bv, bio, iter, pb->origin_iter) {
-		memcpy_from_bvec(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
-				 (off & (SC_BLOCK_SIZE - 1)), &bv);
-		off += bv.bv_len;
-	}
+	sc_meta_copy(mb, bio, pb->origin_iter);
 	sc->meta_nr += n;
 	spin_unlock_irqrestore(&sc->meta_lock, flags);
 }
@@ -266,8 +294,8 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
  *	blocks' pages, which then hold their data in the same order
  * @snap: filled with their T0s, for sc_cache_insert()
  *
- * Blocks cached meanwhile, read twice, or written since their read are
- * dropped here.  Process context.
+ * Blocks cached meanwhile, read twice, written since their read, or read
+ * longer than SC_META_MAX_AGE ago are dropped here.  Process context.
  *
  * Return: how many blocks the caller now holds, 0 when none are staged.
  */
@@ -275,6 +303,7 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 				struct page **pages, struct sc_guard_snap *snap)
 {
 	unsigned int i, j, n, kept = 0;
+	unsigned long t0[SC_SLAB_SIZE];
 	struct sc_meta_block *mb;
 
 	spin_lock_irq(&sc->meta_lock);
@@ -285,6 +314,7 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 		oblocks[i] = to_oblock(mb[i].oblock);
 		snap->index[i] = mb[i].guard;
 		snap->started[i] = mb[i].started;
+		t0[i] = mb[i].t0;
 		swap(mb[i].page, pages[i]);
 	}
 	spin_unlock_irq(&sc->meta_lock);
@@ -294,7 +324,13 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 
 		for (j = 0; j < kept && !dup; j++)
 			dup = from_oblock(oblocks[j]) == from_oblock(oblocks[i]);
-		if (dup || sc_cache_holds(sc, from_oblock(oblocks[i])) ||
+		/*
+		 * A guard's started count is 32 bits: an old enough T0 may
+		 * have been wrapped around to by writes that this check would
+		 * then miss (see SC_META_MAX_AGE).
+		 */
+		if (dup || time_after(jiffies, t0[i] + SC_META_MAX_AGE) ||
+		    sc_cache_holds(sc, from_oblock(oblocks[i])) ||
 		    atomic_read(&sc->guards[snap->index[i]].started) !=
 		    snap->started[i])
 			continue;
@@ -428,7 +464,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
 		if (pb->kind == SC_BIO_PASS && sc_get(SC_META_ENABLE) &&
 		    !test_bit(SC_DEGRADED, &sc->flags) &&
-		    sc_bio_is_metadata(bio))
+		    sc_bio_is_metadata(sc, bio))
 			sc_meta_read_start(sc, bio, pb);
 		return DM_MAPIO_REMAPPED;
 	}
@@ -673,6 +709,12 @@ int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
 	mutex_lock(&sc->warm_lock);
 	for (base = first & ~(u64)(SC_SLAB_SIZE - 1); base < end;
 	     base += SC_SLAB_SIZE) {
+		/*
+		 * At the top, for every path: a range already cached, or
+		 * under a write in flight, would otherwise spin through
+		 * terabytes without an I/O to sleep in.
+		 */
+		cond_resched();
 		if (test_bit(SC_SUSPENDED, &sc->flags)) {
 			r = -EBUSY;
 			break;
@@ -711,7 +753,6 @@ int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count)
 			r = 0;
 		if (r)
 			break;
-		cond_resched();
 	}
 	mutex_unlock(&sc->warm_lock);
 out:

@@ -59,4 +59,23 @@ static inline struct file_system_type *sc_bdev_fs_type(struct block_device *bdev
 	return type;
 }
 
+/**
+ * sc_bdev_mapping() - the page cache of a block device
+ * @bdev: the device
+ *
+ * 6.10 replaced bd_inode with bd_mapping.  No macro came with that
+ * change; BLK_FEAT_WRITE_CACHE (6.11) is the nearest one that tells the
+ * two supported lines apart.  Any context.
+ *
+ * Return: the address space whose folios cache @bdev's blocks.
+ */
+static inline struct address_space *sc_bdev_mapping(struct block_device *bdev)
+{
+#ifdef BLK_FEAT_WRITE_CACHE
+	return bdev->bd_mapping;
+#else
+	return bdev->bd_inode->i_mapping;
+#endif
+}
+
 #endif /* SWAPCACHE_COMPAT_H */

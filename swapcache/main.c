@@ -118,8 +118,62 @@ static struct notifier_block sc_shutdown_nb = {
 
 /* Constructor and destructor */
 
+/*
+ * The cache devices in use, through the targets that hold them.  dm core
+ * opens every device with one holder for all mapped devices, so nothing
+ * below us stops two mapped devices from sharing an SSD, each overwriting
+ * the other's slabs and then serving the other's data.  Two targets of the
+ * same mapped device in different tables may share one: the table being
+ * loaded and the live one it is to replace, which writes nothing to the
+ * SSD until it is resumed (see sc_cache_create()), by then after the old
+ * one's postsuspend.
+ */
+static LIST_HEAD(sc_cache_users);
+static DEFINE_MUTEX(sc_cache_users_lock);	/* protects sc_cache_users */
+
+static bool sc_devices_overlap(struct block_device *a, struct block_device *b)
+{
+	return a == b || bdev_whole(a) == b || bdev_whole(b) == a;
+}
+
+/* Process context, sleeps; undone by sc_release_cache(). */
+static int sc_claim_cache(struct dm_target *ti, struct sc_target *sc)
+{
+	struct sc_target *other;
+	int r = 0;
+
+	mutex_lock(&sc_cache_users_lock);
+	list_for_each_entry(other, &sc_cache_users, cache_entry) {
+		if (!sc_devices_overlap(other->cache->bdev, sc->cache->bdev))
+			continue;
+		if (other->md != sc->md) {
+			ti->error = "Cache device is in use by another mapped device";
+			r = -EBUSY;
+			break;
+		}
+		if (other->ti->table == ti->table) {
+			ti->error = "Cache device is used twice in one table";
+			r = -EINVAL;
+			break;
+		}
+	}
+	if (!r)
+		list_add(&sc->cache_entry, &sc_cache_users);
+	mutex_unlock(&sc_cache_users_lock);
+	return r;
+}
+
+/* Under the lock: a neighbour's list_add() or list_del() writes our links. */
+static void sc_release_cache(struct sc_target *sc)
+{
+	mutex_lock(&sc_cache_users_lock);
+	list_del_init(&sc->cache_entry);
+	mutex_unlock(&sc_cache_users_lock);
+}
+
 static void sc_destroy(struct sc_target *sc)
 {
+	sc_release_cache(sc);
 	sc_cache_destroy(sc);
 	if (sc->cache)
 		dm_put_device(sc->ti, sc->cache);
@@ -212,11 +266,6 @@ static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 	return 0;
 }
 
-static bool sc_devices_overlap(struct block_device *a, struct block_device *b)
-{
-	return a == b || bdev_whole(a) == b || bdev_whole(b) == a;
-}
-
 static int sc_check_devices(struct dm_target *ti, struct sc_target *sc)
 {
 	struct block_device *origin = sc->origin->bdev;
@@ -224,6 +273,19 @@ static int sc_check_devices(struct dm_target *ti, struct sc_target *sc)
 
 	if (sc_devices_overlap(origin, cache)) {
 		ti->error = "Origin and cache are the same device";
+		return -EINVAL;
+	}
+	/*
+	 * Zone resets and finishes carry no sectors, so they would pass the
+	 * write guards and the invalidation; and zones must be written in
+	 * order, which the slab writes are not.
+	 */
+	if (bdev_is_zoned(origin)) {
+		ti->error = "Origin device is zoned";
+		return -EINVAL;
+	}
+	if (bdev_is_zoned(cache)) {
+		ti->error = "Cache device is zoned";
 		return -EINVAL;
 	}
 	if (bdev_nr_sectors(cache) < SC_CACHE_MIN_SECTORS) {
@@ -263,6 +325,9 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	sc->ti = ti;
+	sc->md = dm_table_get_md(ti->table);
+	sc->md_mapping = sc_bdev_mapping(dm_disk(sc->md)->part0);
+	INIT_LIST_HEAD(&sc->cache_entry);
 
 	dm_consume_args(&as, 2);
 	r = sc_parse_opt_args(sc, &as, &ti->error);
@@ -277,6 +342,9 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto bad;
 	r = sc_check_devices(ti, sc);
+	if (r)
+		goto bad;
+	r = sc_claim_cache(ti, sc);
 	if (r)
 		goto bad;
 

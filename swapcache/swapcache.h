@@ -128,7 +128,8 @@
  *   filesystems keep metadata in journal-owned buffers (ext4) or outside
  *   the page cache (XFS), so metadata is admitted as it is read: REQ_META
  *   misses are copied at completion into a small per-target pool, with
- *   their T0 taken when the read was issued, and written by the thread.
+ *   their T0 taken when the read was issued, and written by the thread,
+ *   which drops those whose T0 is too old to trust (SC_META_MAX_AGE).
  * - Cleaning.  The seed frees swap round robin over VM objects.  We evict
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
@@ -236,18 +237,32 @@ struct sc_scan_cursor {
 /* Metadata blocks the read path may hold for the thread, per target. */
 #define SC_META_POOL_SIZE	256
 
+/*
+ * How old a staged metadata block's T0 may be when the thread takes it.
+ * A guard's started count is 32 bits: 2^32 writes to its regions between
+ * T0 and the check would bring it back to the recorded value and hide
+ * them.  A block the thread cannot take soon (the budget ran dry) may wait
+ * in the pool indefinitely, so the count alone is not enough; at the
+ * fastest a single counter can be bumped (some 10^8 atomic increments a
+ * second, far above any device's write rate) 2^32 takes over 40 s.  A
+ * block dropped for age was merely not cached.
+ */
+#define SC_META_MAX_AGE		(5 * HZ)
+
 /**
  * struct sc_meta_block - a metadata block read from the origin, waiting
  *	for the thread to write it to the SSD
  * @oblock: which origin block
  * @guard: its write guard
  * @started: the guard's started count when the read was issued (its T0)
+ * @t0: jiffies just before @started was read, for SC_META_MAX_AGE
  * @page: a copy of its data
  */
 struct sc_meta_block {
 	u64 oblock;
 	u32 guard;
 	u32 started;
+	unsigned long t0;
 	struct page *page;
 };
 
@@ -263,8 +278,12 @@ enum {
 /**
  * struct sc_target - one swapcache table entry
  * @ti: the device-mapper target we back
+ * @md: the mapped device whose table holds @ti
+ * @md_mapping: the page cache of @md's own block device, to tell
+ *	metadata reads by (compared with a bio page's mapping, never followed)
  * @origin: the slow disk
  * @cache: the SSD
+ * @cache_entry: on the list of cache devices in use (main.c)
  * @explicit_opt_count: the table gave "0" optional arguments, echoed back
  * @flags: SC_DEGRADED, SC_SUSPENDED
  * @stats: per-CPU counters
@@ -292,8 +311,11 @@ enum {
  */
 struct sc_target {
 	struct dm_target *ti;
+	struct mapped_device *md;
+	struct address_space *md_mapping;
 	struct dm_dev *origin;
 	struct dm_dev *cache;
+	struct list_head cache_entry;
 	bool explicit_opt_count;
 	unsigned long flags;
 	struct sc_stats __percpu *stats;
@@ -336,6 +358,7 @@ struct sc_target {
  *	whose data is staged at completion
  * @started: for SC_BIO_META_READ, the started counts of the guards of
  *	region_first and region_last when the read was issued
+ * @t0: for SC_BIO_META_READ, jiffies just before @started was read
  */
 struct sc_bio {
 	u8 kind;
@@ -345,6 +368,7 @@ struct sc_bio {
 	u64 region_last;
 	struct bvec_iter origin_iter;
 	u32 started[2];
+	unsigned long t0;
 };
 
 enum sc_bio_kind {
