@@ -6,7 +6,7 @@
 # The unfixed map walked every slot of the SSD under the write lock for
 # each discard bio longer than nr_slots/256 blocks.  Timings are compared
 # within this boot, never against a fixed figure.  Then the deferred path
-# of long writes and discards keeps its data right on a real origin.
+# of long discards keeps its data right on a real origin.
 . /tests/lib.sh
 . /tests/sc.sh
 
@@ -133,9 +133,11 @@ for d in ssdbig ssdsmall; do
 done
 [ -z "$bad" ] || die "$bad"
 
-# The deferred path, on an origin that keeps data: a discard and a write
-# longer than one step of the map walk (1024 blocks) drop exactly their
-# cached blocks before they reach the origin.
+# The deferred path, on an origin that keeps data: a 3072-block discard,
+# longer than one step of the map walk (1024 lookups), goes to the work
+# item and drops exactly its cached blocks before it reaches the origin.
+# An 8 MiB write, which the block layer splits into bios of a few hundred
+# blocks, takes the map path's one step.
 sc_ramdisks 64
 sc_loop_origin
 sc_create sc /dev/loop0 /dev/ram1
