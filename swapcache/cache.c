@@ -115,12 +115,61 @@ static bool sc_guards_unchanged(struct sc_target *sc,
 
 /*----------------------------------------------------------------*/
 
+/* Dropping blocks without holding the map's lock for long */
+
+/*
+ * Drop the cached blocks of [first, first + count), counted as
+ * invalidated, a step of the map walk at a time: the write lock is let go
+ * between steps, so that the read path, which spins on it, never waits
+ * for more than one step however large the range or the SSD.
+ * @may_sleep: go on to the end, yielding the CPU between steps (process
+ * context only); else stop after the first step.
+ * Returns false when it stopped before the end.
+ */
+static bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+			     bool may_sleep)
+{
+	struct sc_map_walk walk;
+	bool done;
+
+	write_lock(&sc->lock);
+	sc_map_walk_init(&sc->map, &walk, to_oblock(first), count);
+	for (;;) {
+		done = sc_map_walk_step(&sc->map, &walk, SC_MAP_STEP);
+		write_unlock(&sc->lock);
+		if (done || !may_sleep)
+			break;
+		cond_resched();
+		write_lock(&sc->lock);
+	}
+	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
+	return done;
+}
+
+/*
+ * Degraded mode: reads stopped using the map and inserts are refused when
+ * SC_DEGRADED was set, before this was queued, so the map only shrinks
+ * here and is empty at the end.
+ */
+static void sc_degrade_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target,
+					    degrade_work);
+
+	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true);
+}
+
+/*----------------------------------------------------------------*/
+
 /* SSD failures */
 
+/*
+ * Count an SSD error; at the limit, switch to degraded mode.  Emptying the
+ * map is left to a work item, so that this takes no time proportional to
+ * the cache and never sleeps, whatever the caller's context.
+ */
 static void sc_ssd_error(struct sc_target *sc, const char *what)
 {
-	u32 dropped;
-
 	sc_count(sc, SC_STAT_SSD_ERRORS, 1);
 	DMERR_LIMIT("%s: SSD %s error", dm_table_device_name(sc->ti->table),
 		    what);
@@ -128,10 +177,7 @@ static void sc_ssd_error(struct sc_target *sc, const char *what)
 	    test_and_set_bit(SC_DEGRADED, &sc->flags))
 		return;
 
-	write_lock(&sc->lock);
-	dropped = sc_map_clear(&sc->map);
-	write_unlock(&sc->lock);
-	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+	queue_work(sc->wq, &sc->degrade_work);
 	DMERR("%s: %d SSD errors: cache disabled until the table is reloaded",
 	      dm_table_device_name(sc->ti->table), SC_SSD_ERROR_LIMIT);
 }
@@ -151,14 +197,9 @@ static void sc_retry_work(struct work_struct *work)
 	while ((bio = bio_list_pop(&bios))) {
 		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 		u64 first = sc_block(pb->origin_iter.bi_sector);
-		u64 dropped;
 
 		sc_ssd_error(sc, "read");
-		write_lock(&sc->lock);
-		dropped = sc_map_remove_range(&sc->map, to_oblock(first),
-					      pb->blocks);
-		write_unlock(&sc->lock);
-		sc_count(sc, SC_STAT_INVALIDATED, dropped);
+		sc_remove_blocks(sc, first, pb->blocks, true);
 		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
 		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
 
@@ -413,10 +454,49 @@ static void sc_map_read(struct sc_target *sc, struct bio *bio,
 	sc_count(sc, SC_STAT_READ_HITS, b - first);
 }
 
-static void sc_invalidate(struct sc_target *sc, u64 first, u64 count)
+/*
+ * Writes whose blocks one step of the map walk did not drop: drop them a
+ * step at a time, yielding between steps, then issue the bio.  dm
+ * core counts these bios in flight, so suspend waits for them; their
+ * write guards were bumped in the map function, so nothing can enter
+ * their blocks meanwhile (see sc_map_walk_step()).
+ */
+static void sc_defer_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target,
+					    defer_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->defer_lock);
+	bios = sc->deferred;
+	bio_list_init(&sc->deferred);
+	spin_unlock_irq(&sc->defer_lock);
+
+	while ((bio = bio_list_pop(&bios))) {
+		u64 first = sc_block(bio->bi_iter.bi_sector);
+		u64 last = sc_block(bio_end_sector(bio) - 1);
+
+		sc_remove_blocks(sc, first, last - first + 1, true);
+		dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+/*
+ * Drop the cached blocks of a write-like bio before it is issued: here, if
+ * one step of the map walk does it (after a probe under the read side for
+ * the shortest bios), else in sc_defer_work(), which walks the range again
+ * from its start.  The map path thus never holds the lock or spins for
+ * work that grows with the bio or the SSD, and never sleeps.
+ *
+ * Return: DM_MAPIO_REMAPPED, or DM_MAPIO_SUBMITTED for a deferred bio.
+ */
+static int sc_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
+			 u64 count)
 {
 	bool cached = count > SC_INVALIDATE_PROBE;
-	u64 b, dropped;
+	unsigned long flags;
+	u64 b;
 
 	if (!cached) {
 		read_lock(&sc->lock);
@@ -425,12 +505,16 @@ static void sc_invalidate(struct sc_target *sc, u64 first, u64 count)
 							 to_oblock(b))) != SC_NIL;
 		read_unlock(&sc->lock);
 		if (!cached)
-			return;
+			return DM_MAPIO_REMAPPED;
 	}
-	write_lock(&sc->lock);
-	dropped = sc_map_remove_range(&sc->map, to_oblock(first), count);
-	write_unlock(&sc->lock);
-	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+	if (sc_remove_blocks(sc, first, count, false))
+		return DM_MAPIO_REMAPPED;
+
+	spin_lock_irqsave(&sc->defer_lock, flags);
+	bio_list_add(&sc->deferred, bio);
+	spin_unlock_irqrestore(&sc->defer_lock, flags);
+	queue_work(sc->wq, &sc->defer_work);
+	return DM_MAPIO_SUBMITTED;
 }
 
 /**
@@ -441,9 +525,11 @@ static void sc_invalidate(struct sc_target *sc, u64 first, u64 count)
  * Called from the target's map function: must not sleep.  A read may be
  * redirected to the SSD and cut short with dm_accept_partial_bio(); a
  * write-like bio (write, discard, write-zeroes, secure erase) drops the
- * cached blocks it overlaps before it is issued.
+ * cached blocks it overlaps before it is issued, here or, when it is long,
+ * from a work item that then issues it.
  *
- * Return: DM_MAPIO_REMAPPED.
+ * Return: DM_MAPIO_REMAPPED, or DM_MAPIO_SUBMITTED when the bio was
+ * deferred.
  */
 int sc_cache_map(struct sc_target *sc, struct bio *bio)
 {
@@ -482,7 +568,7 @@ int sc_cache_map(struct sc_target *sc, struct bio *bio)
 	 */
 	smp_mb__after_atomic();
 	if (READ_ONCE(sc->map.nr_cached))
-		sc_invalidate(sc, first, last - first + 1);
+		return sc_invalidate(sc, bio, first, last - first + 1);
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -770,18 +856,21 @@ out:
  * sc_cache_invalidate_all() - drop every cached block
  * @sc: the target
  *
- * May sleep only in the sense of spinning on the map lock; process context.
+ * Every block cached when it is called is dropped by the time it returns,
+ * and none is entered while it runs: it holds insert_lock, so a cluster
+ * being written (and the cleaner) waits for it, and the map is empty when
+ * it returns.  The map's lock is held a step at a time, the CPU yielded
+ * between steps.  Sleeps; process context.
  *
  * Return: how many blocks were dropped (also counted as invalidated).
  */
 u64 sc_cache_invalidate_all(struct sc_target *sc)
 {
-	u32 dropped;
+	u64 dropped;
 
-	write_lock(&sc->lock);
-	dropped = sc_map_clear(&sc->map);
-	write_unlock(&sc->lock);
-	sc_count(sc, SC_STAT_INVALIDATED, dropped);
+	mutex_lock(&sc->insert_lock);
+	dropped = sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true);
+	mutex_unlock(&sc->insert_lock);
 	return dropped;
 }
 
@@ -803,8 +892,9 @@ void sc_cache_presuspend(struct sc_target *sc)
  * @sc: the target
  *
  * dm core has already waited for every mapped bio, including reissued SSD
- * reads; what may be left is a warm or the thread finishing a cluster's
- * SSD write, and the retry work.  Sleeps.
+ * reads and deferred writes; what may be left is a warm or the thread
+ * finishing a cluster's SSD write, the retry work and the emptying of the
+ * map after a switch to degraded mode.  Sleeps.
  */
 void sc_cache_postsuspend(struct sc_target *sc)
 {
@@ -853,6 +943,10 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	spin_lock_init(&sc->retry_lock);
 	bio_list_init(&sc->retries);
 	INIT_WORK(&sc->retry_work, sc_retry_work);
+	spin_lock_init(&sc->defer_lock);
+	bio_list_init(&sc->deferred);
+	INIT_WORK(&sc->defer_work, sc_defer_work);
+	INIT_WORK(&sc->degrade_work, sc_degrade_work);
 	mutex_init(&sc->warm_lock);
 	mutex_init(&sc->insert_lock);
 	spin_lock_init(&sc->meta_lock);

@@ -32,12 +32,20 @@ void sc_clean_update(struct sc_target *sc)
 static bool sc_clean_one(struct sc_target *sc)
 {
 	struct block_device *ssd = sc->cache->bdev;
-	u32 slab, dropped;
+	u32 steps = 2 * sc->map.nr_slabs, slab, dropped = 0;
 
-	write_lock(&sc->lock);
-	slab = sc_map_clock_victim(&sc->map, sc_cache_slab_busy, sc);
-	dropped = slab == SC_NIL ? 0 : sc_map_retire_slab(&sc->map, slab);
-	write_unlock(&sc->lock);
+	/* The search a step at a time: the read path spins on the lock. */
+	for (;;) {
+		write_lock(&sc->lock);
+		slab = sc_map_clock_step(&sc->map, sc_cache_slab_busy, sc,
+					 &steps);
+		if (slab != SC_NIL)
+			dropped = sc_map_retire_slab(&sc->map, slab);
+		write_unlock(&sc->lock);
+		if (slab != SC_NIL || !steps)
+			break;
+		cond_resched();
+	}
 	if (slab == SC_NIL)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);

@@ -5,6 +5,21 @@
  */
 #include "map.h"
 
+#ifdef __KERNEL__
+#include <linux/bitops.h>
+#else
+static inline unsigned int __ffs64(u64 word)
+{
+	return __builtin_ctzll(word);
+}
+#endif
+
+/* 64-bit words in the active-slab bitmap */
+static u32 sc_map_active_words(u32 nr_slabs)
+{
+	return (nr_slabs + 63) / 64;
+}
+
 static u32 sc_map_hash_bits(u32 nr_slabs)
 {
 	u64 buckets = ((u64)nr_slabs << SC_SLAB_SHIFT) / 4;
@@ -26,13 +41,30 @@ size_t sc_map_bytes(u32 nr_slabs)
 	size_t slots = (size_t)nr_slabs << SC_SLAB_SHIFT;
 
 	return slots * sizeof(u64) + (size_t)nr_slabs * sizeof(struct sc_slab) +
+	       (size_t)sc_map_active_words(nr_slabs) * sizeof(u64) +
 	       slots * sizeof(u32) +
 	       ((size_t)1 << sc_map_hash_bits(nr_slabs)) * sizeof(u32);
 }
 
+/*
+ * Every change of a slab's state goes through here, so that the bitmap of
+ * active slabs, which the stepped walks skip through, says the same.
+ */
+static void sc_slab_set_state(struct sc_map *map, u32 slab,
+			      enum sc_slab_state state)
+{
+	u64 bit = 1ULL << (slab % 64);
+
+	map->slabs[slab].state = state;
+	if (state == SC_SLAB_ACTIVE)
+		map->active[slab / 64] |= bit;
+	else
+		map->active[slab / 64] &= ~bit;
+}
+
 static void sc_free_push(struct sc_map *map, u32 slab)
 {
-	map->slabs[slab].state = SC_SLAB_FREE;
+	sc_slab_set_state(map, slab, SC_SLAB_FREE);
 	map->slabs[slab].next_free = SC_NIL;
 	if (map->free_tail == SC_NIL)
 		map->free_head = slab;
@@ -79,9 +111,12 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	nr_buckets = 1U << map->hash_bits;
 	map->slot_oblock = mem;
 	map->slabs = (struct sc_slab *)(map->slot_oblock + map->nr_slots);
-	map->slot_next = (u32 *)(map->slabs + nr_slabs);
+	map->active = (u64 *)(map->slabs + nr_slabs);
+	map->slot_next = (u32 *)(map->active + sc_map_active_words(nr_slabs));
 	map->buckets = map->slot_next + map->nr_slots;
 
+	for (i = 0; i < sc_map_active_words(nr_slabs); i++)
+		map->active[i] = 0;
 	for (i = 0; i < map->nr_slots; i++) {
 		map->slot_oblock[i] = SC_OBLOCK_NONE;
 		map->slot_next[i] = SC_NIL;
@@ -161,7 +196,7 @@ u32 sc_map_alloc_slab(struct sc_map *map,
 			sc_free_push(map, slab);
 			continue;
 		}
-		map->slabs[slab].state = SC_SLAB_FILLING;
+		sc_slab_set_state(map, slab, SC_SLAB_FILLING);
 		return slab;
 	}
 	return SC_NIL;
@@ -212,7 +247,7 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 		map->nr_cached++;
 	}
 	map->slabs[slab].referenced = 0;
-	map->slabs[slab].state = SC_SLAB_ACTIVE;
+	sc_slab_set_state(map, slab, SC_SLAB_ACTIVE);
 	return moved;
 }
 
@@ -243,41 +278,119 @@ bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock)
 	return true;
 }
 
+/*
+ * The cost model of sc_map_walk_init(): in units of one lookup (a few
+ * cache misses), a walk of the range costs one per block; a walk of the
+ * active slabs costs one per bitmap word, one per active slab (two lines
+ * of sequential slots) and one per block dropped, at most words +
+ * 2 * nr_cached.  Taking the cheaper one bounds a walk's total work by
+ * what it has to do, never by the SSD's size alone.
+ */
+static bool sc_map_walk_by_slab(const struct sc_map *map, u64 count)
+{
+	return count > sc_map_active_words(map->nr_slabs) +
+		       2 * (u64)map->nr_cached;
+}
+
+/**
+ * sc_map_walk_init() - start a removal of [@first, @first + @count)
+ * @map: the map
+ * @walk: the walk's state, for sc_map_walk_step()
+ * @first: the first origin block
+ * @count: how many; the range stops below SC_OBLOCK_NONE
+ *
+ * Chooses the range or the active slabs to walk, whichever costs less
+ * (see sc_map_walk_by_slab()).  Reads the map: the same access as
+ * sc_map_walk_step().
+ */
+void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
+		      sc_oblock_t first, u64 count)
+{
+	u64 start = from_oblock(first);
+
+	if (count > SC_OBLOCK_NONE - start)
+		count = SC_OBLOCK_NONE - start;
+	walk->first = start;
+	walk->count = count;
+	walk->dropped = 0;
+	walk->by_slab = sc_map_walk_by_slab(map, count);
+	walk->pos = walk->by_slab ? 0 : start;
+}
+
+/**
+ * sc_map_walk_step() - do at most @budget units of a removal
+ * @map: the map
+ * @walk: from sc_map_walk_init(), on this map
+ * @budget: at least 1; a unit is about one lookup's work (SC_MAP_STEP is
+ *	what a caller holding a lock that others spin on should use)
+ *
+ * Needs exclusive access for the step only: the caller may let others at
+ * the map between steps.  Every block that was in the range at
+ * sc_map_walk_init() is dropped by the time the walk is done, provided
+ * none of the range was entered meanwhile (the kernel's write guards
+ * refuse such an insert while the write that removes the range is in
+ * flight); blocks entered meanwhile may or may not be dropped.  Blocks
+ * dropped are added to @walk->dropped.
+ *
+ * Return: true when the walk is done.
+ */
+bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
+		      u32 budget)
+{
+	u64 end = walk->first + walk->count;
+	u32 i;
+
+	if (!walk->by_slab) {
+		for (; walk->pos < end && budget && map->nr_cached; budget--)
+			walk->dropped += sc_map_remove(map,
+						       to_oblock(walk->pos++));
+		return walk->pos == end || !map->nr_cached;
+	}
+	while (walk->pos < map->nr_slabs && budget && map->nr_cached) {
+		u32 pos = walk->pos, slab;
+		u64 bits = map->active[pos / 64] & (~0ULL << (pos % 64));
+
+		budget--;
+		if (!bits) {
+			walk->pos = (pos / 64 + 1) * 64;
+			continue;
+		}
+		slab = (pos & ~63U) + __ffs64(bits);
+		walk->pos = slab + 1;
+		for (i = 0; i < SC_SLAB_SIZE; i++) {
+			u32 slot = from_slot(sc_slab_slot(slab, i));
+			u64 b = map->slot_oblock[slot];
+
+			if (b != SC_OBLOCK_NONE && b - walk->first < walk->count) {
+				sc_unlink(map, slot);
+				walk->dropped++;
+				if (budget)
+					budget--;
+			}
+		}
+	}
+	return walk->pos >= map->nr_slabs || !map->nr_cached;
+}
+
 /**
  * sc_map_remove_range() - drop every origin block in [@first, @first + @count)
  * @map: the map
  * @first: the first origin block
  * @count: how many
  *
- * Walks the range or the slots, whichever is cheaper, so that discarding a
- * whole disk costs no more than a pass over the cache.  A lookup that
- * misses walks a chain of slots scattered in memory while the pass over
- * the slots is sequential: at 2^26 slots one lookup costs about as much as
- * 400 slots of the pass, so the range is walked only up to nr_slots / 256
- * blocks, whatever the map holds.
+ * sc_map_walk_step() to the end, in one go: the kernel uses it only for
+ * ranges of a few blocks, and the steps where it may let others in.
  *
  * Return: how many blocks were dropped.
  */
 u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
 {
-	u64 start = from_oblock(first), dropped = 0, b;
-	u32 slot;
+	struct sc_map_walk walk;
 
-	if (count > SC_OBLOCK_NONE - start)
-		count = SC_OBLOCK_NONE - start;
-	if (count <= map->nr_slots >> 8) {
-		for (b = start; b < start + count; b++)
-			dropped += sc_map_remove(map, to_oblock(b));
-		return dropped;
-	}
-	for (slot = 0; slot < map->nr_slots && map->nr_cached; slot++) {
-		b = map->slot_oblock[slot];
-		if (b != SC_OBLOCK_NONE && b - start < count) {
-			sc_unlink(map, slot);
-			dropped++;
-		}
-	}
-	return dropped;
+	sc_map_walk_init(map, &walk, first, count);
+	while (!sc_map_walk_step(map, &walk, SC_MAP_STEP))
+		;
+	return walk.dropped;
 }
 
 /*
@@ -292,7 +405,7 @@ static u32 sc_drop_slab(struct sc_map *map, u32 slab,
 
 	if (map->slabs[slab].state != SC_SLAB_ACTIVE)
 		return 0;
-	map->slabs[slab].state = during;
+	sc_slab_set_state(map, slab, during);
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		u32 slot = from_slot(sc_slab_slot(slab, i));
 
@@ -339,45 +452,50 @@ u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
  * sc_map_clear() - drop everything
  * @map: the map
  *
- * Slabs being filled stay handed out.  The CLOCK's hand stays where it
- * is, still a slab of the map; the referenced bits left on freed slabs
- * mean nothing, and sc_map_fill_slab() clears them.
+ * A walk of every origin block, in one go (sc_map_walk_init() with the
+ * whole range is the stepped form).  Slabs being filled stay handed out.
+ * The CLOCK's hand stays where it is, still a slab of the map; the
+ * referenced bits left on freed slabs mean nothing, and
+ * sc_map_fill_slab() clears them.
  *
  * Return: how many blocks were dropped.
  */
 u32 sc_map_clear(struct sc_map *map)
 {
-	u32 dropped = 0, slab;
-
-	for (slab = 0; slab < map->nr_slabs && map->nr_cached; slab++)
-		dropped += sc_map_evict_slab(map, slab);
-	return dropped;
+	return sc_map_remove_range(map, to_oblock(0), SC_OBLOCK_NONE);
 }
 
 /**
- * sc_map_clock_victim() - the cleaner's next slab to evict
+ * sc_map_clock_step() - the cleaner's next slab to evict, a bounded step
+ *	of the search at a time
  * @map: the map
  * @busy: optional; an active slab for which it returns true is passed
  *	over (the kernel uses it for slabs that reads still use)
  * @context: passed to @busy
+ * @steps: slabs the search may still look at; decreased by those this
+ *	call looked at, at most SC_MAP_STEP.  2 * nr_slabs for a whole
+ *	search.
  *
  * Advances the hand over the slabs, skipping those not active.  An active
  * slab that was hit since the hand last passed loses its referenced bit
  * and is spared this time: the second chance, which keeps slabs with
  * recent hits while cold ones go.  Two turns of the hand are enough to
  * find any active slab that is not busy, since the first clears every
- * bit; past that, the cleaner is better off trying again later.
+ * bit; past that, the cleaner is better off trying again later.  The hand
+ * stays in the map between calls, so a search cut into steps, with other
+ * changes to the map between them, is still the CLOCK.
  *
  * Return: an active slab, the hand now past it, or SC_NIL if none was
- * found in two turns.
+ * found in this step (the search is over when *@steps is 0).
  */
-u32 sc_map_clock_victim(struct sc_map *map,
-			bool (*busy)(void *context, u32 slab), void *context)
+u32 sc_map_clock_step(struct sc_map *map,
+		      bool (*busy)(void *context, u32 slab), void *context,
+		      u32 *steps)
 {
-	/* at most 2 * SC_MAP_MAX_SLABS: no overflow */
-	u32 steps = 2 * map->nr_slabs;
+	u32 budget = *steps < SC_MAP_STEP ? *steps : SC_MAP_STEP;
 
-	while (steps--) {
+	*steps -= budget;
+	while (budget--) {
 		u32 slab = map->clock_hand;
 		struct sc_slab *s = &map->slabs[slab];
 
@@ -391,7 +509,32 @@ u32 sc_map_clock_victim(struct sc_map *map,
 		}
 		if (busy && busy(context, slab))
 			continue;
+		*steps += budget;
 		return slab;
 	}
 	return SC_NIL;
+}
+
+/**
+ * sc_map_clock_victim() - the cleaner's next slab to evict, in one go
+ * @map: the map
+ * @busy: as for sc_map_clock_step()
+ * @context: passed to @busy
+ *
+ * A whole search, up to two turns of the hand: sc_map_clock_step() until
+ * it finds a slab or has looked at 2 * nr_slabs.
+ *
+ * Return: an active slab, the hand now past it, or SC_NIL if none was
+ * found in two turns.
+ */
+u32 sc_map_clock_victim(struct sc_map *map,
+			bool (*busy)(void *context, u32 slab), void *context)
+{
+	/* at most 2 * SC_MAP_MAX_SLABS: no overflow */
+	u32 steps = 2 * map->nr_slabs, slab;
+
+	do
+		slab = sc_map_clock_step(map, busy, context, &steps);
+	while (slab == SC_NIL && steps);
+	return slab;
 }

@@ -11,14 +11,25 @@
  *   buckets[hash]	the first slot of each chain, or SC_NIL
  *   slabs[slab]	per 16 slots: state, how many hold a block, free
  *			list link, the CLOCK's referenced bit
+ *   active[slab / 64]	a bit per slab, set while it is active
  *
  * 8 + 4 bytes per slot, 4 bytes per bucket (one bucket per four slots)
- * and 8 bytes per slab: 13.5 bytes per slot.
+ * and 8 bytes and a bit per slab: 13.5 bytes per slot.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the
  * one store made on the read side; every other call needs exclusive
  * access.  No function sleeps or allocates.
+ *
+ * No call does work proportional to the map's size while it has the map
+ * to itself, except sc_map_init() and the "in one go" forms kept for
+ * small ranges and for tests: removing a range (sc_map_walk_init() and
+ * sc_map_walk_step(), of which dropping everything is the case of the
+ * whole range) and the CLOCK's search (sc_map_clock_step()) are cut into
+ * steps of about SC_MAP_STEP units, between which the caller may let
+ * others at the map.  A walk of a large range visits only the active
+ * slabs, found through a bitmap of them, so that discarding a whole
+ * disk costs what the cache holds, not the SSD's size.
  *
  * Eviction is a CLOCK over the slabs (sc_map_clock_victim()): a hit sets
  * its slab's referenced bit, and the hand, sweeping the slabs in order,
@@ -70,6 +81,13 @@ static inline u32 from_slot(sc_slot_t s)
  */
 #define SC_MAP_MAX_SLABS (BIT(28) - 1)
 
+/*
+ * Work per step of a stepped call, in units of about one lookup (a few
+ * cache misses): some 50-200 us natively, the longest the kernel holds
+ * the map's write lock for a removal or a CLOCK search.
+ */
+#define SC_MAP_STEP	1024U
+
 enum sc_slab_state {
 	SC_SLAB_FREE,		/* on the free list */
 	SC_SLAB_FILLING,	/* handed out, being written; not in the map */
@@ -110,6 +128,7 @@ struct sc_slab {
  * @slot_next: per slot, the hash chain link
  * @buckets: per bucket, the first slot of the chain
  * @slabs: per slab
+ * @active: a bit per slab, set while the slab is SC_SLAB_ACTIVE
  */
 struct sc_map {
 	u32 nr_slabs;
@@ -124,6 +143,23 @@ struct sc_map {
 	u32 *slot_next;
 	u32 *buckets;
 	struct sc_slab *slabs;
+	u64 *active;
+};
+
+/**
+ * struct sc_map_walk - a removal of a range done in bounded steps
+ * @first: the range's first origin block
+ * @count: its length, clamped so that it ends below SC_OBLOCK_NONE
+ * @pos: the next origin block to look up, or the next slab to visit
+ * @dropped: blocks dropped so far
+ * @by_slab: visiting the active slabs rather than looking the range up
+ */
+struct sc_map_walk {
+	u64 first;
+	u64 count;
+	u64 pos;
+	u64 dropped;
+	bool by_slab;
 };
 
 static inline u32 sc_slot_slab(sc_slot_t slot)
@@ -145,10 +181,17 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab,
 		     const sc_oblock_t *oblocks, u32 count);
 void sc_map_abort_slab(struct sc_map *map, u32 slab);
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
+void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
+		      sc_oblock_t first, u64 count);
+bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
+		      u32 budget);
 u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count);
 u32 sc_map_evict_slab(struct sc_map *map, u32 slab);
 u32 sc_map_retire_slab(struct sc_map *map, u32 slab);
 u32 sc_map_clear(struct sc_map *map);
+u32 sc_map_clock_step(struct sc_map *map,
+		      bool (*busy)(void *context, u32 slab), void *context,
+		      u32 *steps);
 u32 sc_map_clock_victim(struct sc_map *map,
 			bool (*busy)(void *context, u32 slab), void *context);
 

@@ -296,7 +296,11 @@ enum {
  * @retry_lock: protects @retries
  * @retries: failed SSD reads waiting to be reissued to the origin
  * @retry_work: reissues them
- * @wq: runs @retry_work
+ * @defer_lock: protects @deferred
+ * @deferred: writes whose invalidation is too large for the map path
+ * @defer_work: drops their cached blocks a step at a time, then issues them
+ * @degrade_work: empties the map after the switch to degraded mode
+ * @wq: runs @retry_work, @defer_work and @degrade_work
  * @warm_lock: held by a running warm; postsuspend waits on it
  * @insert_lock: held across a cluster's SSD write; postsuspend waits on it
  * @scan_entry: on the thread's list of targets (scan.c)
@@ -329,6 +333,10 @@ struct sc_target {
 	spinlock_t retry_lock;		/* protects retries */
 	struct bio_list retries;
 	struct work_struct retry_work;
+	spinlock_t defer_lock;		/* protects deferred */
+	struct bio_list deferred;
+	struct work_struct defer_work;
+	struct work_struct degrade_work;
 	struct workqueue_struct *wq;
 	struct mutex warm_lock;		/* one warm at a time */
 	struct mutex insert_lock;	/* one SSD cluster write at a time */

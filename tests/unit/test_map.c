@@ -126,6 +126,17 @@ static const char *check_slabs(const struct sc_map *map)
 	if (map->nr_cached != total || total != valid_slots)
 		return fail("nr_cached %u, slabs' nr_valid sum %u, valid slots %u",
 			    map->nr_cached, total, valid_slots);
+	/* the bitmap of active slabs, and nothing past the last slab */
+	for (slab = 0; slab < (map->nr_slabs + 63) / 64 * 64; slab++) {
+		bool bit = map->active[slab / 64] >> (slab % 64) & 1;
+		bool want = slab < map->nr_slabs &&
+			    map->slabs[slab].state == SC_SLAB_ACTIVE;
+
+		if (bit != want)
+			return fail("slab %u: active bit %d, state %u", slab,
+				    bit, slab < map->nr_slabs ?
+				    map->slabs[slab].state : 99);
+	}
 	return NULL;
 }
 
@@ -310,6 +321,21 @@ static u32 fill_run(struct sc_map *map, u32 slab, u64 first, u32 count)
 	for (i = 0; i < count; i++)
 		blocks[i] = to_oblock(first + i);
 	return sc_map_fill_slab(map, slab, blocks, count);
+}
+
+/* Walk [first, first + count) with @budget per step; returns the steps. */
+static u32 walk_all(struct sc_map *map, u64 first, u64 count, u32 budget,
+		    u64 *dropped)
+{
+	struct sc_map_walk walk;
+	u32 steps = 0;
+
+	sc_map_walk_init(map, &walk, to_oblock(first), count);
+	do
+		steps++;
+	while (!sc_map_walk_step(map, &walk, budget));
+	*dropped = walk.dropped;
+	return steps;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1804,7 +1830,15 @@ static bool run_seed(const struct seed_run *run)
 					first = 0;
 				break;
 			}
-			got = sc_map_remove_range(&map, to_oblock(first), count);
+			if (rnd_below(2)) {
+				got = sc_map_remove_range(&map,
+							  to_oblock(first),
+							  count);
+			} else {
+				u32 budget = 1 + rnd_below(5);
+
+				walk_all(&map, first, count, budget, &got);
+			}
 			for (i = 0; i < UNIV; i++)
 				if (univ[i] >= first && univ[i] - first < count &&
 				    m.slot_of[i] != SC_NIL) {
@@ -1998,6 +2032,211 @@ checks:
 	return ok;
 }
 
+/* ------------------------------------------------------------------ */
+/* Stepped walks: bounded work per step, right answer across steps     */
+
+/*
+ * A large, nearly empty map: slab 0 and the last slab hold blocks.  A
+ * removal of a huge range costs the bitmap's words, not the slots; a short
+ * range costs its blocks; clearing costs no more than the words.
+ */
+static void test_walk_sparse(void)
+{
+	const u32 nr_slabs = 1U << 16, words = nr_slabs / 64;
+	struct sc_map map;
+	void *mem = map_new(&map, nr_slabs);
+	u32 s, steps;
+	u64 dropped;
+
+	for (s = 0; s < nr_slabs; s++)
+		CHECK(sc_map_alloc_slab(&map, NULL, NULL) == s, "alloc %u", s);
+	fill_run(&map, 0, 0, 16);
+	fill_run(&map, nr_slabs - 1, 1ULL << 50, 16);
+	for (s = 1; s < nr_slabs - 1; s++)
+		sc_map_abort_slab(&map, s);
+	CHECK_SOUND(&map, "sparse map");
+
+	/* all but the last slab's blocks: the walk passes every word */
+	steps = walk_all(&map, 0, 1ULL << 49, SC_MAP_STEP, &dropped);
+	CHECK(dropped == 16 && map.nr_cached == 16,
+	      "huge range dropped %llu, %u left", dropped, map.nr_cached);
+	CHECK(steps <= words / SC_MAP_STEP + 2,
+	      "huge range: %u steps of %u for %u bitmap words", steps,
+	      SC_MAP_STEP, words);
+	CHECK(slot_of(&map, 1ULL << 50) == (nr_slabs - 1) * 16,
+	      "block outside the range dropped");
+	CHECK_SOUND(&map, "sparse huge range");
+
+	/*
+	 * A range shorter than the words and twice the blocks cached
+	 * (1024 + 64 here) is looked up: its length in units.
+	 */
+	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 5000, 16);
+	steps = walk_all(&map, 4500, 1000, 300, &dropped);
+	CHECK(dropped == 16 && steps == 4,
+	      "1000-block range: dropped %llu in %u steps", dropped, steps);
+	/* longer: the words, in two steps of SC_MAP_STEP */
+	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 5000, 16);
+	steps = walk_all(&map, 4000, 3000, SC_MAP_STEP, &dropped);
+	CHECK(dropped == 16 && steps == 2,
+	      "3000-block range: dropped %llu in %u steps", dropped, steps);
+
+	/* budget 1: one lookup per step */
+	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 7000, 16);
+	steps = walk_all(&map, 7000, 20, 1, &dropped);
+	CHECK(dropped == 16 && steps == 20,
+	      "20-block range, budget 1: dropped %llu in %u steps", dropped,
+	      steps);
+
+	/* clearing stops at the last active slab's word: all of them here */
+	steps = walk_all(&map, 0, U64_MAX, SC_MAP_STEP, &dropped);
+	CHECK(dropped == 16 && map.nr_cached == 0 &&
+	      steps <= words / SC_MAP_STEP + 2,
+	      "clear: dropped %llu in %u steps, %u left", dropped, steps,
+	      map.nr_cached);
+	/* an empty map: done at once */
+	steps = walk_all(&map, 0, U64_MAX, 1, &dropped);
+	CHECK(dropped == 0 && steps == 1, "empty: %llu in %u steps", dropped,
+	      steps);
+	CHECK(map.nr_free == nr_slabs, "nr_free %u", map.nr_free);
+	CHECK_SOUND(&map, "sparse cleared");
+	free(mem);
+}
+
+/*
+ * Others at the map between steps, as the kernel lets them: blocks outside
+ * the range entered and removed, slabs evicted, CLOCK searches.  Every
+ * block of the range present at the start is gone at the end, blocks
+ * outside it are untouched by the walk, and the counts add up.
+ */
+static void test_walk_interleaved(void)
+{
+	u32 trial;
+
+	rng_state = 0x3a1c;
+	for (trial = 0; trial < 300; trial++) {
+		u32 nr_slabs = 2 + rnd_below(trial < 150 ? 40 : 300);
+		struct sc_map map;
+		void *mem = map_new(&map, nr_slabs);
+		u64 first = rnd_below(2000), count, gone_in = 0, b;
+		u8 *in_before = calloc(6000, 1);
+		struct sc_map_walk walk;
+		u32 s, i, budget = 1 + rnd_below(6), present;
+		bool done = false;
+		const char *err;
+
+		count = rnd_below(4) ? 1 + rnd_below(3000) : 1ULL << 62;
+		/* blocks 0..3999 in range or not, those entered meanwhile never */
+		for (i = 0; i < nr_slabs * 3 / 4; i++) {
+			s = sc_map_alloc_slab(&map, NULL, NULL);
+			fill_run(&map, s, rnd_below(4000 - SC_SLAB_SIZE),
+				 1 + rnd_below(SC_SLAB_SIZE));
+		}
+		for (b = 0; b < 4000; b++)
+			in_before[b] = slot_of(&map, b) != SC_NIL &&
+				       b - first < count;
+		sc_map_walk_init(&map, &walk, to_oblock(first), count);
+		while (!done) {
+			u32 op = rnd_below(5);
+			u64 x;
+
+			done = sc_map_walk_step(&map, &walk, budget);
+			if (op == 0) {
+				s = sc_map_alloc_slab(&map, NULL, NULL);
+				if (s != SC_NIL)
+					fill_run(&map, s, U64_MAX - 4000 +
+						 rnd_below(1900),
+						 1 + rnd_below(SC_SLAB_SIZE));
+			} else if (op == 1) {
+				x = rnd_below(4000);
+				if (sc_map_remove(&map, to_oblock(x)) &&
+				    in_before[x]) {
+					in_before[x] = 0;
+					gone_in++;
+				}
+			} else if (op == 2) {
+				s = sc_map_clock_victim(&map, NULL, NULL);
+				if (s == SC_NIL)
+					continue;
+				for (i = 0; i < SC_SLAB_SIZE; i++) {
+					x = map.slot_oblock[s * 16 + i];
+					if (x < 4000 && in_before[x]) {
+						in_before[x] = 0;
+						gone_in++;
+					}
+				}
+				sc_map_evict_slab(&map, s);
+			}
+		}
+		present = 0;
+		for (b = 0; b < 4000; b++) {
+			present += in_before[b];
+			if (b - first < count && slot_of(&map, b) != SC_NIL)
+				break;
+		}
+		CHECK(b == 4000, "trial %u [%llu, +%llu) budget %u: block %llu"
+		      " left", trial, first, count, budget, b);
+		CHECK(walk.dropped == present,
+		      "trial %u: walk dropped %llu, %u were left to drop",
+		      trial, walk.dropped, present);
+		err = check_structure(&map);
+		CHECK(!err, "trial %u: %s", trial, err);
+		free(in_before);
+		free(mem);
+		(void)gone_in;
+	}
+}
+
+/*
+ * The CLOCK's search in steps: each call looks at SC_MAP_STEP slabs at
+ * most, and the steps find what one whole search finds.
+ */
+static void test_clock_steps(void)
+{
+	const u32 n = 5000;
+	struct sc_map a, b;
+	void *ma = map_new(&a, n), *mb = map_new(&b, n);
+	u32 i, steps, v, va, calls = 0, prev;
+
+	fill_all(&a);
+	fill_all(&b);
+	for (i = 0; i < n; i++) {
+		if (i == 4321)
+			continue;
+		sc_map_touch_slab(&a, i);
+		sc_map_touch_slab(&b, i);
+	}
+	va = sc_map_clock_victim(&a, NULL, NULL);
+	steps = 2 * n;
+	do {
+		prev = steps;
+		v = sc_map_clock_step(&b, NULL, NULL, &steps);
+		calls++;
+		CHECK(prev - steps <= SC_MAP_STEP, "a step looked at %u slabs",
+		      prev - steps);
+	} while (v == SC_NIL && steps);
+	CHECK(va == 4321 && v == va && calls == 5 && a.clock_hand == b.clock_hand &&
+	      steps == 2 * n - 4322 &&
+	      !memcmp(a.slabs, b.slabs, n * sizeof(*a.slabs)),
+	      "victim %u in one go, %u in %u steps (%u left), hands %u %u",
+	      va, v, calls, steps, a.clock_hand, b.clock_hand);
+
+	/* nothing to find: two turns, in steps, then SC_NIL */
+	for (i = 0; i < n; i++)
+		sc_map_evict_slab(&b, i);
+	steps = 2 * n;
+	calls = 0;
+	do {
+		v = sc_map_clock_step(&b, NULL, NULL, &steps);
+		calls++;
+	} while (v == SC_NIL && steps);
+	CHECK(v == SC_NIL && calls == (2 * n + SC_MAP_STEP - 1) / SC_MAP_STEP,
+	      "empty map: %u after %u steps", v, calls);
+	CHECK_SOUND(&b, "clock steps");
+	free(ma);
+	free(mb);
+}
+
 /*
  * The CLOCK's promise at scale: from a full map with a random set of
  * slabs touched and the hand anywhere, as many victims as there are
@@ -2108,6 +2347,9 @@ int main(void)
 	test_touch_no_store();
 	test_bytes();
 	test_sweep();
+	test_walk_sparse();
+	test_walk_interleaved();
+	test_clock_steps();
 	test_random();
 	return sc_test_summary("map");
 }
