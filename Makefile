@@ -7,6 +7,8 @@
 # make check           unit tests, warning-free W=1 C=1 builds, checkpatch,
 #                      and the VM suite on both kernel lines
 # make demo            boot a VM and show the target at work
+# make soak            the randomized fault-injection soak (Documentation/SOAK.md),
+#                      DURATION=seconds per configuration, SOAK_SEED=, SOAK_SWAP=0|1
 # make unit | lint | vm-check KVER=.. | clean
 
 LINES := 6.1 6.12
@@ -75,6 +77,18 @@ bench-core: setup
 # swapcache beside the raw devices, dm-cache and bcache, in one boot
 # (BENCH.md): `make bench` on 6.1, `make bench KVER=6.12` on the other line.
 # Tables, CSV and plots land in build/bench/<kver>-<timestamp>/.
+# The randomized soak, not part of `make check`: both kernel lines, ext4 and
+# XFS, DURATION seconds each (default 600); `soak-debug` on the debug kernel
+# (built once by scripts/debug-kernel, as for check-debug).
+.PHONY: soak soak-debug
+soak: setup
+	@mkdir -p build/logs
+	scripts/soak
+
+soak-debug: setup
+	@mkdir -p build/logs
+	scripts/soak --debug
+
 .PHONY: bench
 bench: BENCH_LINE = $(if $(filter command line environment,$(origin KVER)),$(KVER),6.1)
 bench: setup
