@@ -327,21 +327,10 @@ static void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 	spin_unlock_irqrestore(&sc->meta_lock, flags);
 }
 
-/**
- * sc_cache_meta_take() - take up to a cluster of staged metadata blocks
- * @sc: the target
- * @oblocks: filled with the blocks' origin blocks
- * @pages: the caller's SC_SLAB_SIZE pages, exchanged for the staged
- *	blocks' pages, which then hold their data in the same order
- * @snap: filled with their T0s, for sc_cache_insert()
- *
- * Blocks cached meanwhile, read twice, written since their read, or read
- * longer than SC_META_MAX_AGE ago are dropped here.  Process context.
- *
- * Return: how many blocks the caller now holds, 0 when none are staged.
- */
-unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
-				struct page **pages, struct sc_guard_snap *snap)
+/* One cluster's worth off the pool: how many of them are worth writing. */
+static unsigned int sc_meta_take_some(struct sc_target *sc,
+				      sc_oblock_t *oblocks, struct page **pages,
+				      struct sc_guard_snap *snap)
 {
 	unsigned int i, j, n, kept = 0;
 	unsigned long t0[SC_SLAB_SIZE];
@@ -383,6 +372,36 @@ unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 	}
 	snap->nr = kept;
 	return kept;
+}
+
+/**
+ * sc_cache_meta_take() - take up to a cluster of staged metadata blocks
+ * @sc: the target
+ * @oblocks: filled with the blocks' origin blocks
+ * @pages: the caller's SC_SLAB_SIZE pages, exchanged for the staged
+ *	blocks' pages, which then hold their data in the same order
+ * @snap: filled with their T0s, for sc_cache_insert()
+ *
+ * Blocks cached meanwhile, read twice, written since their read, or read
+ * longer than SC_META_MAX_AGE ago are dropped here.  Process context.
+ *
+ * Return: how many blocks the caller now holds; 0 when none are staged,
+ * or a pool's worth of them were all dropped.
+ */
+unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
+				struct page **pages, struct sc_guard_snap *snap)
+{
+	unsigned int n, tries = SC_META_POOL_SIZE / SC_SLAB_SIZE;
+
+	/*
+	 * A pool that waited out an empty budget may hold only blocks too
+	 * old to keep: go on to the next ones rather than report it empty,
+	 * at most a pool's worth, however fast completions refill it.
+	 */
+	do
+		n = sc_meta_take_some(sc, oblocks, pages, snap);
+	while (!n && --tries && READ_ONCE(sc->meta_nr));
+	return n;
 }
 
 /*----------------------------------------------------------------*/

@@ -119,7 +119,8 @@ static struct notifier_block sc_shutdown_nb = {
 /* Constructor and destructor */
 
 /*
- * The cache devices in use, through the targets that hold them.  dm core
+ * The cache devices in use, through the targets that hold them, with
+ * their origins: a cache may not be another target's origin either.  dm core
  * opens every device with one holder for all mapped devices, so nothing
  * below us stops two mapped devices from sharing an SSD, each overwriting
  * the other's slabs and then serving the other's data.  Two targets of the
@@ -136,6 +137,20 @@ static bool sc_devices_overlap(struct block_device *a, struct block_device *b)
 	return a == b || bdev_whole(a) == b || bdev_whole(b) == a;
 }
 
+/*
+ * Whether @other's devices and @sc's collide in a way that lets one
+ * target's SSD writes land on data the other serves: the same cache, or
+ * one's cache being the other's origin.  Origins may be shared, as with
+ * any dm target: nothing but the user writes them.
+ */
+static bool sc_devices_collide(const struct sc_target *other,
+			       const struct sc_target *sc)
+{
+	return sc_devices_overlap(other->cache->bdev, sc->cache->bdev) ||
+	       sc_devices_overlap(other->cache->bdev, sc->origin->bdev) ||
+	       sc_devices_overlap(other->origin->bdev, sc->cache->bdev);
+}
+
 /* Process context, sleeps; undone by sc_release_cache(). */
 static int sc_claim_cache(struct dm_target *ti, struct sc_target *sc)
 {
@@ -144,15 +159,23 @@ static int sc_claim_cache(struct dm_target *ti, struct sc_target *sc)
 
 	mutex_lock(&sc_cache_users_lock);
 	list_for_each_entry(other, &sc_cache_users, cache_entry) {
-		if (!sc_devices_overlap(other->cache->bdev, sc->cache->bdev))
+		bool same_cache;
+
+		if (!sc_devices_collide(other, sc))
 			continue;
+		same_cache = sc_devices_overlap(other->cache->bdev,
+						sc->cache->bdev);
 		if (other->md != sc->md) {
-			ti->error = "Cache device is in use by another mapped device";
+			ti->error = same_cache ?
+				"Cache device is in use by another mapped device" :
+				"Cache or origin device is another mapped device's origin or cache";
 			r = -EBUSY;
 			break;
 		}
 		if (other->ti->table == ti->table) {
-			ti->error = "Cache device is used twice in one table";
+			ti->error = same_cache ?
+				"Cache device is used twice in one table" :
+				"Cache or origin device is another target's origin or cache in this table";
 			r = -EINVAL;
 			break;
 		}
