@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A minimal harness for the user-space unit tests: each CHECK counts as one
- * test, a failure prints where and why, and sc_test_summary() prints the
- * closing "N passed, N failed" line and returns the exit status.
+ * check, a failure prints where and why, and sc_test_summary() prints the
+ * closing "SUITE: N checks passed, N failed" line and returns the exit
+ * status.  tests/unit/run counts each program as one test and the checks
+ * apart, as assertions: the two are never added together.
  */
 #ifndef SC_TEST_HARNESS_H
 #define SC_TEST_HARNESS_H
@@ -29,7 +31,7 @@ static int sc_test_failed;
 
 static inline int sc_test_summary(const char *suite)
 {
-	printf("%s: %d passed, %d failed\n", suite, sc_test_passed,
+	printf("%s: %d checks passed, %d failed\n", suite, sc_test_passed,
 	       sc_test_failed);
 	return sc_test_failed ? 1 : 0;
 }

@@ -26,6 +26,25 @@ expect_fail() {
 	return 0
 }
 
+# log_mark: write a mark no other line has into the kernel log (at info
+# level: not echoed on the console) and print it, for log_since.  The log
+# is never cleared (dmesg -c): the runner and /init read all of it for
+# problems, whatever test is running.
+log_mark() {
+	_mark="log mark $(cat /proc/sys/kernel/random/uuid)"
+	echo "<6>$_mark" >/dev/kmsg
+	echo "$_mark"
+}
+
+# log_since MARK: the kernel log lines after MARK; all of the log if MARK
+# has scrolled out of the ring buffer.
+log_since() {
+	dmesg | awk -v mark="$1" '
+		{ line[NR] = $0 }
+		index($0, mark) { from = NR + 1 }
+		END { for (i = from ? from : 1; i <= NR; i++) print line[i] }'
+}
+
 # load_swapcache [PARAM=VALUE...]: load the module under test (and dm-mod)
 # unless it is loaded already. scripts/vm --module puts it at /swapcache.ko
 # and, depmod'ed, under /lib/modules/$(uname -r)/extra/.

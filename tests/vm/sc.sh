@@ -26,9 +26,25 @@ sc_create() {
 	dmsetup mknodes "$name"
 }
 
-# sc_status_field NAME KEY: the value of KEY in NAME's status line.
+# File that sc_status_field leaves when a key is missing: tests/vm/run
+# fails the test when it finds it.
+SC_STATUS_MISSING=/tmp/sc_status.missing
+
+# sc_status_field NAME KEY: the value of KEY in NAME's status line.  A
+# missing key (or device) fails the test, even from inside $(...), where
+# die only ends the subshell: the runner sees SC_STATUS_MISSING, and the
+# value printed instead, "?KEY", is neither a number nor 0 to $((...)) or
+# [ -gt ] (busybox sh exits on it in arithmetic).
 sc_status_field() {
-	dmsetup status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+	local line value
+	line=$(dmsetup status "$1") || line=
+	value=$(echo "$line" | tr ' ' '\n' | sed -n "s/^$2=//p")
+	if [ -z "$value" ]; then
+		echo "$1: no $2= in the status line '$line'" >>$SC_STATUS_MISSING
+		echo "?$2"
+		die "$1: no $2= in the status line '$line'"
+	fi
+	echo "$value"
 }
 
 # sc_dm_name NAME: the dm-N name of a device, as /sys/block knows it.

@@ -34,7 +34,21 @@ echo 1 >$P/data_enable
 ) &
 reader=$!
 
+# inactive_empty WHEN: the loaded, not yet resumed table of sc has nothing
+# cached and has written nothing (the status line of a table comes from that
+# table's own target).
+inactive_empty() {
+	local st
+	st=$(dmsetup status --inactive sc) || die "no inactive table: $1"
+	echo "$st" | grep -q " swapcache " || die "inactive status, $1: $st"
+	case " $st " in
+	*" cache_pages=0/"*" written=0 "*) ;;
+	*) die "the loaded table is not empty or wrote, round $1: $st" ;;
+	esac
+}
+
 table=$(dmsetup table sc)
+live=0
 i=0
 while [ $i -lt "$ROUNDS" ]; do
 	sleep 1
@@ -44,11 +58,17 @@ while [ $i -lt "$ROUNDS" ]; do
 	dmsetup reload sc --table "$table" || die "reload $i"
 	# Loaded, not resumed: for this second the old table still serves
 	# reads from the SSD, and the new one must not write to it.
+	inactive_empty "$i, as loaded"
+	# Empty beside a live table that has cached: not empty by accident.
+	[ "$(sc_status_field sc written)" -eq 0 ] || live=$((live + 1))
 	sleep 1
+	inactive_empty "$i, a second later"
 	dmsetup resume sc || die "resume after reload $i"
 	i=$((i + 1))
 done
 touch /tmp/stop
+[ $live -gt 0 ] ||
+	die "the live table had written nothing at every reload: nothing to compare"
 wait $reader || die "the reader saw wrong data"
 [ ! -e /tmp/bad ] || die "the reader saw wrong data"
 h=$(sc_status_field sc read_hits)
