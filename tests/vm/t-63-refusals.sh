@@ -21,7 +21,7 @@ failures=''
 # refused NAME TABLE MESSAGE: creating NAME with TABLE fails, the kernel
 # log names MESSAGE, and no device is left behind.
 refused() {
-	dmesg -c >/dev/null
+	_mark=$(log_mark)
 	if dmsetup create "$1" --table "$2" 2>/dev/null; then
 		echo "NOT refused: $2"
 		failures="$failures; accepted: $2"
@@ -29,8 +29,8 @@ refused() {
 		return 0
 	fi
 	dmsetup info "$1" >/dev/null 2>&1 && die "'$2' left a device behind"
-	if ! dmesg | grep -qF "swapcache: $3"; then
-		echo "refused, but not with '$3': $(dmesg | grep device-mapper | tail -n 2)"
+	if ! log_since "$_mark" | grep -qF "swapcache: $3"; then
+		echo "refused, but not with '$3': $(log_since "$_mark" | grep device-mapper | tail -n 2)"
 		failures="$failures; '$3' not logged"
 		return 0
 	fi
@@ -79,16 +79,40 @@ dmsetup remove b
 
 # Two targets of one table on one SSD.
 half=$((size / 2))
-dmesg -c >/dev/null
+mark=$(log_mark)
 if printf '0 %s swapcache /dev/ram0 /dev/ram1\n%s %s swapcache /dev/loop0 /dev/ram1\n' \
 	$half $half $half | dmsetup create c 2>/dev/null; then
 	echo "NOT refused: two targets of one table on /dev/ram1"
 	failures="$failures; accepted: one SSD twice in one table"
 	dmsetup remove c
-elif ! dmesg | grep -qF "swapcache: Cache device is used twice in one table"; then
+elif ! log_since "$mark" | grep -qF "swapcache: Cache device is used twice in one table"; then
 	failures="$failures; 'used twice in one table' not logged"
 else
 	echo "refused as expected: two targets of one table on /dev/ram1"
+fi
+
+# One target's cache as another's origin, and the reverse, across mapped
+# devices: the SSD's slab writes would overwrite the other's data.
+sc_create a /dev/ram0 /dev/ram1
+refused b "0 $size swapcache /dev/ram1 /dev/loop0" \
+	"Cache or origin device is another mapped device's origin or cache"
+refused b "0 $size swapcache /dev/loop0 /dev/ram0" \
+	"Cache or origin device is another mapped device's origin or cache"
+# A shared origin is allowed (nothing but the user writes it).
+sc_create b /dev/ram0 /dev/loop0
+dmsetup remove b
+dmsetup remove a
+# The same within one table.
+mark=$(log_mark)
+if printf '0 %s swapcache /dev/ram0 /dev/ram1\n%s %s swapcache /dev/ram1 /dev/loop0\n' \
+	$half $half $half | dmsetup create c 2>/dev/null; then
+	echo "NOT refused: one table, /dev/ram1 as cache and as origin"
+	failures="$failures; accepted: crossed devices in one table"
+	dmsetup remove c
+elif ! log_since "$mark" | grep -qF "swapcache: Cache or origin device is another target's origin or cache in this table"; then
+	failures="$failures; 'crossed in this table' not logged"
+else
+	echo "refused as expected: /dev/ram1 as cache and as origin in one table"
 fi
 assert_eq "$(sc_refcnt)" 0 "module references after the shared-SSD cases"
 
