@@ -236,6 +236,24 @@ static bool sc_folio_clean(struct folio *folio, struct address_space *mapping,
 }
 
 /*
+ * The two shapes of address space whose page state the thread can read:
+ * iomap's, and plain buffer heads migrated with their buffers.  Any other
+ * is passed over before bmap() is called.  That is how ext4's journalled
+ * data (data=journal, or chattr +j) is recognised without ext4's private
+ * headers: its operations migrate folios without their buffers (6.12) or
+ * not at all (6.1), and ext4_bmap() on such an inode may flush the whole
+ * journal.  The operations are read again for every group, because
+ * chattr +j swaps them while the file stays open.
+ */
+static bool sc_mapping_known(struct address_space *mapping)
+{
+	const struct address_space_operations *a_ops = READ_ONCE(mapping->a_ops);
+
+	return a_ops->release_folio == iomap_release_folio ||
+	       a_ops->migrate_folio == buffer_migrate_folio;
+}
+
+/*
  * A folio's private data is buffer heads only on filesystems that use
  * them; it is told apart by the mapping's operations.  Buffer heads can
  * only be looked at under the folio lock; a page with a buffer that is
@@ -332,7 +350,8 @@ static bool sc_inode_eligible(struct inode *inode)
 	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
 
 	if (!S_ISREG(inode->i_mode) || IS_DAX(inode) || IS_SWAPFILE(inode) ||
-	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT)
+	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT ||
+	    !sc_mapping_known(mapping))
 		return false;
 	if (maxfilesize && i_size_read(inode) > maxfilesize)
 		return false;
@@ -511,19 +530,23 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	bool inactive = false;
 	u8 take[SC_SLAB_SIZE];
 
+	if (!sc_mapping_known(mapping))
+		return 0;
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		struct folio *folio = g->folios[i];
 
 		if (!folio)
 			continue;
 		p->visited++;
-		/* The folio lock last: most pages of a settled file are cached. */
-		if (!sc_folio_clean(folio, mapping, g->base + i))
+		/*
+		 * bmap() last: it takes the filesystem's locks, and XFS's
+		 * writes back the whole mapping first.
+		 */
+		if (!sc_folio_settled(folio, mapping, g->base + i))
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
 		if (g->oblocks[i] == SC_OBLOCK_NONE ||
-		    sc_cache_holds(sc, g->oblocks[i]) ||
-		    !sc_folio_settled(folio, mapping, g->base + i))
+		    sc_cache_holds(sc, g->oblocks[i]))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
