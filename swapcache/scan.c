@@ -487,12 +487,25 @@ static void sc_pending_flush(struct sc_target *sc, struct sc_pending *p)
 /*
  * Copy the group's pages named in @take (whose T0s are in @snap) to the
  * cluster, after the guard snapshot and the direct-I/O check (see the
- * caller), and keep those that were still clean copies after their copy.
+ * caller), and keep those that were still clean copies of the same block
+ * after their copy.
+ *
+ * The block is looked up again after the copy because a page's data can
+ * move to another block with no write to the old one, which the guards
+ * would have seen: a reflink copy followed by an overwrite (copy on
+ * write), or ext4's EXT4_IOC_MOVE_EXT.  If the data copied is newer than
+ * the first bmap(), the write that brought it ended before the state
+ * check that let the copy through, and a filesystem moves the block in
+ * that write's completion, before the folio leaves writeback; bmap()
+ * takes the filesystem's mapping lock, so it sees the move.  A block that
+ * moves after the second bmap() still holds the data copied until it is
+ * written again, and that write goes through the guards.
  */
-static void sc_group_copy(struct address_space *mapping, struct sc_group *g,
-			  const u8 *take, const struct sc_guard_snap *snap,
-			  struct sc_pending *p)
+static void sc_group_copy(struct sc_target *sc, struct inode *inode,
+			  struct sc_group *g, const u8 *take,
+			  const struct sc_guard_snap *snap, struct sc_pending *p)
 {
+	struct address_space *mapping = inode->i_mapping;
 	unsigned int i;
 
 	for (i = 0; i < snap->nr; i++) {
@@ -505,7 +518,8 @@ static void sc_group_copy(struct address_space *mapping, struct sc_group *g,
 				 folio_file_page(folio, index), 0, PAGE_SIZE);
 		/* The copy is done before the state is looked at again. */
 		smp_rmb();
-		if (!sc_folio_clean(folio, mapping, index))
+		if (!sc_folio_clean(folio, mapping, index) ||
+		    sc_page_oblock(sc, inode, index) != g->oblocks[take[i]])
 			continue;
 		p->oblocks[p->nr] = to_oblock(g->oblocks[take[i]]);
 		p->snap.index[p->snap.nr] = snap->index[i];
@@ -569,7 +583,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	smp_mb();	/* T0 before the direct-I/O count, as explained above */
 	if (atomic_read(&inode->i_dio_count))
 		return examined;
-	sc_group_copy(mapping, g, take, &snap, p);
+	sc_group_copy(sc, inode, g, take, &snap, p);
 	return examined;
 }
 
