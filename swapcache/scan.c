@@ -643,6 +643,13 @@ static void sc_scan_inode(struct sc_walk *w, struct inode *inode)
  * inode between ticks would keep the filesystem from unmounting; inodes
  * that come and go meanwhile shift it a little, and a later pass makes up
  * for what that skips.  References and locks as in drop_pagecache_sb().
+ *
+ * A frozen filesystem is not walked at all: dropping the last reference
+ * to an unlinked inode there would block its eviction until the thaw,
+ * with s_umount held, which the thaw needs.  Whether it is frozen cannot
+ * change while s_umount is held: freeze_super() and thaw_super() take it
+ * for writing to change it (and a freeze that lets go of it while it
+ * waits for writers has set frozen already).
  */
 static void sc_walk_sb(struct super_block *sb, void *arg)
 {
@@ -651,7 +658,8 @@ static void sc_walk_sb(struct super_block *sb, void *arg)
 	struct inode *inode, *toput = NULL;
 	u64 pos = 0;
 
-	if (sb->s_bdev != w->bdev || test_bit(SC_SUSPENDED, &w->sc->flags))
+	if (sb->s_bdev != w->bdev || test_bit(SC_SUSPENDED, &w->sc->flags) ||
+	    sb->s_writers.frozen != SB_UNFROZEN)
 		return;
 
 	spin_lock(&sb->s_inode_list_lock);
