@@ -15,6 +15,10 @@
 . /tests/lib.sh
 . /tests/sc.sh
 
+# The file holders must not outlive a failure: they keep /mnt busy.
+pids=''
+trap 'kill $pids 2>/dev/null' EXIT
+
 load_swapcache
 sc_ramdisks 512
 sc_create sc /dev/ram0 /dev/ram1
@@ -38,6 +42,15 @@ while [ $round -le 6 ]; do
 	for i in 1 2 3 4; do
 		sleep 1000 </mnt/hot/f$i &
 		pids="$pids $!"
+	done
+	# Each child opens its file itself: wait until they all have.
+	for p in $pids; do
+		polls=100
+		until readlink /proc/$p/fd/0 | grep -q '^/mnt/hot/f'; do
+			[ $polls -gt 0 ] || die "process $p did not open its file"
+			polls=$((polls - 1))
+			sleep 0.1
+		done
 	done
 	rm /mnt/hot/f1 /mnt/hot/f2 /mnt/hot/f3 /mnt/hot/f4
 	fsfreeze --freeze /mnt || die "round $round: freeze"
