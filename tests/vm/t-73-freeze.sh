@@ -17,7 +17,7 @@
 
 # The file holders must not outlive a failure: they keep /mnt busy.
 pids=''
-trap 'kill $pids 2>/dev/null' EXIT
+trap 'kill $pids 2>/dev/null || true' EXIT
 
 load_swapcache
 sc_ramdisks 512
