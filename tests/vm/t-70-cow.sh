@@ -6,11 +6,12 @@
 # entered as B, it would be what reads of D's block return.  The thread
 # must look the block up again after its copy and drop the page.
 #
-# The window is made wide by putting the SSD behind dm-delay (300 ms per
+# The window is made wide by putting the SSD behind dm-delay (1 s per
 # write): the thread writes a full cluster between looking up the next
 # group's blocks and copying its pages.  40 rounds: S (256 KiB of 0x5a,
-# opted in) is written and fsync'ed, after a varying pause cloned to
-# /mnt/clones/Dn, overwritten with 0xa5 and fsync'ed, and deleted.  Every
+# opted in) is written and fsync'ed, after a varying pause (0 to 1.5 s)
+# cloned to /mnt/clones/Dn, overwritten with 0xa5 and fsync'ed (one
+# xfs_io), and deleted.  Every
 # 10 rounds, from a cold page cache and with read_enable=1, every Dn must
 # read back as 0x5a only.  The output says how many clones were wrong, and
 # how many pages the thread wrote meanwhile.
@@ -21,7 +22,7 @@ load_swapcache
 sc_ramdisks 512
 modprobe dm-delay || die "dm-delay"
 dmsetup create slow --table \
-	"0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 0 /dev/ram1 0 300" ||
+	"0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 0 /dev/ram1 0 1000" ||
 	die "dm-delay over ram1"
 dmsetup mknodes slow
 sc_create sc /dev/ram0 /dev/mapper/slow
@@ -40,11 +41,12 @@ round=1
 while [ $round -le 40 ]; do
 	xfs_io -f -c "pwrite -q -S 0x5a 0 256k" -c fsync /mnt/hot/S ||
 		die "write S"
-	usleep $(((round * 37 % 16) * 50000))
-	xfs_io -f -c "reflink /mnt/hot/S" /mnt/clones/D$round >/dev/null ||
-		die "reflink"
-	xfs_io -c "pwrite -q -S 0xa5 0 256k" -c fsync /mnt/hot/S ||
-		die "overwrite S"
+	usleep $(((round * 37 % 16) * 100000))
+	# One process for the clone and the overwrite, so that both fit in
+	# the thread's window.
+	xfs_io -f -c "reflink /mnt/hot/S" -c close -c "open /mnt/hot/S" \
+		-c "pwrite -q -S 0xa5 0 256k" -c fsync /mnt/clones/D$round \
+		>/dev/null || die "reflink and overwrite"
 	rm /mnt/hot/S
 	if [ $((round % 10)) -eq 0 ]; then
 		echo 0 >$P/data_enable

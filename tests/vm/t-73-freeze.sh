@@ -35,6 +35,10 @@ while [ $round -le 6 ]; do
 	for i in 1 2 3 4; do
 		dd if=/dev/urandom of=/mnt/hot/f$i bs=1M count=8 2>/dev/null ||
 			die "write f$i"
+		# Its own opt-in too: once unlinked, a file is judged by its
+		# own attributes, and the thread then scans it (holding it
+		# for a while) rather than passing it over at once.
+		setfattr -n user.swapcache -v 1 /mnt/hot/f$i || die "setfattr f$i"
 	done
 	sync
 	sc_wait_written sc $((w + 4 * 2048)) 120
