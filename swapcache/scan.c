@@ -19,6 +19,7 @@
 #include <linux/mm_inline.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
@@ -31,6 +32,8 @@
 
 #define SC_TICK			(HZ / 10)
 #define SC_IDLE_TICK		(5 * HZ)
+/* How long a tick may walk one target's filesystem: as long as it sleeps. */
+#define SC_TICK_WORK		SC_TICK
 /* Pages of any kind a tick may look at, per page of maxlaunder. */
 #define SC_VISIT_FACTOR		16
 #define SC_OPT_IN_XATTR		"user.swapcache"
@@ -236,6 +239,24 @@ static bool sc_folio_clean(struct folio *folio, struct address_space *mapping,
 }
 
 /*
+ * The two shapes of address space whose page state the thread can read:
+ * iomap's, and plain buffer heads migrated with their buffers.  Any other
+ * is passed over before bmap() is called.  That is how ext4's journalled
+ * data (data=journal, or chattr +j) is recognised without ext4's private
+ * headers: its operations migrate folios without their buffers (6.12) or
+ * not at all (6.1), and ext4_bmap() on such an inode may flush the whole
+ * journal.  The operations are read again for every group, because
+ * chattr +j swaps them while the file stays open.
+ */
+static bool sc_mapping_known(struct address_space *mapping)
+{
+	const struct address_space_operations *a_ops = READ_ONCE(mapping->a_ops);
+
+	return a_ops->release_folio == iomap_release_folio ||
+	       a_ops->migrate_folio == buffer_migrate_folio;
+}
+
+/*
  * A folio's private data is buffer heads only on filesystems that use
  * them; it is told apart by the mapping's operations.  Buffer heads can
  * only be looked at under the folio lock; a page with a buffer that is
@@ -332,7 +353,8 @@ static bool sc_inode_eligible(struct inode *inode)
 	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
 
 	if (!S_ISREG(inode->i_mode) || IS_DAX(inode) || IS_SWAPFILE(inode) ||
-	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT)
+	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT ||
+	    !sc_mapping_known(mapping))
 		return false;
 	if (maxfilesize && i_size_read(inode) > maxfilesize)
 		return false;
@@ -468,12 +490,25 @@ static void sc_pending_flush(struct sc_target *sc, struct sc_pending *p)
 /*
  * Copy the group's pages named in @take (whose T0s are in @snap) to the
  * cluster, after the guard snapshot and the direct-I/O check (see the
- * caller), and keep those that were still clean copies after their copy.
+ * caller), and keep those that were still clean copies of the same block
+ * after their copy.
+ *
+ * The block is looked up again after the copy because a page's data can
+ * move to another block with no write to the old one, which the guards
+ * would have seen: a reflink copy followed by an overwrite (copy on
+ * write), or ext4's EXT4_IOC_MOVE_EXT.  If the data copied is newer than
+ * the first bmap(), the write that brought it ended before the state
+ * check that let the copy through, and a filesystem moves the block in
+ * that write's completion, before the folio leaves writeback; bmap()
+ * takes the filesystem's mapping lock, so it sees the move.  A block that
+ * moves after the second bmap() still holds the data copied until it is
+ * written again, and that write goes through the guards.
  */
-static void sc_group_copy(struct address_space *mapping, struct sc_group *g,
-			  const u8 *take, const struct sc_guard_snap *snap,
-			  struct sc_pending *p)
+static void sc_group_copy(struct sc_target *sc, struct inode *inode,
+			  struct sc_group *g, const u8 *take,
+			  const struct sc_guard_snap *snap, struct sc_pending *p)
 {
+	struct address_space *mapping = inode->i_mapping;
 	unsigned int i;
 
 	for (i = 0; i < snap->nr; i++) {
@@ -486,7 +521,8 @@ static void sc_group_copy(struct address_space *mapping, struct sc_group *g,
 				 folio_file_page(folio, index), 0, PAGE_SIZE);
 		/* The copy is done before the state is looked at again. */
 		smp_rmb();
-		if (!sc_folio_clean(folio, mapping, index))
+		if (!sc_folio_clean(folio, mapping, index) ||
+		    sc_page_oblock(sc, inode, index) != g->oblocks[take[i]])
 			continue;
 		p->oblocks[p->nr] = to_oblock(g->oblocks[take[i]]);
 		p->snap.index[p->snap.nr] = snap->index[i];
@@ -511,19 +547,23 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	bool inactive = false;
 	u8 take[SC_SLAB_SIZE];
 
+	if (!sc_mapping_known(mapping))
+		return 0;
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		struct folio *folio = g->folios[i];
 
 		if (!folio)
 			continue;
 		p->visited++;
-		/* The folio lock last: most pages of a settled file are cached. */
-		if (!sc_folio_clean(folio, mapping, g->base + i))
+		/*
+		 * bmap() last: it takes the filesystem's locks, and XFS's
+		 * writes back the whole mapping first.
+		 */
+		if (!sc_folio_settled(folio, mapping, g->base + i))
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
 		if (g->oblocks[i] == SC_OBLOCK_NONE ||
-		    sc_cache_holds(sc, g->oblocks[i]) ||
-		    !sc_folio_settled(folio, mapping, g->base + i))
+		    sc_cache_holds(sc, g->oblocks[i]))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
@@ -546,7 +586,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	smp_mb();	/* T0 before the direct-I/O count, as explained above */
 	if (atomic_read(&inode->i_dio_count))
 		return examined;
-	sc_group_copy(mapping, g, take, &snap, p);
+	sc_group_copy(sc, inode, g, take, &snap, p);
 	return examined;
 }
 
@@ -557,8 +597,10 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 struct sc_walk {
 	struct sc_target *sc;
 	struct block_device *bdev;
+	struct super_block *sb;	/* being walked, s_umount held (read) */
 	long budget;		/* pages left to examine this tick */
 	long maxlaunder;
+	unsigned long deadline;	/* jiffies: the tick's walk ends by then */
 	struct sc_pending pending;
 };
 
@@ -569,98 +611,202 @@ struct sc_walk {
  * count against maxlaunder, as in the seed, but finding out costs a
  * bmap() each (the seed's pages carry a flag), so a tick also stops after
  * SC_VISIT_FACTOR times maxlaunder pages of any kind.
+ *
+ * maxlaunder goes up to 2^20, and the walk holds s_umount, so a tick's
+ * walk also ends at its deadline (SC_TICK_WORK after it began), and as
+ * soon as someone waits to take s_umount for writing (an unmount, a
+ * remount, a freeze): the next tick resumes at the cursor.
  */
 static bool sc_walk_stop(struct sc_walk *w)
 {
 	return w->pending.visited >= SC_VISIT_FACTOR * w->maxlaunder ||
 	       sc_burst_spent(sc_get(SC_CURBURST) -
 			      ((s64)w->pending.nr << PAGE_SHIFT)) ||
+	       time_after_eq(jiffies, w->deadline) ||
+	       (w->sb && rwsem_is_contended(&w->sb->s_umount)) ||
 	       kthread_should_stop() || test_bit(SC_SUSPENDED, &w->sc->flags);
 }
 
-/* Flush a file's groups from the cursor on, within the tick's budget. */
-static void sc_scan_inode(struct sc_walk *w, struct inode *inode)
+/*
+ * Flush a file's groups from @from on, within the tick's budget, keeping
+ * the cursor's page index up to date.  Return: true when the file is done.
+ */
+static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
+			  pgoff_t from)
 {
 	struct sc_scan_cursor *cur = &w->sc->cursor;
 	struct sc_group g = { };
 
+	cur->index = from;
 	while (w->budget > 0) {
 		if (sc_walk_stop(w))
-			return;
+			return false;
 		if (!sc_group_get(inode->i_mapping, cur->index, &g))
-			break;
+			return true;
 		w->budget -= sc_flush_group(w->sc, inode, &g, &w->pending);
 		sc_group_put(&g);
 		cur->index = g.base + SC_SLAB_SIZE;
 		if (!cur->index)	/* the last possible group */
-			break;
+			return true;
 		cond_resched();
 	}
-	if (w->budget > 0)
-		cur->index = 0;	/* file done: the next inode starts at 0 */
+	return false;
 }
 
 /*
- * The walk over sb->s_inodes, resuming where the last tick stopped.  The
- * cursor is a position in the list, not an inode, because holding an
- * inode between ticks would keep the filesystem from unmounting; inodes
- * that come and go meanwhile shift it a little, and a later pass makes up
- * for what that skips.  References and locks as in drop_pagecache_sb().
+ * The inode the cursor names, with a reference, or NULL when it is gone,
+ * is being freed or created, or cannot be found: filesystems that keep
+ * their inodes out of the VFS inode hash (XFS) are resumed by position.
+ * Inodes are freed after an RCU grace period, so one found under
+ * rcu_read_lock() can be locked and checked (as ext4's lazytime update
+ * does).
  */
-static void sc_walk_sb(struct super_block *sb, void *arg)
+static struct inode *sc_cursor_inode(struct super_block *sb,
+				     const struct sc_scan_cursor *cur)
 {
-	struct sc_walk *w = arg;
-	struct sc_scan_cursor *cur = &w->sc->cursor;
-	struct inode *inode, *toput = NULL;
-	u64 pos = 0;
+	struct inode *inode;
 
-	if (sb->s_bdev != w->bdev || test_bit(SC_SUSPENDED, &w->sc->flags))
-		return;
-
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		if (pos++ < cur->inode_pos)
-			continue;
+	if (!cur->valid)
+		return NULL;
+	rcu_read_lock();
+	inode = find_inode_by_ino_rcu(sb, cur->ino);
+	if (inode) {
 		spin_lock(&inode->i_lock);
 		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
-		    !S_ISREG(inode->i_mode) || !inode->i_mapping->nrpages) {
+		    inode->i_generation != cur->gen) {
 			spin_unlock(&inode->i_lock);
-			cur->inode_pos = pos;
-			cur->index = 0;
+			inode = NULL;
+		} else {
+			__iget(inode);
+			spin_unlock(&inode->i_lock);
+		}
+	}
+	rcu_read_unlock();
+	return inode;
+}
+
+/* List entries passed over per hold of s_inode_list_lock, at most. */
+#define SC_WALK_BATCH		256
+
+/*
+ * The walk over sb->s_inodes, resuming where the last tick stopped.
+ * References and locks as in drop_pagecache_sb(): the inode the walk is
+ * at is pinned by a reference while s_inode_list_lock is dropped, so that
+ * the walk can go on from it.  The lock is dropped at every inode with
+ * pages and at least every SC_WALK_BATCH entries (or when the scheduler
+ * asks), so that no hold is longer than that, however many inodes are
+ * cached; the deadline is checked at each of those points.
+ *
+ * Between ticks no reference is held: the thread lets go of s_umount, and
+ * an unmount then would find the pinned inode busy.  So the cursor names
+ * the inode it stopped at by number and generation, and finds it again in
+ * the inode hash, which costs O(1) and leaves the list's order alone
+ * (drop_caches and every other walker of s_inodes rely on that order; a
+ * marker entry in the list would be seen by them as an inode, and would
+ * be a busy inode if an unmount came between ticks).  The walk resumes at
+ * that inode, wherever inodes that came and went meanwhile have moved it.
+ * When the inode is gone, or the filesystem does not hash its inodes
+ * (XFS keeps them in its own per-group trees), the walk resumes by
+ * counting entries to the stopped inode's position: O(position), but in
+ * batches too, so that it never holds the lock longer than any other
+ * step.  Inodes that come and go meanwhile shift that position a little,
+ * and a later pass makes up for what that skips.
+ */
+static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
+{
+	struct sc_scan_cursor *cur = &w->sc->cursor;
+	struct inode *inode, *toput, *resume;
+	unsigned int batch = 0;
+	u64 pos, skip_to;
+
+	toput = sc_cursor_inode(sb, cur);
+	resume = toput;
+	spin_lock(&sb->s_inode_list_lock);
+	if (toput) {
+		inode = toput;
+		pos = cur->inode_pos;
+		skip_to = pos;
+	} else {
+		/* Gone: by position, from the head, at its first page. */
+		inode = list_first_entry(&sb->s_inodes, struct inode, i_sb_list);
+		pos = 0;
+		skip_to = cur->valid ? cur->inode_pos : 0;
+		cur->done = false;
+	}
+	for (; !list_entry_is_head(inode, &sb->s_inodes, i_sb_list);
+	     inode = list_next_entry(inode, i_sb_list), pos++) {
+		bool scan, done = true;
+		pgoff_t from = 0;
+
+		spin_lock(&inode->i_lock);
+		if (inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) {
+			spin_unlock(&inode->i_lock);
 			continue;
 		}
+		scan = pos >= skip_to && S_ISREG(inode->i_mode) &&
+		       inode->i_mapping->nrpages &&
+		       !(inode == resume && cur->done);
+		if (!scan && ++batch < SC_WALK_BATCH && !need_resched()) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		batch = 0;
 		__iget(inode);
 		spin_unlock(&inode->i_lock);
 		spin_unlock(&sb->s_inode_list_lock);
-		if (inode->i_ino != cur->ino) {
-			cur->ino = inode->i_ino;
-			cur->index = 0;
-		}
-
 		iput(toput);
 		toput = inode;
-		if (sc_inode_eligible(inode))
-			sc_scan_inode(w, inode);
-		else
-			cur->index = 0;
+
+		if (inode == resume)
+			from = cur->index;
+		resume = NULL;	/* its address may be reused once put */
+		cur->valid = true;
+		cur->inode_pos = pos;
+		cur->ino = inode->i_ino;
+		cur->gen = inode->i_generation;
+		cur->index = 0;
+		if (scan && sc_inode_eligible(inode))
+			done = sc_scan_inode(w, inode, from);
+		cur->done = done;
 		cond_resched();
-		spin_lock(&sb->s_inode_list_lock);
 		if (w->budget <= 0 || sc_walk_stop(w)) {
-			/* The cursor stays on this inode, at cur->index. */
-			spin_unlock(&sb->s_inode_list_lock);
 			iput(toput);
 			return;
 		}
-		cur->inode_pos = pos;
+		spin_lock(&sb->s_inode_list_lock);
 	}
 	spin_unlock(&sb->s_inode_list_lock);
 	iput(toput);
 
 	/* The end of the list: the pass is over, as at the seed's tail. */
+	cur->valid = false;
+	cur->done = false;
 	cur->inode_pos = 0;
 	cur->index = 0;
 	cur->waiting = true;
 	cur->mark = sc_aging_signal();
+}
+
+/*
+ * iterate_supers_type()'s callback, with s_umount held for reading.
+ *
+ * A frozen filesystem is not walked at all: dropping the last reference
+ * to an unlinked inode there would block its eviction until the thaw,
+ * with s_umount held, which the thaw needs.  Whether it is frozen cannot
+ * change while s_umount is held: freeze_super() and thaw_super() take it
+ * for writing to change it (and a freeze that lets go of it while it
+ * waits for writers has set frozen already).
+ */
+static void sc_walk_sb(struct super_block *sb, void *arg)
+{
+	struct sc_walk *w = arg;
+
+	if (sb->s_bdev != w->bdev || test_bit(SC_SUSPENDED, &w->sc->flags) ||
+	    sb->s_writers.frozen != SB_UNFROZEN)
+		return;
+	w->sb = sb;
+	sc_walk_inodes(w, sb);
+	w->sb = NULL;
 }
 
 /*
@@ -674,6 +820,7 @@ static void sc_scan_data(struct sc_target *sc)
 		.bdev = dm_disk(dm_table_get_md(sc->ti->table))->part0,
 		.budget = sc_get(SC_MAXLAUNDER),
 		.maxlaunder = sc_get(SC_MAXLAUNDER),
+		.deadline = jiffies + SC_TICK_WORK,
 	};
 	struct file_system_type *type;
 	struct sc_scan_cursor *cur = &sc->cursor;

@@ -103,6 +103,9 @@
  *   flag on the classic LRU, or a generation outside the two youngest
  *   (or the oldest) on the multi-gen LRU.  Walking only the target's
  *   filesystem also keeps the thread away from pages it could never cache.
+ *   The walk holds s_umount, so a tick's walk is bounded in time as well
+ *   as in pages, and it holds no inode between ticks: the cursor finds
+ *   its inode again by number (scan.c, sc_walk_inodes()).
  * - The inactive heuristic.  DragonFly's VM bumps a counter for the
  *   daemon at each deactivation; here the thread reads the kernel's own
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
@@ -220,16 +223,25 @@ struct sc_guard_snap {
 /**
  * struct sc_scan_cursor - where the thread's walk of a target's filesystem
  *	stands between ticks
- * @inode_pos: list entries of sb->s_inodes to skip to resume
- * @ino: the inode the walk stopped in, to tell whether @index applies
+ * @inode_pos: the position in sb->s_inodes of the inode the walk stopped
+ *	at, to resume by counting when that inode cannot be found again
+ * @ino: that inode's number, to find it again in the inode hash
+ * @gen: its generation, to tell it from a new inode with the same number
  * @index: the page index to resume at in that inode
+ * @valid: @ino, @gen and @index name an inode (not at a pass's start)
+ * @done: that inode is finished: resume after it
  * @waiting: a pass ended; the next waits for hysteresis pages to age
  * @mark: the aging signal when the pass ended
+ *
+ * No reference is held on the inode between ticks: see sc_walk_sb().
  */
 struct sc_scan_cursor {
 	u64 inode_pos;
 	unsigned long ino;
+	u32 gen;
 	pgoff_t index;
+	bool valid;
+	bool done;
 	bool waiting;
 	unsigned long mark;
 };
