@@ -124,10 +124,11 @@ static bool sc_guards_unchanged(struct sc_target *sc,
  * for more than one step however large the range or the SSD.
  * @may_sleep: go on to the end, yielding the CPU between steps (process
  * context only); else stop after the first step.
- * Returns false when it stopped before the end.
+ * Returns false when it stopped before the end; adds the blocks dropped
+ * to *@dropped when @dropped is not NULL.
  */
 static bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
-			     bool may_sleep)
+			     bool may_sleep, u64 *dropped)
 {
 	struct sc_map_walk walk;
 	bool done;
@@ -143,6 +144,8 @@ static bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
 		write_lock(&sc->lock);
 	}
 	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
+	if (dropped)
+		*dropped += walk.dropped;
 	return done;
 }
 
@@ -156,7 +159,7 @@ static void sc_degrade_work(struct work_struct *work)
 	struct sc_target *sc = container_of(work, struct sc_target,
 					    degrade_work);
 
-	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true);
+	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true, NULL);
 }
 
 /*----------------------------------------------------------------*/
@@ -199,7 +202,7 @@ static void sc_retry_work(struct work_struct *work)
 		u64 first = sc_block(pb->origin_iter.bi_sector);
 
 		sc_ssd_error(sc, "read");
-		sc_remove_blocks(sc, first, pb->blocks, true);
+		sc_remove_blocks(sc, first, pb->blocks, true, NULL);
 		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
 		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
 
@@ -496,7 +499,7 @@ static void sc_defer_work(struct work_struct *work)
 		u64 first = sc_block(bio->bi_iter.bi_sector);
 		u64 last = sc_block(bio_end_sector(bio) - 1);
 
-		sc_remove_blocks(sc, first, last - first + 1, true);
+		sc_remove_blocks(sc, first, last - first + 1, true, NULL);
 		dm_submit_bio_remap(bio, NULL);
 	}
 }
@@ -526,7 +529,7 @@ static int sc_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
 		if (!cached)
 			return DM_MAPIO_REMAPPED;
 	}
-	if (sc_remove_blocks(sc, first, count, false))
+	if (sc_remove_blocks(sc, first, count, false, NULL))
 		return DM_MAPIO_REMAPPED;
 
 	spin_lock_irqsave(&sc->defer_lock, flags);
@@ -876,20 +879,25 @@ out:
  * @sc: the target
  *
  * Every block cached when it is called is dropped by the time it returns,
- * and none is entered while it runs: it holds insert_lock, so a cluster
- * being written (and the cleaner) waits for it, and the map is empty when
- * it returns.  The map's lock is held a step at a time, the CPU yielded
- * between steps.  Sleeps; process context.
+ * and no copy read before it returns is entered afterwards: it counts as
+ * a write over every guard while it runs, so that an insert with an
+ * earlier T0, or one taken meanwhile, fails its check.  It waits for no
+ * insert and no SSD I/O, and holds the map's lock a step at a time,
+ * yielding the CPU between steps.  Sleeps; process context.
  *
  * Return: how many blocks were dropped (also counted as invalidated).
  */
 u64 sc_cache_invalidate_all(struct sc_target *sc)
 {
-	u64 dropped;
+	u64 dropped = 0;
 
-	mutex_lock(&sc->insert_lock);
-	dropped = sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true);
-	mutex_unlock(&sc->insert_lock);
+	sc_guards_bump(sc, 0, SC_NR_GUARDS, true);
+	/* As a write's map: guards before the map (see sc_cache_insert()). */
+	smp_mb__after_atomic();
+	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true, &dropped);
+	/* As a write's end_io: done before the guards say so. */
+	smp_mb__before_atomic();
+	sc_guards_bump(sc, 0, SC_NR_GUARDS, false);
 	return dropped;
 }
 
@@ -989,7 +997,8 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	}
 	sc_map_init(&sc->map, nr_slabs, sc->map_mem);
 
-	sc->wq = alloc_workqueue("swapcache-retry", WQ_MEM_RECLAIM, 0);
+	sc->wq = alloc_workqueue("swapcache-retry",
+				 WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!sc->wq) {
 		*error = "Cannot allocate a workqueue";
 		return -ENOMEM;

@@ -175,7 +175,7 @@ static int sc_claim_cache(struct dm_target *ti, struct sc_target *sc)
 		if (other->ti->table == ti->table) {
 			ti->error = same_cache ?
 				"Cache device is used twice in one table" :
-				"Cache or origin device is another target's origin or cache in this table";
+				"Cache or origin device is crossed in this table";
 			r = -EINVAL;
 			break;
 		}
@@ -386,6 +386,11 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_secure_erase_bios = 1;
 	ti->num_write_zeroes_bios = 1;
 	ti->per_io_data_size = sizeof(struct sc_bio);
+	/*
+	 * A deferred write is accounted when the worker issues it with
+	 * dm_submit_bio_remap(), not also by dm core at map time, racing it.
+	 */
+	ti->accounts_remapped_io = true;
 	ti->private = sc;
 	sc_scan_register(sc);
 	return 0;

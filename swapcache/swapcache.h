@@ -58,8 +58,13 @@
  *
  * Never stale
  * -----------
- * A write, discard or write-zeroes drops the cached blocks it overlaps in
- * the map function, before it is issued.  What remains is the race with an
+ * A write, discard or write-zeroes drops the cached blocks it overlaps
+ * before it is issued: in the map function, or, when that takes more than
+ * one bounded step of the map walk, in a worker that then issues it (the
+ * lock is let go between steps, which is safe because the write's guards,
+ * below, were bumped before the first step, so nothing of its range can
+ * be entered meanwhile).  `invalidate` counts as a write over every guard
+ * for the same reason.  What remains is the race with an
  * insertion: a cluster whose data was taken (read from the origin, or
  * later copied from the page cache) at T0 and is entered into the map at
  * T1, after its SSD write.  A write to one of its blocks issued between T0
