@@ -252,8 +252,10 @@ static bool sc_mapping_known(struct address_space *mapping)
 {
 	const struct address_space_operations *a_ops = READ_ONCE(mapping->a_ops);
 
+	/* Without CONFIG_MIGRATION buffer_migrate_folio is NULL: no proof. */
 	return a_ops->release_folio == iomap_release_folio ||
-	       a_ops->migrate_folio == buffer_migrate_folio;
+	       (IS_ENABLED(CONFIG_MIGRATION) &&
+		a_ops->migrate_folio == buffer_migrate_folio);
 }
 
 /*
@@ -715,6 +717,7 @@ static struct inode *sc_cursor_inode(struct super_block *sb,
 static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 {
 	struct sc_scan_cursor *cur = &w->sc->cursor;
+	struct sc_scan_cursor was = *cur;
 	struct inode *inode, *toput, *resume;
 	unsigned int batch = 0;
 	u64 pos, skip_to;
@@ -727,25 +730,32 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		pos = cur->inode_pos;
 		skip_to = pos;
 	} else {
-		/* Gone: by position, from the head, at its first page. */
+		/*
+		 * Not in the hash (XFS) or gone: by position, from the head.
+		 * The inode found there is the cursor's own if its number
+		 * and generation match, and then resumes at its page.
+		 */
 		inode = list_first_entry(&sb->s_inodes, struct inode, i_sb_list);
 		pos = 0;
 		skip_to = cur->valid ? cur->inode_pos : 0;
-		cur->done = false;
 	}
 	for (; !list_entry_is_head(inode, &sb->s_inodes, i_sb_list);
 	     inode = list_next_entry(inode, i_sb_list), pos++) {
-		bool scan, done = true;
+		bool scan, resuming, done = true;
 		pgoff_t from = 0;
 
 		spin_lock(&inode->i_lock);
 		if (inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) {
 			spin_unlock(&inode->i_lock);
+			++batch;
 			continue;
 		}
+		resuming = inode == resume ||
+			   (!resume && was.valid && pos == skip_to &&
+			    inode->i_ino == was.ino &&
+			    inode->i_generation == was.gen);
 		scan = pos >= skip_to && S_ISREG(inode->i_mode) &&
-		       inode->i_mapping->nrpages &&
-		       !(inode == resume && cur->done);
+		       inode->i_mapping->nrpages && !(resuming && was.done);
 		if (!scan && ++batch < SC_WALK_BATCH && !need_resched()) {
 			spin_unlock(&inode->i_lock);
 			continue;
@@ -756,10 +766,25 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		spin_unlock(&sb->s_inode_list_lock);
 		iput(toput);
 		toput = inode;
-
-		if (inode == resume)
-			from = cur->index;
 		resume = NULL;	/* its address may be reused once put */
+
+		/*
+		 * Short of the cursor's position (counting there by
+		 * position) this is only a lock break: the cursor must not
+		 * move back, or a list longer than a tick can count would
+		 * never be walked past it.
+		 */
+		if (pos < skip_to) {
+			cond_resched();
+			if (kthread_should_stop()) {
+				iput(toput);
+				return;
+			}
+			spin_lock(&sb->s_inode_list_lock);
+			continue;
+		}
+		if (resuming)
+			from = was.index;
 		cur->valid = true;
 		cur->inode_pos = pos;
 		cur->ino = inode->i_ino;
