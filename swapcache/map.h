@@ -22,8 +22,7 @@
  * access.  No function sleeps or allocates.
  *
  * No call does work proportional to the map's size while it has the map
- * to itself, except sc_map_init() and the "in one go" forms kept for
- * small ranges and for tests: removing a range (sc_map_walk_init() and
+ * to itself, except sc_map_init(): removing a range (sc_map_walk_init() and
  * sc_map_walk_step(), of which dropping everything is the case of the
  * whole range) and the CLOCK's search (sc_map_clock_step()) are cut into
  * steps of about SC_MAP_STEP units, between which the caller may let
@@ -31,7 +30,7 @@
  * slabs, found through a bitmap of them, so that discarding a whole
  * disk costs what the cache holds, not the SSD's size.
  *
- * Eviction is a CLOCK over the slabs (sc_map_clock_victim()): a hit sets
+ * Eviction is a CLOCK over the slabs (sc_map_clock_step()): a hit sets
  * its slab's referenced bit, and the hand, sweeping the slabs in order,
  * clears that bit once before the slab can be picked.  Slabs with recent
  * hits thus survive a sweep that evicts cold ones, at the price of one
@@ -123,7 +122,7 @@ struct sc_slab {
  * @nr_free: slabs on the free list
  * @free_head: oldest free slab, handed out first, or SC_NIL
  * @free_tail: newest free slab, or SC_NIL
- * @clock_hand: the next slab sc_map_clock_victim() looks at
+ * @clock_hand: the next slab sc_map_clock_step() looks at
  * @slot_oblock: per slot, the origin block it holds
  * @slot_next: per slot, the hash chain link
  * @buckets: per bucket, the first slot of the chain
@@ -185,15 +184,11 @@ void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 		      sc_oblock_t first, u64 count);
 bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		      u32 budget);
-u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count);
 u32 sc_map_evict_slab(struct sc_map *map, u32 slab);
 u32 sc_map_retire_slab(struct sc_map *map, u32 slab);
-u32 sc_map_clear(struct sc_map *map);
 u32 sc_map_clock_step(struct sc_map *map,
 		      bool (*busy)(void *context, u32 slab), void *context,
 		      u32 *steps);
-u32 sc_map_clock_victim(struct sc_map *map,
-			bool (*busy)(void *context, u32 slab), void *context);
 
 /**
  * sc_map_touch_slab() - note a hit on @slab for the CLOCK

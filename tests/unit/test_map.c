@@ -22,6 +22,71 @@
 static_assert(sizeof(struct sc_slab) == 8, "struct sc_slab is not 8 bytes");
 
 /* ------------------------------------------------------------------ */
+/* The stepped walks in one go: the kernel always steps, the tests     */
+/* often want a whole removal or search as one operation.              */
+
+/**
+ * sc_map_remove_range() - drop every origin block in [@first, @first + @count)
+ * @map: the map
+ * @first: the first origin block
+ * @count: how many
+ *
+ * sc_map_walk_step() to the end, in one go.
+ *
+ * Return: how many blocks were dropped.
+ */
+static u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
+{
+	struct sc_map_walk walk;
+
+	sc_map_walk_init(map, &walk, first, count);
+	while (!sc_map_walk_step(map, &walk, SC_MAP_STEP))
+		;
+	return walk.dropped;
+}
+
+/**
+ * sc_map_clear() - drop everything
+ * @map: the map
+ *
+ * A walk of every origin block, in one go (sc_map_walk_init() with the
+ * whole range is the stepped form).  Slabs being filled stay handed out.
+ * The CLOCK's hand stays where it is, still a slab of the map; the
+ * referenced bits left on freed slabs mean nothing, and
+ * sc_map_fill_slab() clears them.
+ *
+ * Return: how many blocks were dropped.
+ */
+static u32 sc_map_clear(struct sc_map *map)
+{
+	return sc_map_remove_range(map, to_oblock(0), SC_OBLOCK_NONE);
+}
+
+/**
+ * sc_map_clock_victim() - the cleaner's next slab to evict, in one go
+ * @map: the map
+ * @busy: as for sc_map_clock_step()
+ * @context: passed to @busy
+ *
+ * A whole search, up to two turns of the hand: sc_map_clock_step() until
+ * it finds a slab or has looked at 2 * nr_slabs.
+ *
+ * Return: an active slab, the hand now past it, or SC_NIL if none was
+ * found in two turns.
+ */
+static u32 sc_map_clock_victim(struct sc_map *map,
+			       bool (*busy)(void *context, u32 slab), void *context)
+{
+	/* at most 2 * SC_MAP_MAX_SLABS: no overflow */
+	u32 steps = 2 * map->nr_slabs, slab;
+
+	do
+		slab = sc_map_clock_step(map, busy, context, &steps);
+	while (slab == SC_NIL && steps);
+	return slab;
+}
+
+/* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 
 static void *map_new(struct sc_map *map, u32 nr_slabs)
