@@ -138,16 +138,14 @@ static bool sc_devices_overlap(struct block_device *a, struct block_device *b)
 }
 
 /*
- * Whether @other's devices and @sc's collide in a way that lets one
- * target's SSD writes land on data the other serves: the same cache, or
- * one's cache being the other's origin.  Origins may be shared, as with
- * any dm target: nothing but the user writes them.
+ * Whether one of two targets' cache is the other's origin, so that its
+ * SSD writes land on data the other serves.  (Origins may be shared, as
+ * with any dm target: nothing but the user writes them.)
  */
-static bool sc_devices_collide(const struct sc_target *other,
+static bool sc_devices_crossed(const struct sc_target *other,
 			       const struct sc_target *sc)
 {
-	return sc_devices_overlap(other->cache->bdev, sc->cache->bdev) ||
-	       sc_devices_overlap(other->cache->bdev, sc->origin->bdev) ||
+	return sc_devices_overlap(other->cache->bdev, sc->origin->bdev) ||
 	       sc_devices_overlap(other->origin->bdev, sc->cache->bdev);
 }
 
@@ -159,12 +157,11 @@ static int sc_claim_cache(struct dm_target *ti, struct sc_target *sc)
 
 	mutex_lock(&sc_cache_users_lock);
 	list_for_each_entry(other, &sc_cache_users, cache_entry) {
-		bool same_cache;
+		bool same_cache = sc_devices_overlap(other->cache->bdev,
+						     sc->cache->bdev);
 
-		if (!sc_devices_collide(other, sc))
+		if (!same_cache && !sc_devices_crossed(other, sc))
 			continue;
-		same_cache = sc_devices_overlap(other->cache->bdev,
-						sc->cache->bdev);
 		if (other->md != sc->md) {
 			ti->error = same_cache ?
 				"Cache device is in use by another mapped device" :
