@@ -135,6 +135,24 @@ sc_wait_written() {
 	done
 }
 
+# sc_settle NAME: wait until NAME's `written` stays the same for 2 s (60 s
+# at most, then fail the test).
+sc_settle() {
+	local last=-1 same=0 tries=0 now
+	while [ $same -lt 4 ]; do
+		now=$(sc_status_field "$1" written)
+		if [ "$now" = "$last" ]; then
+			same=$((same + 1))
+		else
+			same=0
+		fi
+		last=$now
+		tries=$((tries + 1))
+		[ $tries -le 120 ] || die "$1: written still growing after 60 s"
+		sleep 0.5
+	done
+}
+
 # sc_md5 FILE: the md5 of FILE's bytes.
 sc_md5() {
 	md5sum "$1" | cut -d' ' -f1

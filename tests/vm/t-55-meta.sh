@@ -62,25 +62,6 @@ walk() {
 	assert_eq "$(ls -lR /mnt | md5sum)" "$tree" "ls -lR, $1"
 }
 
-# settle: wait until `written` stays the same for 2 s (60 s at most).
-settle() {
-	_last=-1
-	_same=0
-	_tries=0
-	while [ $_same -lt 4 ]; do
-		_now=$(sc_status_field sc written)
-		if [ "$_now" = "$_last" ]; then
-			_same=$((_same + 1))
-		else
-			_same=0
-		fi
-		_last=$_now
-		_tries=$((_tries + 1))
-		[ $_tries -le 120 ] || die "written still growing after 60 s"
-		sleep 0.5
-	done
-}
-
 # one_fs TYPE MKFS...: the whole check on one filesystem type.
 one_fs() {
 	fs=$1
@@ -104,7 +85,7 @@ one_fs() {
 
 	echo 1 >$P/meta_enable
 	walk "$fs, staging"
-	settle
+	sc_settle sc
 	written=$(sc_status_field sc written)
 	[ "$written" -gt 0 ] || die "$fs: no metadata written"
 	# write_count also counts clusters that raced a write and were

@@ -35,25 +35,6 @@ crc() {
 		--verify_fatal=1 --output-format=terse "$@" >/dev/null
 }
 
-# settle: wait until `written` stays the same for 2 s (60 s at most).
-settle() {
-	_last=-1
-	_same=0
-	_tries=0
-	while [ $_same -lt 4 ]; do
-		_now=$(sc_status_field sc written)
-		if [ "$_now" = "$_last" ]; then
-			_same=$((_same + 1))
-		else
-			_same=0
-		fi
-		_last=$_now
-		_tries=$((_tries + 1))
-		[ $_tries -le 120 ] || die "written still growing after 60 s"
-		sleep 0.5
-	done
-}
-
 load_swapcache
 sc_ramdisks 64
 sc_create sc /dev/ram0 /dev/ram1
@@ -64,7 +45,7 @@ fio --name=misaligned --filename=/dev/mapper/sc --rw=read --bs=8k \
 	--offset=$OFF --size=$SIZE --direct=1 \
 	--iomem=mmapshared:/dev/mapper/sc --iomem_align=512 \
 	--output-format=terse >/dev/null || die "misaligned reads"
-settle
+sc_settle sc
 written=$(sc_status_field sc written)
 echo "staged and written: $written pages"
 [ "$written" -ge 32 ] || die "only $written pages written"
