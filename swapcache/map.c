@@ -3,31 +3,25 @@
  * The map from origin blocks to cache slots.  See map.h for the layout and
  * the locking contract, and swapcache.h for why it is built this way.
  */
-#include "map.h"
-
-#ifdef __KERNEL__
 #include <linux/bitops.h>
-#else
-static inline unsigned int __ffs64(u64 word)
-{
-	return __builtin_ctzll(word);
-}
-#endif
+#include <linux/log2.h>
+
+#include "map.h"
 
 /* 64-bit words in the active-slab bitmap */
 static u32 sc_map_active_words(u32 nr_slabs)
 {
-	return (nr_slabs + 63) / 64;
+	return BITS_TO_U64(nr_slabs);
 }
 
+/*
+ * A bucket per four slots, rounded up to a power of two.  The slot count
+ * fits an unsigned long even on 32-bit kernels (map.h); with at least one
+ * slab there are at least four buckets, so hash_64() never gets 0 bits.
+ */
 static u32 sc_map_hash_bits(u32 nr_slabs)
 {
-	u64 buckets = ((u64)nr_slabs << SC_SLAB_SHIFT) / 4;
-	u32 bits = 1;
-
-	while ((1ULL << bits) < buckets)
-		bits++;
-	return bits;
+	return order_base_2((unsigned long)nr_slabs * SC_SLAB_SIZE / 4);
 }
 
 /**
@@ -53,7 +47,7 @@ size_t sc_map_bytes(u32 nr_slabs)
 static void sc_slab_set_state(struct sc_map *map, u32 slab,
 			      enum sc_slab_state state)
 {
-	u64 bit = 1ULL << (slab % 64);
+	u64 bit = BIT_ULL(slab % 64);
 
 	map->slabs[slab].state = state;
 	if (state == SC_SLAB_ACTIVE)

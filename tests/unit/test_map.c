@@ -431,6 +431,10 @@ static void test_init(void)
 		CHECK(bad_state == 0,
 		      "%u slabs not free, empty and unreferenced", bad_state);
 		CHECK(map.clock_hand == 0, "clock hand %u", map.clock_hand);
+		CHECK((1ULL << map.hash_bits) >= map.nr_slots / 4 &&
+		      (1ULL << map.hash_bits) < map.nr_slots / 2,
+		      "%u slots in %u buckets", map.nr_slots,
+		      1U << map.hash_bits);
 		for (i = 0; i < map.nr_slots; i++)
 			bad_slot += map.slot_oblock[i] != SC_OBLOCK_NONE;
 		CHECK(bad_slot == 0, "%u slots not empty", bad_slot);
@@ -1301,6 +1305,23 @@ static void test_bytes(void)
 		CHECK_SOUND(&map, "large map");
 		free(mem);
 	}
+	/*
+	 * Exactly the layout map.h describes, up to the largest map: a
+	 * bucket per four slots, rounded up to a power of two.
+	 */
+	for (n = 1; n <= SC_MAP_MAX_SLABS; n = n < 300 ? n + 1 : n * 3 + 1) {
+		u64 slots = (u64)n * SC_SLAB_SIZE, buckets = 1;
+
+		while (buckets < slots / 4)
+			buckets *= 2;
+		CHECK(sc_map_bytes(n) == slots * 12 + 8 * (u64)n +
+		      8 * (((u64)n + 63) / 64) + 4 * buckets,
+		      "bytes(%u) %zu", n, sc_map_bytes(n));
+	}
+	CHECK(sc_map_bytes(SC_MAP_MAX_SLABS) ==
+	      (u64)SC_MAP_MAX_SLABS * (12 * SC_SLAB_SIZE + 8) +
+	      8 * ((SC_MAP_MAX_SLABS + 63ULL) / 64) + 4 * (1ULL << 30),
+	      "bytes(SC_MAP_MAX_SLABS) %zu", sc_map_bytes(SC_MAP_MAX_SLABS));
 	/* any size: at most 16 bytes a slot and a small constant */
 	for (n = 1; n < 5000; n += 1 + n / 8)
 		CHECK(sc_map_bytes(n) <= 16 * (size_t)n * SC_SLAB_SIZE + 64,
