@@ -246,9 +246,11 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 }
 
 /**
- * sc_map_abort_slab() - give back a slab whose cluster was not entered
+ * sc_map_abort_slab() - put a slab that is not in the map on the free list
  * @map: the map
- * @slab: a slab from sc_map_alloc_slab()
+ * @slab: a filling slab (from sc_map_alloc_slab()) whose cluster was not
+ *	entered, or a discarding one (from sc_map_retire_slab()) whose
+ *	range has been discarded
  */
 void sc_map_abort_slab(struct sc_map *map, u32 slab)
 {
@@ -369,7 +371,7 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 /*
  * Drop every block of an active slab.  @during is its state meanwhile:
  * SC_SLAB_ACTIVE lets sc_unlink() free it with its last block,
- * SC_SLAB_FILLING keeps it handed out.
+ * SC_SLAB_DISCARDING keeps it off the free list.
  */
 static u32 sc_drop_slab(struct sc_map *map, u32 slab,
 			enum sc_slab_state during)
@@ -407,10 +409,10 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
  * @map: the map
  * @slab: any slab; only an active one is touched
  *
- * As sc_map_evict_slab(), but the slab is left in state SC_SLAB_FILLING,
- * off the free list, so that nothing can allocate and rewrite it while the
- * caller discards its range on the cache device.  The caller then gives it
- * back with sc_map_abort_slab().
+ * As sc_map_evict_slab(), but the slab is left in state
+ * SC_SLAB_DISCARDING, off the free list, so that nothing can allocate and
+ * rewrite it while the caller discards its range on the cache device.
+ * The caller then gives it back with sc_map_abort_slab().
  *
  * Return: how many blocks were dropped.  An active slab holds at least
  * one, so 0 means that @slab was not active, was left alone and must not
@@ -418,7 +420,7 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
  */
 u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
 {
-	return sc_drop_slab(map, slab, SC_SLAB_FILLING);
+	return sc_drop_slab(map, slab, SC_SLAB_DISCARDING);
 }
 
 /**
