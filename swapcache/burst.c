@@ -69,7 +69,7 @@ bool sc_burst_may_write(enum sc_burst_state state, s64 curburst,
  * A burst ends when it has emptied the bucket.  A pass started while
  * recovering (it had more than minburst) starts a new burst, whatever it
  * left behind; if that pass emptied the bucket the burst simply waits for
- * a second's worth, as the seed's does.  Pure.
+ * a second's worth, as DragonFly's vm_swapcache.c does.  Pure.
  *
  * Return: the state for the next tick.
  */
@@ -86,9 +86,9 @@ enum sc_burst_state sc_burst_after_write(enum sc_burst_state state,
  * @curburst: the budget after the clusters written so far
  *
  * Checked before each cluster, so a pass stops only once the budget is
- * negative: the last cluster may overshoot by up to its size, as in the
- * seed, and a pass that starts with a non-negative budget never leaves it
- * below minus one cluster.  Pure.
+ * negative: the last cluster may overshoot by up to its size, as in
+ * DragonFly's vm_swapcache.c, and a pass that starts with a non-negative
+ * budget never leaves it below minus one cluster.  Pure.
  *
  * Return: true when the budget is below zero.
  */

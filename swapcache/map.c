@@ -3,31 +3,25 @@
  * The map from origin blocks to cache slots.  See map.h for the layout and
  * the locking contract, and swapcache.h for why it is built this way.
  */
-#include "map.h"
-
-#ifdef __KERNEL__
 #include <linux/bitops.h>
-#else
-static inline unsigned int __ffs64(u64 word)
-{
-	return __builtin_ctzll(word);
-}
-#endif
+#include <linux/log2.h>
+
+#include "map.h"
 
 /* 64-bit words in the active-slab bitmap */
 static u32 sc_map_active_words(u32 nr_slabs)
 {
-	return (nr_slabs + 63) / 64;
+	return BITS_TO_U64(nr_slabs);
 }
 
+/*
+ * A bucket per four slots, rounded up to a power of two.  The slot count
+ * fits an unsigned long even on 32-bit kernels (map.h); with at least one
+ * slab there are at least four buckets, so hash_64() never gets 0 bits.
+ */
 static u32 sc_map_hash_bits(u32 nr_slabs)
 {
-	u64 buckets = ((u64)nr_slabs << SC_SLAB_SHIFT) / 4;
-	u32 bits = 1;
-
-	while ((1ULL << bits) < buckets)
-		bits++;
-	return bits;
+	return order_base_2((unsigned long)nr_slabs * SC_SLAB_SIZE / 4);
 }
 
 /**
@@ -53,7 +47,7 @@ size_t sc_map_bytes(u32 nr_slabs)
 static void sc_slab_set_state(struct sc_map *map, u32 slab,
 			      enum sc_slab_state state)
 {
-	u64 bit = 1ULL << (slab % 64);
+	u64 bit = BIT_ULL(slab % 64);
 
 	map->slabs[slab].state = state;
 	if (state == SC_SLAB_ACTIVE)
@@ -252,9 +246,11 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 }
 
 /**
- * sc_map_abort_slab() - give back a slab whose cluster was not entered
+ * sc_map_abort_slab() - put a slab that is not in the map on the free list
  * @map: the map
- * @slab: a slab from sc_map_alloc_slab()
+ * @slab: a filling slab (from sc_map_alloc_slab()) whose cluster was not
+ *	entered, or a discarding one (from sc_map_retire_slab()) whose
+ *	range has been discarded
  */
 void sc_map_abort_slab(struct sc_map *map, u32 slab)
 {
@@ -375,7 +371,7 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 /*
  * Drop every block of an active slab.  @during is its state meanwhile:
  * SC_SLAB_ACTIVE lets sc_unlink() free it with its last block,
- * SC_SLAB_FILLING keeps it handed out.
+ * SC_SLAB_DISCARDING keeps it off the free list.
  */
 static u32 sc_drop_slab(struct sc_map *map, u32 slab,
 			enum sc_slab_state during)
@@ -413,10 +409,10 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
  * @map: the map
  * @slab: any slab; only an active one is touched
  *
- * As sc_map_evict_slab(), but the slab is left in state SC_SLAB_FILLING,
- * off the free list, so that nothing can allocate and rewrite it while the
- * caller discards its range on the cache device.  The caller then gives it
- * back with sc_map_abort_slab().
+ * As sc_map_evict_slab(), but the slab is left in state
+ * SC_SLAB_DISCARDING, off the free list, so that nothing can allocate and
+ * rewrite it while the caller discards its range on the cache device.
+ * The caller then gives it back with sc_map_abort_slab().
  *
  * Return: how many blocks were dropped.  An active slab holds at least
  * one, so 0 means that @slab was not active, was left alone and must not
@@ -424,7 +420,7 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
  */
 u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
 {
-	return sc_drop_slab(map, slab, SC_SLAB_FILLING);
+	return sc_drop_slab(map, slab, SC_SLAB_DISCARDING);
 }
 
 /**

@@ -87,10 +87,28 @@ static inline u32 from_slot(sc_slot_t s)
  */
 #define SC_MAP_STEP	1024U
 
+/**
+ * enum sc_slab_state - where a slab is in its life
+ * @SC_SLAB_FREE: on the free list
+ * @SC_SLAB_FILLING: handed out by sc_map_alloc_slab(), its cluster being
+ *	written; not in the map
+ * @SC_SLAB_ACTIVE: at least one slot in the map
+ * @SC_SLAB_DISCARDING: emptied by sc_map_retire_slab(), its range being
+ *	discarded on the cache device; not in the map, and not handed out
+ *	until then, so that no new cluster in it can be wiped
+ *
+ * FREE -> FILLING by sc_map_alloc_slab().  FILLING -> ACTIVE by
+ * sc_map_fill_slab(), or -> FREE by sc_map_abort_slab() (or a fill of no
+ * blocks).  ACTIVE -> FREE when its last block goes (sc_map_remove(), a
+ * walk, sc_map_fill_slab() moving a block, sc_map_evict_slab()), or
+ * -> DISCARDING by sc_map_retire_slab().  DISCARDING -> FREE by
+ * sc_map_abort_slab().  No other call changes a slab's state.
+ */
 enum sc_slab_state {
-	SC_SLAB_FREE,		/* on the free list */
-	SC_SLAB_FILLING,	/* handed out, being written; not in the map */
-	SC_SLAB_ACTIVE,		/* at least one slot in the map */
+	SC_SLAB_FREE,
+	SC_SLAB_FILLING,
+	SC_SLAB_ACTIVE,
+	SC_SLAB_DISCARDING,
 };
 
 /**

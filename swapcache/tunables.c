@@ -4,6 +4,9 @@
  * DragonFly's vm.swapcache.* sysctls; the ranges are ours, because a sysctl
  * took any integer and a Linux administrator expects EINVAL for nonsense.
  */
+#include <linux/kstrtox.h>
+#include <linux/string.h>
+
 #include "tunables.h"
 
 const struct sc_tunable_info sc_tunables[SC_NR_TUNABLES] = {
@@ -22,49 +25,33 @@ const struct sc_tunable_info sc_tunables[SC_NR_TUNABLES] = {
 	[SC_WRITE_COUNT] = { "write_count", SC_UNIT_BYTES, 0, 0, SC_BYTES_MAX },
 };
 
-/* Booleans also take the y/n spellings that Linux's own bool params print. */
-static int parse_bool(const char *text, size_t len, s64 *value)
+/*
+ * A boolean is one of the admin guide's six spellings, then at most a
+ * newline.  kstrtobool() alone would do too much: it reads only the first
+ * character or two, so "yes", "1 " and "1\n\n" would pass, and it takes
+ * spellings the guide does not offer ("t", "on").
+ */
+static int sc_parse_bool(const char *text, s64 *value)
 {
-	if (len != 1)
+	bool b;
+
+	if (!text[0] || (text[1] && strcmp(&text[1], "\n")) ||
+	    !strchr("01nNyY", text[0]) || kstrtobool(text, &b))
 		return -EINVAL;
-	switch (text[0]) {
-	case '0': case 'n': case 'N':
-		*value = 0;
-		return 0;
-	case '1': case 'y': case 'Y':
-		*value = 1;
-		return 0;
-	}
-	return -EINVAL;
+	*value = b;
+	return 0;
 }
 
 /*
- * Strict decimal: an optional '-', then digits only.  kstrtoll would do in
- * the kernel, but this runs in user space too and its rules are the
- * contract, so they live here, once.
+ * A number is decimal: kstrtos64() refuses spaces, a second newline, hex
+ * and trailing junk, but takes a leading '+', which the guide does not.
+ * Its -ERANGE (too many digits) is, to the administrator, one more
+ * malformed value.
  */
-static int parse_decimal(const char *text, size_t len, s64 *value)
+static int sc_parse_decimal(const char *text, s64 *value)
 {
-	bool negative = false;
-	u64 magnitude = 0;
-	size_t i = 0;
-
-	if (len && text[0] == '-') {
-		negative = true;
-		i = 1;
-	}
-	if (i == len)
+	if (text[0] == '+' || kstrtos64(text, 10, value))
 		return -EINVAL;
-	for (; i < len; i++) {
-		unsigned int digit = (unsigned char)text[i] - '0';
-
-		if (digit > 9)
-			return -EINVAL;
-		if (magnitude > ((u64)S64_MAX - digit) / 10)
-			return -EINVAL;
-		magnitude = magnitude * 10 + digit;
-	}
-	*value = negative ? -(s64)magnitude : (s64)magnitude;
 	return 0;
 }
 
@@ -83,22 +70,16 @@ static int parse_decimal(const char *text, size_t len, s64 *value)
 int sc_tunable_parse(enum sc_tunable id, const char *text, s64 *value)
 {
 	const struct sc_tunable_info *info;
-	size_t len = 0;
 	s64 parsed;
 	int err;
 
 	if ((unsigned int)id >= SC_NR_TUNABLES || !text)
 		return -EINVAL;
 	info = &sc_tunables[id];
-	while (text[len])
-		len++;
-	if (len && text[len - 1] == '\n')
-		len--;
-
 	if (info->unit == SC_UNIT_BOOL)
-		err = parse_bool(text, len, &parsed);
+		err = sc_parse_bool(text, &parsed);
 	else
-		err = parse_decimal(text, len, &parsed);
+		err = sc_parse_decimal(text, &parsed);
 	if (err)
 		return err;
 	if (parsed < info->min || parsed > info->max)

@@ -29,7 +29,7 @@ enum sc_unit {
 /* The default of hysteresis: computed by the module at load. */
 #define SC_HYSTERESIS_AUTO (-1LL)
 
-/* One per module parameter, in SPEC.md's order. */
+/* One per module parameter, in the admin guide's order. */
 enum sc_tunable {
 	SC_READ_ENABLE,
 	SC_DATA_ENABLE,

@@ -2,52 +2,31 @@
 /*
  * The watermark machine, DragonFly's state hysteresis; see watermark.h.
  *
- * Each comparison is "used * 100 against pct * total", done exactly: both
- * products are formed in 96 bits, so no size of SSD, however absurd, makes
- * one wrap.  Dividing instead would round, and would need div_u64() on
- * 32-bit kernels, which this user-space-shared file cannot call.
+ * Each comparison is "used * 100 against pct * total", done exactly in a
+ * u64: each side is a product of two u32s, below 2^64.  Dividing instead
+ * would round, and would need div_u64() on 32-bit kernels.
  */
+#include <linux/build_bug.h>
+
+#include "map.h"
 #include "watermark.h"
 
-/* A product of a u64 and a u32, which needs up to 96 bits. */
-struct sc_wide {
-	u64 hi;
-	u64 lo;
-};
-
 /*
- * Schoolbook multiplication in 32-bit halves: each partial product of a
- * 32-bit half and a u32 fits a u64, and so does the middle sum with its
- * carry ((2^32 - 1)^2 + 2^32 - 1 < 2^64).
+ * Slab counts, and the one more that the warm message asks about, fit
+ * the u32 arguments: SC_MAP_MAX_SLABS + 1 = 2^28.
  */
-static struct sc_wide sc_wide_mul(u64 a, u32 m)
-{
-	u64 low = (a & U32_MAX) * m;
-	u64 mid = (a >> 32) * m + (low >> 32);
-	struct sc_wide r = {
-		.hi = mid >> 32,
-		.lo = (mid << 32) | (low & U32_MAX),
-	};
-
-	return r;
-}
-
-static int sc_wide_cmp(struct sc_wide a, struct sc_wide b)
-{
-	if (a.hi != b.hi)
-		return a.hi < b.hi ? -1 : 1;
-	if (a.lo != b.lo)
-		return a.lo < b.lo ? -1 : 1;
-	return 0;
-}
+static_assert(SC_MAP_MAX_SLABS < U32_MAX);
 
 /*
  * used * 100 compared with pct * total: negative, zero or positive as use
- * is below, at or above pct percent of the total.
+ * is below, at or above pct percent of the total.  Neither product can
+ * wrap: (2^32 - 1)^2 < 2^64.
  */
-static int sc_water_cmp(u64 used, u64 total, u32 pct)
+static int sc_water_cmp(u32 used, u32 total, u32 pct)
 {
-	return sc_wide_cmp(sc_wide_mul(used, 100), sc_wide_mul(total, pct));
+	u64 use = (u64)used * 100, mark = (u64)pct * total;
+
+	return use < mark ? -1 : use > mark;
 }
 
 /**
@@ -62,7 +41,7 @@ static int sc_water_cmp(u64 used, u64 total, u32 pct)
  *
  * Return: true when @used * 100 > @maxswappct * @total.
  */
-bool sc_water_above_high(u64 used, u64 total, u32 maxswappct)
+bool sc_water_above_high(u32 used, u32 total, u32 maxswappct)
 {
 	return sc_water_cmp(used, total, maxswappct) > 0;
 }
@@ -79,17 +58,18 @@ bool sc_water_above_high(u64 used, u64 total, u32 maxswappct)
  * low one, @used * 100 < (@maxswappct - 5) * @total.
  *
  * With @maxswappct at 5 or less the low watermark is 0, which no use is
- * below: the seed would then clean for ever, even with the SSD empty.  So
+ * below: DragonFly's vm_swapcache.c would then clean for ever, even with
+ * the SSD empty.  So
  * an empty SSD also ends cleaning, whatever the watermarks.
  *
- * The seed computed the low watermark in whole slabs, rounded down, and so
+ * DragonFly computed the low watermark in whole slabs, rounded down, and so
  * resumed writing up to one slab later than this exact comparison does;
  * the high watermark is the same either way.  Pure; exact for any inputs.
  *
  * Return: the state to act on.
  */
-enum sc_water_state sc_water_next(enum sc_water_state state, u64 used,
-				  u64 total, u32 maxswappct)
+enum sc_water_state sc_water_next(enum sc_water_state state, u32 used,
+				  u32 total, u32 maxswappct)
 {
 	u32 low_pct;
 

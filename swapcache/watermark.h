@@ -7,7 +7,8 @@
  * (maxswappct% of it), then cleans until use falls below the low watermark
  * (maxswappct - 5%), then writes again; the 5% gap keeps it from flapping
  * between the two on every tick.  Use and size are counted in slabs, or in
- * any other unit as long as both are in the same one.
+ * any other unit as long as both are in the same one and fit a u32 (a map
+ * has fewer than 2^28 slabs).
  */
 #ifndef SWAPCACHE_WATERMARK_H
 #define SWAPCACHE_WATERMARK_H
@@ -27,8 +28,8 @@ enum sc_water_state {
 	SC_WATER_CLEANING,
 };
 
-bool sc_water_above_high(u64 used, u64 total, u32 maxswappct);
-enum sc_water_state sc_water_next(enum sc_water_state state, u64 used,
-				  u64 total, u32 maxswappct);
+bool sc_water_above_high(u32 used, u32 total, u32 maxswappct);
+enum sc_water_state sc_water_next(enum sc_water_state state, u32 used,
+				  u32 total, u32 maxswappct);
 
 #endif /* SWAPCACHE_WATERMARK_H */

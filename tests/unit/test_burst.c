@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The burst budget (SPEC.md, "Bounded wear"): each helper on its own, then
- * the daemon's loop replayed tick by tick against sequences worked out by
- * hand from DragonFly's vm_swapcached_thread(), then the wear bound over
- * long runs.  Runs the module's own burst.c.
+ * The burst budget (Documentation/swapcache.rst, "How the cache fills
+ * itself"): each helper on its own, then the daemon's loop replayed tick
+ * by tick against sequences worked out by hand from DragonFly's
+ * vm_swapcached_thread(), then the wear bound over long runs.  Runs the
+ * module's own burst.c.
  */
 #include "harness.h"
 #include "burst.h"
@@ -31,7 +32,7 @@ static const struct refill_case refills[] = {
 	/* a tenth of accrate per tick, below maxburst */
 	{ 0, { 100000, 0, 2000000000 }, 10000 },
 	{ -CL, { 100000, 0, 2000000000 }, -CL + 10000 },
-	/* the tenth rounds down, as the seed's integer division did */
+	/* the tenth rounds down, as DragonFly's integer division did */
 	{ 0, { 99, 0, 1000 }, 9 },
 	{ 0, { 9, 0, 1000 }, 0 },
 	/* capped at maxburst */

@@ -174,6 +174,7 @@ static const char *check_slabs(const struct sc_map *map)
 		switch (s->state) {
 		case SC_SLAB_FREE:
 		case SC_SLAB_FILLING:
+		case SC_SLAB_DISCARDING:
 			if (n)
 				return fail("slab %u in state %u holds %u",
 					    slab, s->state, n);
@@ -431,6 +432,10 @@ static void test_init(void)
 		CHECK(bad_state == 0,
 		      "%u slabs not free, empty and unreferenced", bad_state);
 		CHECK(map.clock_hand == 0, "clock hand %u", map.clock_hand);
+		CHECK((1ULL << map.hash_bits) >= map.nr_slots / 4 &&
+		      (1ULL << map.hash_bits) < map.nr_slots / 2,
+		      "%u slots in %u buckets", map.nr_slots,
+		      1U << map.hash_bits);
 		for (i = 0; i < map.nr_slots; i++)
 			bad_slot += map.slot_oblock[i] != SC_OBLOCK_NONE;
 		CHECK(bad_slot == 0, "%u slots not empty", bad_slot);
@@ -1144,7 +1149,7 @@ static void test_retire(void)
 	sc_map_touch_slab(&map, 1);
 	n = sc_map_retire_slab(&map, 1);
 	CHECK(n == 2, "retire dropped %u, expected 2", n);
-	CHECK(map.slabs[1].state == SC_SLAB_FILLING &&
+	CHECK(map.slabs[1].state == SC_SLAB_DISCARDING &&
 	      map.slabs[1].nr_valid == 0,
 	      "retired slab: state %u nr_valid %u", map.slabs[1].state,
 	      map.slabs[1].nr_valid);
@@ -1158,8 +1163,12 @@ static void test_retire(void)
 
 	/* not in any state but active: left alone */
 	n = sc_map_retire_slab(&map, 1);
-	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_FILLING,
+	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_DISCARDING,
 	      "retire again: dropped %u, state %u", n, map.slabs[1].state);
+	n = sc_map_evict_slab(&map, 1);
+	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_DISCARDING,
+	      "evict of a discarding slab: dropped %u, state %u", n,
+	      map.slabs[1].state);
 	n = sc_map_retire_slab(&map, 3);
 	CHECK(n == 0 && map.slabs[3].state == SC_SLAB_FREE,
 	      "retire of a free slab: dropped %u, state %u", n,
@@ -1181,7 +1190,7 @@ static void test_retire(void)
 	v = sc_map_clock_victim(&map, NULL, NULL);
 	CHECK(v == 2, "victim %u, expected 2 (retired 1 passed over)", v);
 	n = sc_map_clear(&map);
-	CHECK(n == 4 && map.slabs[1].state == SC_SLAB_FILLING,
+	CHECK(n == 4 && map.slabs[1].state == SC_SLAB_DISCARDING,
 	      "clear dropped %u, retired slab in state %u", n,
 	      map.slabs[1].state);
 	CHECK_FREE(&map, "0,2", "clear leaves the retired slab out");
@@ -1215,6 +1224,113 @@ static void touch_segv(int sig)
 {
 	(void)sig;
 	siglongjmp(touch_env, 1);
+}
+
+/*
+ * Every transition of enum sc_slab_state, on one slab, and every call
+ * that must leave a state alone, in each state.
+ */
+static const char *slab_state_name(u8 state)
+{
+	static const char *const names[] = {
+		[SC_SLAB_FREE] = "free",
+		[SC_SLAB_FILLING] = "filling",
+		[SC_SLAB_ACTIVE] = "active",
+		[SC_SLAB_DISCARDING] = "discarding",
+	};
+
+	return state < ARRAY_SIZE(names) && names[state] ? names[state] : "?";
+}
+
+/* evict and retire do nothing to a slab that is not active */
+static void check_inert(struct sc_map *map, u32 slab, const char *when)
+{
+	u8 state = map->slabs[slab].state;
+	u32 n;
+
+	n = sc_map_evict_slab(map, slab);
+	CHECK(n == 0 && map->slabs[slab].state == state,
+	      "%s: evict of a %s slab dropped %u, left it %s", when,
+	      slab_state_name(state), n,
+	      slab_state_name(map->slabs[slab].state));
+	n = sc_map_retire_slab(map, slab);
+	CHECK(n == 0 && map->slabs[slab].state == state,
+	      "%s: retire of a %s slab dropped %u, left it %s", when,
+	      slab_state_name(state), n,
+	      slab_state_name(map->slabs[slab].state));
+	CHECK_SOUND(map, when);
+}
+
+#define CHECK_STATE(map, slab, want, when)				\
+	CHECK((map)->slabs[slab].state == (want), "%s: slab %s, want %s", \
+	      when, slab_state_name((map)->slabs[slab].state),		\
+	      slab_state_name(want))
+
+static void test_slab_states(void)
+{
+	struct sc_map map;
+	void *mem = map_new(&map, 1);
+	sc_oblock_t b = to_oblock(500);
+	u32 s, n;
+
+	CHECK(SC_SLAB_FREE != SC_SLAB_FILLING &&
+	      SC_SLAB_FILLING != SC_SLAB_ACTIVE &&
+	      SC_SLAB_ACTIVE != SC_SLAB_DISCARDING &&
+	      SC_SLAB_DISCARDING != SC_SLAB_FILLING &&
+	      SC_SLAB_DISCARDING != SC_SLAB_FREE,
+	      "two slab states share a value");
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "new map");
+	check_inert(&map, 0, "free");
+
+	/* FREE -> FILLING -> FREE: a cluster that was not entered */
+	s = sc_map_alloc_slab(&map, NULL, NULL);
+	CHECK(s == 0, "alloc gave %u", s);
+	CHECK_STATE(&map, 0, SC_SLAB_FILLING, "alloc");
+	check_inert(&map, 0, "filling");
+	sc_map_abort_slab(&map, 0);
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "abort of a filling slab");
+
+	/* FILLING -> FREE: a fill of no blocks */
+	sc_map_alloc_slab(&map, NULL, NULL);
+	sc_map_fill_slab(&map, 0, NULL, 0);
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "fill of 0 blocks");
+
+	/* FILLING -> ACTIVE -> FREE, by its last block's removal */
+	sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, 0, 500, 2);
+	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "fill");
+	sc_map_remove(&map, b);
+	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "remove of one of two");
+	sc_map_remove(&map, to_oblock(501));
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "remove of the last block");
+
+	/* ACTIVE -> FREE by eviction */
+	sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, 0, 500, 3);
+	n = sc_map_evict_slab(&map, 0);
+	CHECK(n == 3, "evict dropped %u", n);
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "evict");
+
+	/* ACTIVE -> DISCARDING -> FREE: the cleaner's discard */
+	sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, 0, 500, 4);
+	n = sc_map_retire_slab(&map, 0);
+	CHECK(n == 4 && map.nr_free == 0 && map.nr_cached == 0,
+	      "retire dropped %u, nr_free %u, nr_cached %u", n, map.nr_free,
+	      map.nr_cached);
+	CHECK_STATE(&map, 0, SC_SLAB_DISCARDING, "retire");
+	check_inert(&map, 0, "discarding");
+	CHECK(sc_map_alloc_slab(&map, NULL, NULL) == SC_NIL,
+	      "a discarding slab was handed out");
+	sc_map_clear(&map);
+	CHECK_STATE(&map, 0, SC_SLAB_DISCARDING, "a walk of everything");
+	CHECK(sc_map_clock_victim(&map, NULL, NULL) == SC_NIL,
+	      "a discarding slab was picked by the CLOCK");
+	sc_map_abort_slab(&map, 0);
+	CHECK_STATE(&map, 0, SC_SLAB_FREE, "abort of a discarding slab");
+	CHECK(map.nr_free == 1, "nr_free %u after the discard", map.nr_free);
+	CHECK_SOUND(&map, "slab states");
+	free(mem);
 }
 
 static void test_touch_no_store(void)
@@ -1301,6 +1417,23 @@ static void test_bytes(void)
 		CHECK_SOUND(&map, "large map");
 		free(mem);
 	}
+	/*
+	 * Exactly the layout map.h describes, up to the largest map: a
+	 * bucket per four slots, rounded up to a power of two.
+	 */
+	for (n = 1; n <= SC_MAP_MAX_SLABS; n = n < 300 ? n + 1 : n * 3 + 1) {
+		u64 slots = (u64)n * SC_SLAB_SIZE, buckets = 1;
+
+		while (buckets < slots / 4)
+			buckets *= 2;
+		CHECK(sc_map_bytes(n) == slots * 12 + 8 * (u64)n +
+		      8 * (((u64)n + 63) / 64) + 4 * buckets,
+		      "bytes(%u) %zu", n, sc_map_bytes(n));
+	}
+	CHECK(sc_map_bytes(SC_MAP_MAX_SLABS) ==
+	      (u64)SC_MAP_MAX_SLABS * (12 * SC_SLAB_SIZE + 8) +
+	      8 * ((SC_MAP_MAX_SLABS + 63ULL) / 64) + 4 * (1ULL << 30),
+	      "bytes(SC_MAP_MAX_SLABS) %zu", sc_map_bytes(SC_MAP_MAX_SLABS));
 	/* any size: at most 16 bytes a slot and a small constant */
 	for (n = 1; n < 5000; n += 1 + n / 8)
 		CHECK(sc_map_bytes(n) <= 16 * (size_t)n * SC_SLAB_SIZE + 64,
@@ -1461,7 +1594,7 @@ static u32 model_retire(struct model *m, u32 slab)
 
 	if (n) {
 		m->nr_freed--;		/* the last freed: @slab */
-		m->state[slab] = SC_SLAB_FILLING;
+		m->state[slab] = SC_SLAB_DISCARDING;
 	}
 	return n;
 }
@@ -2409,6 +2542,7 @@ int main(void)
 	test_clock_skip();
 	test_clock_busy();
 	test_retire();
+	test_slab_states();
 	test_touch_no_store();
 	test_bytes();
 	test_sweep();

@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The module parameters' contract (SPEC.md, "Module parameters"): names,
- * defaults, and which writes are accepted or refused.  Runs the module's
- * own tunables.c.
+ * The module parameters' contract (Documentation/swapcache.rst, "Module
+ * parameters"): names, defaults, and which writes are accepted or refused.
+ * Runs the module's own tunables.c, over include/linux/kstrtox.h's
+ * stand-ins for the kernel's parsers.
  */
 #include <string.h>
+
+#include <linux/kstrtox.h>
 
 #include "harness.h"
 #include "tunables.h"
 
-struct spec_row {
+struct guide_row {
 	enum sc_tunable id;
 	const char *name;
 	long long def;
 };
 
-/* SPEC.md's table, copied by hand: a change to either must be deliberate. */
-static const struct spec_row spec[] = {
+/*
+ * The admin guide's table, copied by hand: a change to either must be
+ * deliberate.
+ */
+static const struct guide_row guide[] = {
 	{ SC_READ_ENABLE, "read_enable", 0 },
 	{ SC_DATA_ENABLE, "data_enable", 0 },
 	{ SC_META_ENABLE, "meta_enable", 0 },
@@ -57,6 +63,19 @@ static const struct write_case writes[] = {
 	{ SC_READ_ENABLE, " 1", 0, 0 },
 	{ SC_READ_ENABLE, "1 ", 0, 0 },
 	{ SC_READ_ENABLE, "1\n\n", 0, 0 },
+	/* what kstrtobool() would take but the guide does not offer */
+	{ SC_READ_ENABLE, "t", 0, 0 },
+	{ SC_READ_ENABLE, "T\n", 0, 0 },
+	{ SC_READ_ENABLE, "f", 0, 0 },
+	{ SC_READ_ENABLE, "F", 0, 0 },
+	{ SC_READ_ENABLE, "on", 0, 0 },
+	{ SC_READ_ENABLE, "off", 0, 0 },
+	{ SC_READ_ENABLE, "Yes", 0, 0 },
+	{ SC_READ_ENABLE, "no", 0, 0 },
+	{ SC_READ_ENABLE, "0x", 0, 0 },
+	{ SC_READ_ENABLE, "y\n\n", 0, 0 },
+	{ SC_READ_ENABLE, "n ", 0, 0 },
+	{ SC_READ_ENABLE, "+1", 0, 0 },
 	/* percent: 1..100 */
 	{ SC_MAXSWAPPCT, "1", 1, 1 },
 	{ SC_MAXSWAPPCT, "100\n", 1, 100 },
@@ -85,32 +104,51 @@ static const struct write_case writes[] = {
 	{ SC_MAXFILESIZE, "+5", 0, 0 },
 	{ SC_MAXFILESIZE, "12abc", 0, 0 },
 	{ SC_MAXFILESIZE, "-", 0, 0 },
+	/* what kstrtos64() would take but the guide does not */
+	{ SC_MAXFILESIZE, "+0", 0, 0 },
+	{ SC_MAXSWAPPCT, "+50\n", 0, 0 },
+	/* and what it refuses too */
+	{ SC_MAXFILESIZE, "-+1", 0, 0 },
+	{ SC_MAXFILESIZE, "+-1", 0, 0 },
+	{ SC_MAXFILESIZE, " 5", 0, 0 },
+	{ SC_MAXFILESIZE, "5 ", 0, 0 },
+	{ SC_MAXFILESIZE, "5\r\n", 0, 0 },
+	{ SC_MAXFILESIZE, "5\n\n", 0, 0 },
+	{ SC_MAXFILESIZE, "", 0, 0 },
+	{ SC_MAXFILESIZE, "\n", 0, 0 },
+	{ SC_HYSTERESIS, "18446744073709551616", 0, 0 },
+	{ SC_HYSTERESIS, "-9223372036854775808", 0, 0 },
+	{ SC_HYSTERESIS, "-9223372036854775809", 0, 0 },
+	/* leading zeros are still decimal */
+	{ SC_MAXSWAPPCT, "007", 1, 7 },
+	{ SC_MAXFILESIZE, "-0\n", 1, 0 },
 	{ SC_WRITE_COUNT, "0\n", 1, 0 },
 	{ SC_WRITE_COUNT, "12345", 1, 12345 },
 };
 
-static void test_table_matches_spec(void)
+static void test_table_matches_guide(void)
 {
 	unsigned int i, j;
 
-	CHECK(ARRAY_SIZE(spec) == SC_NR_TUNABLES,
-	      "SPEC lists %zu parameters, the module %d",
-	      ARRAY_SIZE(spec), SC_NR_TUNABLES);
-	for (i = 0; i < ARRAY_SIZE(spec); i++) {
-		const struct sc_tunable_info *t = &sc_tunables[spec[i].id];
+	CHECK(ARRAY_SIZE(guide) == SC_NR_TUNABLES,
+	      "the guide lists %zu parameters, the module %d",
+	      ARRAY_SIZE(guide), SC_NR_TUNABLES);
+	for (i = 0; i < ARRAY_SIZE(guide); i++) {
+		const struct sc_tunable_info *t = &sc_tunables[guide[i].id];
 
-		CHECK(t->name && !strcmp(t->name, spec[i].name),
-		      "parameter %u is named %s, SPEC says %s", i,
-		      t->name ? t->name : "(null)", spec[i].name);
-		CHECK(t->def == spec[i].def, "%s defaults to %lld, SPEC: %lld",
-		      spec[i].name, (long long)t->def, spec[i].def);
-		CHECK(t->min <= t->max, "%s has an empty range", spec[i].name);
+		CHECK(t->name && !strcmp(t->name, guide[i].name),
+		      "parameter %u is named %s, the guide says %s", i,
+		      t->name ? t->name : "(null)", guide[i].name);
+		CHECK(t->def == guide[i].def,
+		      "%s defaults to %lld, the guide: %lld", guide[i].name,
+		      (long long)t->def, guide[i].def);
+		CHECK(t->min <= t->max, "%s has an empty range", guide[i].name);
 		if (t->def != SC_HYSTERESIS_AUTO)
 			CHECK(t->def >= t->min && t->def <= t->max,
 			      "%s's default is outside its own range",
-			      spec[i].name);
+			      guide[i].name);
 		for (j = 0; j < i; j++)
-			CHECK(strcmp(sc_tunables[spec[j].id].name, t->name),
+			CHECK(strcmp(sc_tunables[guide[j].id].name, t->name),
 			      "%s is listed twice", t->name);
 	}
 }
@@ -139,6 +177,33 @@ static void test_writes(void)
 	}
 }
 
+/*
+ * The stand-ins must be as lax as the kernel's parsers where the module
+ * filters (else the cases above would pass without the filters), and as
+ * strict where it relies on them.
+ */
+static void test_stand_ins(void)
+{
+	long long v = 0;
+	bool b = false;
+
+	CHECK(!kstrtoll("+5", 10, &v) && v == 5, "kstrtoll refused '+5'");
+	CHECK(!kstrtoll("-9223372036854775808", 10, &v) && v == INT64_MIN,
+	      "kstrtoll refused S64_MIN");
+	CHECK(!kstrtoll("7\n", 10, &v) && v == 7, "kstrtoll refused '7\\n'");
+	CHECK(kstrtoll("9223372036854775808", 10, &v) == -ERANGE,
+	      "kstrtoll took S64_MAX + 1");
+	CHECK(kstrtoll("99999999999999999999x", 10, &v) == -ERANGE,
+	      "kstrtoll: overflow is found before trailing junk");
+	CHECK(kstrtoll("7\n\n", 10, &v) == -EINVAL, "kstrtoll took 2 newlines");
+	CHECK(kstrtoll("0x10", 10, &v) == -EINVAL, "kstrtoll took hex");
+	CHECK(kstrtoll("-+1", 10, &v) == -EINVAL, "kstrtoll took '-+1'");
+	CHECK(!kstrtobool("yes", &b) && b, "kstrtobool refused 'yes'");
+	CHECK(!kstrtobool("off", &b) && !b, "kstrtobool refused 'off'");
+	CHECK(!kstrtobool("t", &b) && b, "kstrtobool refused 't'");
+	CHECK(kstrtobool("2", &b) == -EINVAL, "kstrtobool took '2'");
+}
+
 static void test_bad_calls(void)
 {
 	s64 value = 7;
@@ -159,8 +224,9 @@ static void test_hysteresis_default(void)
 
 int main(void)
 {
-	test_table_matches_spec();
+	test_table_matches_guide();
 	test_writes();
+	test_stand_ins();
 	test_bad_calls();
 	test_hysteresis_default();
 	return sc_test_summary("tunables");

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The watermark machine (SPEC.md: maxswappct, "the cleaner runs down to
- * maxswappct - 5"): the high-watermark test, every transition at and
+ * The watermark machine (Documentation/swapcache.rst: maxswappct, "the
+ * cleaner runs down to maxswappct - 5"): the high-watermark test, every transition at and
  * around its boundaries, and hysteresis sequences.  Runs the module's own
  * watermark.c.
  */
 #include "harness.h"
+#include "map.h"
 #include "watermark.h"
 
 #define W SC_WATER_WRITING
@@ -17,8 +18,8 @@ static const char *state_name(enum sc_water_state s)
 }
 
 struct high_case {
-	u64 used;
-	u64 total;
+	u32 used;
+	u32 total;
 	u32 pct;
 	bool want;
 };
@@ -49,25 +50,26 @@ static const struct high_case highs[] = {
 	/* 0% (the parameter refuses it): anything in use is above */
 	{ 0, 100, 0, false },
 	{ 1, 100, 0, true },
-	/* 2^32 slabs times 100, and beyond: no product may wrap */
-	{ 75ULL << 32, 100ULL << 32, 75, false },
-	{ (75ULL << 32) + 1, 100ULL << 32, 75, true },
-	{ 3ULL << 60, 1ULL << 62, 75, false },
-	{ (3ULL << 60) + 1, 1ULL << 62, 75, true },
-	{ UINT64_MAX, UINT64_MAX, 100, false },
-	{ UINT64_MAX, UINT64_MAX - 1, 100, true },
-	{ 13835058055282163711ULL, UINT64_MAX, 75, false },
-	{ 13835058055282163712ULL, UINT64_MAX, 75, true },
-	{ UINT64_MAX, 1, UINT32_MAX, true },
+	/* products past 2^32, up to (2^32 - 1)^2: none may wrap */
+	{ 3221225471U, UINT32_MAX, 75, false },
+	{ 3221225472U, UINT32_MAX, 75, true },
+	{ UINT32_MAX, UINT32_MAX, 100, false },
+	{ UINT32_MAX, UINT32_MAX - 1, 100, true },
+	{ UINT32_MAX, UINT32_MAX, 99, true },
+	{ UINT32_MAX, UINT32_MAX, UINT32_MAX, false },
+	{ UINT32_MAX, 1, UINT32_MAX, true },
 	{ 42949672, 1, UINT32_MAX, false },
 	{ 42949673, 1, UINT32_MAX, true },
-	{ 0, UINT64_MAX, UINT32_MAX, false },
+	{ 0, UINT32_MAX, UINT32_MAX, false },
+	/* the largest map, and the one more slab warm asks about */
+	{ SC_MAP_MAX_SLABS, SC_MAP_MAX_SLABS, 100, false },
+	{ SC_MAP_MAX_SLABS + 1, SC_MAP_MAX_SLABS, 100, true },
 };
 
 struct next_case {
 	enum sc_water_state state;
-	u64 used;
-	u64 total;
+	u32 used;
+	u32 total;
 	u32 pct;
 	enum sc_water_state want;
 };
@@ -85,8 +87,8 @@ static const struct next_case nexts[] = {
 	{ C, 69, 100, 75, W },
 	{ C, 0, 100, 75, W },
 	/*
-	 * Low mark 4.9 of 7: 4 is below it.  (The seed rounded the mark
-	 * down to 4 and would have cleaned one slab more.)
+	 * Low mark 4.9 of 7: 4 is below it.  (DragonFly's vm_swapcache.c
+	 * rounded the mark down to 4 and would have cleaned one slab more.)
 	 */
 	{ C, 5, 7, 75, C },
 	{ C, 4, 7, 75, W },
@@ -121,13 +123,12 @@ static const struct next_case nexts[] = {
 	{ W, 1, 0, 75, C },
 	{ C, 1, 0, 75, C },
 	{ C, 0, 0, 75, W },
-	/* huge SSDs: exact at the low mark, no wrap */
-	{ C, 70ULL << 32, 100ULL << 32, 75, C },
-	{ C, (70ULL << 32) - 1, 100ULL << 32, 75, W },
-	{ C, 12912720851596686131ULL, UINT64_MAX, 75, C },
-	{ C, 12912720851596686130ULL, UINT64_MAX, 75, W },
-	{ C, UINT64_MAX, UINT64_MAX, 100, C },
-	{ C, UINT64_MAX - 1, UINT64_MAX, UINT32_MAX, W },
+	/* huge counts: exact at the low mark, no wrap */
+	{ C, 3006477107U, UINT32_MAX, 75, C },
+	{ C, 3006477106U, UINT32_MAX, 75, W },
+	{ C, UINT32_MAX, UINT32_MAX, 100, C },
+	{ C, UINT32_MAX - 1, UINT32_MAX, UINT32_MAX, W },
+	{ C, SC_MAP_MAX_SLABS, SC_MAP_MAX_SLABS, 100, C },
 };
 
 static void test_above_high(void)
@@ -169,13 +170,13 @@ static void test_next(void)
 #define MAX_STEPS 16
 
 struct step {
-	u64 used;
+	u32 used;
 	enum sc_water_state want;
 };
 
 struct sequence {
 	const char *name;
-	u64 total;
+	u32 total;
 	u32 pct;
 	unsigned int nsteps;
 	struct step steps[MAX_STEPS];
