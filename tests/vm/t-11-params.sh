@@ -1,5 +1,5 @@
 #!/bin/sh
-# Module parameters: SPEC names, defaults and modes; refused writes keep the
+# Module parameters: the admin guide's names, defaults and modes; refused writes keep the
 # old value, both at run time and at load time.
 . /tests/lib.sh
 . /tests/sc.sh
@@ -39,6 +39,11 @@ for b in read_enable data_enable meta_enable use_chflags; do
 	bad $b -1
 	bad $b yes
 	bad $b ""
+	# kstrtobool() alone would take these: it reads one or two characters.
+	bad $b t
+	bad $b on
+	bad $b "1 "
+	bad $b 10
 done
 bad maxswappct 0
 bad maxswappct 101
@@ -52,6 +57,8 @@ for n in maxfilesize accrate minburst curburst maxburst write_count; do
 	bad $n abc
 	bad $n 0x10
 	bad $n 12abc
+	bad $n +5
+	bad $n " 5"
 	bad $n 99999999999999999999999
 done
 
