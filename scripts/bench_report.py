@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The report of `make bench`: tables and plot data from the CSV that the
-guest (scripts/guest/bench) prints on the VM's console between marker lines.
+guest (scripts/guest/bench/) prints on the VM's console between marker lines.
 
 Usage: scripts/bench_report.py DIR
 
