@@ -64,7 +64,7 @@ check-debug: setup
 
 demo: setup
 	$(MAKE) KVER=6.1 module
-	scripts/vm --kver 6.1 --module build/$$(scripts/kver 6.1)/swapcache.ko scripts/demo-guest
+	scripts/vm --kver 6.1 --module build/$$(scripts/kver 6.1)/swapcache.ko scripts/guest/demo
 
 # The cache core's hit and miss paths against the raw devices (a table).
 bench-core: setup
@@ -72,7 +72,7 @@ bench-core: setup
 	scripts/vm --kver $(or $(BENCH_KVER),6.1) \
 		--module build/$$(scripts/kver $(or $(BENCH_KVER),6.1))/swapcache.ko \
 		--append "BENCH_ROUNDS=$(or $(BENCH_ROUNDS),5) BENCH_RUNTIME=$(or $(BENCH_RUNTIME),5)" \
-		scripts/bench-core-guest
+		scripts/guest/bench-core
 
 # swapcache beside the raw devices, dm-cache and bcache, in one boot
 # (BENCH.md): `make bench` on 6.1, `make bench KVER=6.12` on the other line.

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Helpers for the guest-side tests (busybox ash); source it:
 #     . /tests/lib.sh
 # tests/vm/run runs each /tests/t-*.sh with `sh -e`, so any failing command
@@ -48,6 +49,7 @@ log_since() {
 # load_swapcache [PARAM=VALUE...]: load the module under test (and dm-mod)
 # unless it is loaded already. scripts/vm --module puts it at /swapcache.ko
 # and, depmod'ed, under /lib/modules/$(uname -r)/extra/.
+# shellcheck disable=SC2120 # module parameters, when a caller gives any
 load_swapcache() {
 	[ -d /sys/module/swapcache ] && return 0
 	[ -f /swapcache.ko ] || die "no /swapcache.ko: run scripts/vm with --module"
@@ -63,7 +65,8 @@ TEST_MODULES="swapcache dm_cache_smq dm_cache dm_delay dm_flakey bcache brd null
 # is a leaked reference.
 cleanup_all() {
 	_ok=0
-	# Deepest mount points first.
+	# Deepest mount points first (those of test devices hold no blanks).
+	# shellcheck disable=SC2013
 	for _m in $(awk '$1 ~ "^/dev/(mapper/|dm-|ram|nullb|loop|bcache)" { print $2 }' /proc/mounts | sort -r); do
 		umount "$_m" || { echo "cleanup: cannot unmount $_m" >&2; _ok=1; }
 	done

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Helpers for tests of the swapcache target, sourced after lib.sh.
 # Guest side: busybox sh, no udev (hence the mknodes after every create).
 
@@ -5,7 +6,8 @@
 sc_ramdisks() {
 	modprobe brd rd_nr=2 rd_size=$(($1 * 1024)) max_part=0 ||
 		die "cannot load brd"
-	[ -b /dev/ram0 ] && [ -b /dev/ram1 ] || die "brd made no /dev/ram0-1"
+	[ -b /dev/ram0 ] || die "brd made no /dev/ram0"
+	[ -b /dev/ram1 ] || die "brd made no /dev/ram1"
 }
 
 # sc_loop_origin: /dev/loop0 over a 64 MiB tmpfs file, an origin that
@@ -57,6 +59,7 @@ sc_refcnt() {
 	cat /sys/module/swapcache/refcnt
 }
 
+# shellcheck disable=SC2034 # for the tests that source this file
 P=/sys/module/swapcache/parameters
 
 # sc_fill DEV OFFSET SIZE PATTERN: write PATTERN (e.g. 0xaa) over a range.
@@ -108,9 +111,9 @@ sc_fs_setup() {
 # read_misses and read_hits while tests count them.
 sc_fs_mount() {
 	local fs=$1 mnt=${2:-/mnt} opts=''
-	[ "$fs" = ext4 ] && opts="-o no_prefetch_block_bitmaps"
+	[ "$fs" = ext4 ] && opts=no_prefetch_block_bitmaps
 	mkdir -p "$mnt"
-	mount -t "$fs" $opts /dev/mapper/sc "$mnt" || die "mount $fs on $mnt"
+	mount -t "$fs" ${opts:+-o "$opts"} /dev/mapper/sc "$mnt" || die "mount $fs on $mnt"
 }
 
 # sc_drop_caches: write back, then drop the page cache, dentries and inodes,
@@ -198,6 +201,7 @@ sc_read_extents() {
 	done
 	rm -f /tmp/sc_extents.$$
 	[ $_n -gt 0 ] || return 0
+	# shellcheck disable=SC2086 # $_jobs: fio options, split on purpose
 	fio --filename="$_dev" --rw=read --direct=1 --invalidate=0 --thread \
 		--output-format=terse $_jobs >/dev/null ||
 		die "cannot read the extents of $* on $_dev"

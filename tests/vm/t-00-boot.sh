@@ -3,6 +3,7 @@
 # and a dm-delay device over it come up without udev, and data written with
 # direct I/O through the delay device reads back intact, through it and on
 # the disk below.
+# shellcheck source=lib.sh
 . /tests/lib.sh
 
 modprobe brd rd_nr=1 rd_size=32768 max_part=0 # one 32 MiB disk

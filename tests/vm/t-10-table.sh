@@ -1,7 +1,9 @@
 #!/bin/sh
 # Every bad table line is refused with its own message and leaves nothing
 # behind; good ones are accepted and echoed by `dmsetup table`.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Module parameters: the admin guide's names, defaults and modes; refused writes keep the
 # old value, both at run time and at load time.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 P=/sys/module/swapcache/parameters
@@ -13,25 +15,26 @@ for spec in read_enable=0 data_enable=0 meta_enable=0 use_chflags=1 \
 	hysteresis=$((ram_pages / 16)) accrate=100000 minburst=10000000 \
 	curburst=4000000000 maxburst=2000000000 write_count=0; do
 	name=${spec%%=*}
-	assert_eq "$(cat $P/$name)" "${spec#*=}" "default of $name"
-	assert_eq "$(stat -c %a $P/$name)" 644 "mode of $name"
+	assert_eq "$(cat "$P/$name")" "${spec#*=}" "default of $name"
+	assert_eq "$(stat -c %a "$P/$name")" 644 "mode of $name"
 done
-assert_eq "$(ls $P | wc -l)" 13 "number of parameters"
+# shellcheck disable=SC2012 # parameter names are plain words
+assert_eq "$(ls "$P" | wc -l)" 13 "number of parameters"
 
 # bad NAME VALUE: writing VALUE and a newline (as echo does) fails with
 # EINVAL and the value stays.  dd, because it reports write errors.
 bad() {
-	before=$(cat $P/$1)
-	if err=$(echo "$2" | dd of=$P/$1 2>&1); then
+	before=$(cat "$P/$1")
+	if err=$(echo "$2" | dd of="$P/$1" 2>&1); then
 		die "$1='$2' was accepted"
 	fi
 	echo "$err" | grep -q "Invalid argument" ||
 		die "$1='$2' failed with '$err', not EINVAL"
-	assert_eq "$(cat $P/$1)" "$before" "$1 after refusing '$2'"
+	assert_eq "$(cat "$P/$1")" "$before" "$1 after refusing '$2'"
 }
 good() {
-	echo "$2" >$P/$1 || die "$1='$2' refused"
-	assert_eq "$(cat $P/$1)" "${3:-$2}" "$1 after writing '$2'"
+	echo "$2" >"$P/$1" || die "$1='$2' refused"
+	assert_eq "$(cat "$P/$1")" "${3:-$2}" "$1 after writing '$2'"
 }
 
 for b in read_enable data_enable meta_enable use_chflags; do

@@ -2,7 +2,9 @@
 # Data written through the target reads back intact: raw block I/O with fio
 # verify, and ext4 and XFS made, filled, checked and remounted.  Reads are
 # counted as misses (nothing is cached yet), in whole 4 KiB pages.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

@@ -5,7 +5,9 @@
 # The origin is a loop device over a tmpfs file: its flushes are counted in
 # its /sys/block/*/stat, and its bytes are read from the file, which no
 # page cache of the loop device or of the target can make look stale.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache
@@ -19,10 +21,10 @@ o=$(basename "$origin")
 for lim in logical_block_size physical_block_size max_sectors_kb \
 	discard_max_bytes discard_granularity write_zeroes_max_bytes \
 	write_cache rotational; do
-	assert_eq "$(cat /sys/block/$dm/queue/$lim)" \
-		"$(cat /sys/block/$o/queue/$lim)" "target's $lim vs origin's"
+	assert_eq "$(cat "/sys/block/$dm/queue/$lim")" \
+		"$(cat "/sys/block/$o/queue/$lim")" "target's $lim vs origin's"
 done
-[ "$(cat /sys/block/$dm/queue/discard_max_bytes)" != 0 ] ||
+[ "$(cat "/sys/block/$dm/queue/discard_max_bytes")" != 0 ] ||
 	die "the loop origin should support discard"
 
 # fill OFFSET_MIB: write 1 MiB of 0xaa at OFFSET_MIB through the target.
@@ -67,10 +69,10 @@ zeroed 3 blkdiscard
 # stat).  The loop origin has a volatile write cache and no FUA, so the
 # block layer turns each FUA write into a write and a flush: both kinds
 # show up here, one flush each, since these writes are one at a time.
-[ "$(cat /sys/block/$o/queue/write_cache)" = "write back" ] ||
+[ "$(cat "/sys/block/$o/queue/write_cache")" = "write back" ] ||
 	die "the loop origin should have a write cache"
 flushes() {
-	awk '{ print $16 }' /sys/block/$o/stat
+	awk '{ print $16 }' "/sys/block/$o/stat"
 }
 N=32
 M=1048576
@@ -113,7 +115,7 @@ modprobe null_blk nr_devices=1 bs=4096 gb=1 || die "null_blk"
 assert_eq "$(cat /sys/block/ram0/queue/logical_block_size)" 512 "brd lbs"
 sc_create big /dev/ram0 /dev/nullb0
 dm=$(sc_dm_name big)
-assert_eq "$(cat /sys/block/$dm/queue/logical_block_size)" 4096 \
+assert_eq "$(cat "/sys/block/$dm/queue/logical_block_size")" 4096 \
 	"target lbs over a 4k SSD"
 dmsetup remove big
 losetup -d "$origin"

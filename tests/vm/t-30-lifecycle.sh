@@ -2,7 +2,9 @@
 # Create/warm/remove cycles, suspend/resume and table reloads under a
 # verifying writer and a warming loop, and module unload only once no
 # target is left.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

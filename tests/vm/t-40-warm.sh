@@ -3,7 +3,9 @@
 # the origin's bytes, whatever the size and alignment of the read; reads
 # elsewhere are misses; bad arguments are refused; warming stops at the high
 # watermark.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache
@@ -41,7 +43,7 @@ for msg in "warm" "warm 0" "warm x 8" "warm 0 8x" "warm 0 0" "warm -1 8" \
 	"warm 0 -8" "warm 0 99999999999999999999" "warm $len 8" \
 	"warm $((len - 8)) 16" "warm 18446744073709551615 1" \
 	"warm 0 8 8" "bogus" "invalidate now" ""; do
-	expect_fail dmsetup message sc 0 $msg
+	expect_fail dmsetup message sc 0 "$msg"
 done
 assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "nothing cached by refusals"
 

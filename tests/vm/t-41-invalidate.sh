@@ -1,7 +1,9 @@
 #!/bin/sh
 # Writes, discards and write-zeroes drop the cached blocks they touch before
 # they reach the origin: later reads return the new contents.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

@@ -9,7 +9,9 @@
 # only read that can see stale data.  The test fails unless there were such
 # hits, and writes that dropped cached blocks, or it would pass without
 # having raced.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

@@ -2,7 +2,9 @@
 # SSD failures: a failed SSD read is served from the origin and its block
 # dropped; a failed cluster write drops the cluster; enough errors switch the
 # target to passthrough (mode=degraded) without failing user I/O.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache

@@ -20,7 +20,9 @@
 # Each filesystem gets a new module instance: after umount and remove,
 # rmmod stops the thread (no swapcached task is left, nothing in the kernel
 # log -- the runner checks that), and the next round loads it again.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 PAGES=4096		# the file: 16 MiB of 4 KiB pages

@@ -21,7 +21,9 @@
 # nothing eligible is left uncached.  `written` must then have grown by
 # exactly the pages of the files that should be cached, plus the canary's.
 # File sizes (in pages) all differ, so a wrong count says which file.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 CANARY=64

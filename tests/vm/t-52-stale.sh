@@ -31,7 +31,9 @@
 #     origin return the new pattern, and a buffered re-read of the file
 #     equals the new data.
 # (b) comes last because it fills the filesystem.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 M=1048576
@@ -39,7 +41,7 @@ dev=/dev/mapper/sc
 FILES="A B C D"
 
 for x in $FILES; do
-	dd if=/dev/urandom of=/tmp/$x.ref bs=1M count=4 2>/dev/null ||
+	dd if=/dev/urandom of="/tmp/$x.ref" bs=1M count=4 2>/dev/null ||
 		die "urandom"
 done
 dd if=/dev/urandom of=/tmp/G.ref bs=1M count=3 2>/dev/null || die "urandom"
@@ -53,7 +55,7 @@ cp /tmp/D.ref /tmp/D.ref0
 
 # path NAME: where file NAME lives.
 path() {
-	if [ "$1" = G ]; then echo /mnt/cold/G; else echo /mnt/hot/$1; fi
+	if [ "$1" = G ]; then echo /mnt/cold/G; else echo "/mnt/hot/$1"; fi
 }
 
 # cold: drop the page cache with the thread paused: its passes hold the
@@ -72,7 +74,7 @@ cold() {
 check_all() {
 	cold
 	for x in $FILES; do
-		assert_eq "$(sc_md5 "$(path $x)")" "$(sc_md5 /tmp/$x.ref)" \
+		assert_eq "$(sc_md5 "$(path "$x")")" "$(sc_md5 "/tmp/$x.ref")" \
 			"$fs, $1: contents of $x"
 	done
 }
@@ -95,7 +97,7 @@ raw_is() {
 	want=$(dd if="$3" bs=4096 skip=$(($4 / 4096)) count=$(($2 / 4096)) \
 		2>/dev/null | md5sum)
 	for d in $dev /dev/ram0; do
-		assert_eq "$(dd if=$d bs=4096 skip=$(($1 / 4096)) \
+		assert_eq "$(dd if="$d" bs=4096 skip=$(($1 / 4096)) \
 			count=$(($2 / 4096)) 2>/dev/null | md5sum)" "$want" \
 			"$fs: $d at $1+$2"
 	done
@@ -138,7 +140,7 @@ for fs in ext4 xfs; do
 	mkdir /mnt/hot /mnt/cold
 	setfattr -n user.swapcache -v 1 /mnt/hot
 	for x in $FILES; do
-		cp /tmp/$x.ref /mnt/hot/$x
+		cp "/tmp/$x.ref" "/mnt/hot/$x"
 	done
 	sc_drop_caches
 	echo 0 >$P/hysteresis
@@ -189,7 +191,7 @@ for fs in ext4 xfs; do
 	done
 	assert_eq $mapped $((3 * M)) "$fs: B's mapped bytes after the punch"
 	check_all "after a hole punch"
-	raw_is $hole $M /tmp/B.ref0 $((2 * M))
+	raw_is "$hole" $M /tmp/B.ref0 $((2 * M))
 
 	# (d) An O_DIRECT write over cached blocks of C (in the page cache too,
 	# after check_all).
@@ -199,8 +201,8 @@ for fs in ext4 xfs; do
 		--output-format=terse >/dev/null || die "$fs: O_DIRECT write"
 	dd if=/tmp/pat5a of=/tmp/C.ref bs=1M seek=1 conv=notrunc 2>/dev/null
 	invalidated_by "an O_DIRECT write" 256
-	sc_holds $dev $at $M 0x5a || die "$fs: the target's blocks after O_DIRECT"
-	sc_holds /dev/ram0 $at $M 0x5a || die "$fs: the origin after O_DIRECT"
+	sc_holds $dev "$at" $M 0x5a || die "$fs: the target's blocks after O_DIRECT"
+	sc_holds /dev/ram0 "$at" $M 0x5a || die "$fs: the origin after O_DIRECT"
 	check_all "after an O_DIRECT write"
 
 	# (b) Fill the filesystem, free D's blocks and write G: G lands on
@@ -212,7 +214,7 @@ for fs in ext4 xfs; do
 	fi
 	off=0
 	for chunk in $((64 * M)) $M 65536 4096; do
-		while fallocate -o $off -l $chunk /mnt/fill 2>/dev/null; do
+		while fallocate -o $off -l "$chunk" /mnt/fill 2>/dev/null; do
 			off=$((off + chunk))
 		done
 	done
@@ -243,7 +245,7 @@ for fs in ext4 xfs; do
 	assert_eq "$(stat -c %s /mnt/hot/D)" 0 "$fs: D's size"
 	check_all "after reusing D's blocks"
 	sc_extents /mnt/cold/G | while read -r fo doff len; do
-		raw_is $doff $len /tmp/G.ref $fo
+		raw_is "$doff" "$len" /tmp/G.ref "$fo"
 	done
 
 	echo 0 >$P/data_enable

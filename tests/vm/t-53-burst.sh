@@ -23,7 +23,9 @@
 # Then, with nothing left to write: a curburst set above maxburst is not
 # refilled (nor cut down), and one below is refilled up to maxburst exactly.
 # The pages written are read back from the SSD with the file's bytes.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 # uptime_cs: the guest's clock, in hundredths of a second since boot.
@@ -140,6 +142,6 @@ assert_eq "$(cat $P/write_count)" "$wc" "write_count with nothing to write"
 sleep 0.5
 h=$(sc_status_field sc read_hits)
 assert_eq "$(md5sum </mnt/hot/f)" "$sum" "the file's contents"
-assert_eq "$(($(sc_status_field sc read_hits) - h))" $pages "hits re-reading the file"
+assert_eq "$(($(sc_status_field sc read_hits) - h))" "$pages" "hits re-reading the file"
 umount /mnt
 dmsetup remove sc

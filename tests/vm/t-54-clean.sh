@@ -19,7 +19,9 @@
 # wakes), and the state is seen as cleaning for the 5 s or so this takes.
 # Nothing may have been invalidated (no writes), and every block of the
 # device still carries its own checksummed header (fio crc32c verify).
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 # uptime_cs: the guest's clock, in hundredths of a second since boot.

@@ -29,7 +29,9 @@
 #   REQ_META, into the block device's page cache; the target counts those
 #   as metadata too (without that, ext4's walk after staging had ~180
 #   misses for ~90 hits; with it, 270-300 hits and 0-16 misses).
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 DIRS=100
@@ -59,6 +61,7 @@ cold() {
 walk() {
 	cold
 	assert_eq "$(find /mnt -type f | wc -l)" $((DIRS * FILES)) "files found, $1"
+	# shellcheck disable=SC2012 # the listing itself is compared
 	assert_eq "$(ls -lR /mnt | md5sum)" "$tree" "ls -lR, $1"
 }
 
@@ -72,6 +75,7 @@ one_fs() {
 	make_tree
 	contents=$(find /mnt -type f | sort | xargs cat | md5sum)
 	cold
+	# shellcheck disable=SC2012 # the listing itself is compared
 	tree=$(ls -lR /mnt | md5sum)
 	wc0=$(cat $P/write_count)
 

@@ -5,7 +5,9 @@
 # SSD), again and again. The file must read back the same every time, the
 # new table must start empty (the SSD is volatile) and, until it is
 # resumed, must not write: the old table still serves reads from that SSD.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 ROUNDS=${SC_RELOAD_ROUNDS:-8}

@@ -9,7 +9,9 @@
 # data is swapped out and in; meta_enable=1 and read_enable=1.  The data
 # read back (and after swapoff) must equal what was written, and pswpin
 # must have grown: without swap-ins the test would prove nothing.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 CG=/sys/fs/cgroup/t60

@@ -21,7 +21,9 @@
 # misaligned reads with meta_enable=1, written to the SSD by the thread,
 # then read back with read_enable=1: the reads must hit the SSD, and every
 # block must verify.  With the old copy, every second block failed.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 OFF=1M

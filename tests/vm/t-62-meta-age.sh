@@ -13,7 +13,9 @@
 # region B is staged, and the budget is given back.  The thread must enter
 # B (the staging path works) and nothing of A: O_DIRECT reads of A with
 # read_enable=1 get no hits, reads of B do.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 A=2048		# region A: 4 KiB blocks 2048..2111 (8 MiB)
@@ -23,7 +25,7 @@ N=64
 # stage BLOCK: buffered reads of N blocks from BLOCK, from cold caches.
 stage() {
 	echo 3 >/proc/sys/vm/drop_caches
-	dd if=/dev/mapper/sc of=/dev/null bs=4k skip=$1 count=$N 2>/dev/null ||
+	dd if=/dev/mapper/sc of=/dev/null bs=4k skip="$1" count=$N 2>/dev/null ||
 		die "cannot read block $1"
 }
 

@@ -13,7 +13,9 @@
 #   an SSD either.
 # Each case is checked and reported before the test fails, so that one
 # run shows every refusal that is missing.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 failures=''

@@ -13,7 +13,9 @@
 # which fails the test (the kernel log is checked by tests/run, and the VM
 # panics on it).  If the discard completes before the warm reaches the
 # end, the warm caches until the high watermark; either way it succeeds.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache
@@ -33,16 +35,16 @@ blkdiscard /dev/mapper/sc &
 discard=$!
 dm=$(sc_dm_name sc)
 tries=0
-while [ "$(awk '{ print $2 }' /sys/block/$dm/inflight)" -eq 0 ]; do
+while [ "$(awk '{ print $2 }' "/sys/block/$dm/inflight")" -eq 0 ]; do
 	tries=$((tries + 1))
 	[ $tries -le 300 ] || die "the discard never reached the target"
 	sleep 0.1
 done
-echo "writes in flight: $(cat /sys/block/$dm/inflight)"
+echo "writes in flight: $(cat "/sys/block/$dm/inflight")"
 t0=$(cut -d' ' -f1 /proc/uptime)
 dmsetup message sc 0 warm 0 "$size" || die "warm failed"
 echo "the warm ran from $t0 to $(cut -d' ' -f1 /proc/uptime) s;" \
-	"writes in flight after it: $(cat /sys/block/$dm/inflight)"
+	"writes in flight after it: $(cat "/sys/block/$dm/inflight")"
 echo "after the warm: $(dmsetup status sc)"
 wait $discard || die "blkdiscard failed"
 echo 10 >/proc/sys/kernel/watchdog_thresh

@@ -7,7 +7,9 @@
 # each discard bio longer than nr_slots/256 blocks.  Timings are compared
 # within this boot, never against a fixed figure.  Then the deferred path
 # of long discards keeps its data right on a real origin.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache
@@ -32,14 +34,14 @@ NB=/sys/kernel/config/nullb
 # nullb NAME MIB: a fresh disk; prints its path.
 nullb() {
 	_d=$NB/$1
-	mkdir $_d || die "nullb $1"
-	echo "$2" >$_d/size && echo 1 >$_d/memory_backed &&
-		echo 4096 >$_d/blocksize && echo 0 >$_d/irqmode &&
-		echo 1 >$_d/power || die "nullb $1 config"
-	if [ -b /dev/$1 ]; then
-		echo /dev/$1
+	mkdir "$_d" || die "nullb $1"
+	{ echo "$2" >"$_d/size" && echo 1 >"$_d/memory_backed" &&
+		echo 4096 >"$_d/blocksize" && echo 0 >"$_d/irqmode" &&
+		echo 1 >"$_d/power"; } || die "nullb $1 config"
+	if [ -b "/dev/$1" ]; then
+		echo "/dev/$1"
 	else
-		echo /dev/nullb$(cat $_d/index)
+		echo "/dev/nullb$(cat "$_d/index")"
 	fi
 }
 for t in big small; do
@@ -47,12 +49,12 @@ for t in big small; do
 done
 obig=/dev/loop1
 osmall=/dev/loop2
-losetup $obig /tmp/obig.img && losetup $osmall /tmp/osmall.img ||
+{ losetup $obig /tmp/obig.img && losetup $osmall /tmp/osmall.img; } ||
 	die "losetup"
 ssdbig=$(nullb ssdbig $((256 * 1024)))
 ssdsmall=$(nullb ssdsmall 1024)
-sc_create big $obig $ssdbig
-sc_create small $osmall $ssdsmall
+sc_create big $obig "$ssdbig"
+sc_create small $osmall "$ssdsmall"
 assert_eq "$(sc_status_field big cache_pages)" "0/67108864" "big map"
 assert_eq "$(sc_status_field small cache_pages)" "0/262144" "small map"
 
@@ -82,7 +84,7 @@ timed() {
 
 # inv NAME: NAME's invalidated counter.
 inv() {
-	echo $(sc_status_field $1 invalidated)
+	sc_status_field "$1" invalidated
 }
 # ratio_ok OP BIG SMALL: BIG within 3x SMALL, plus 30 cs for the clock's
 # granularity and the noise of a shared machine.
@@ -97,7 +99,7 @@ bad=
 for op in discard invalidate; do
 	bmin=999999
 	smin=999999
-	for rep in 1 2 3; do
+	for _ in 1 2 3; do
 		warm_both
 		for t in big small; do
 			i0=$(inv $t)
@@ -129,7 +131,8 @@ losetup -d $obig
 losetup -d $osmall
 rm /tmp/obig.img /tmp/osmall.img
 for d in ssdbig ssdsmall; do
-	echo 0 >$NB/$d/power && rmdir $NB/$d || die "cannot remove nullb $d"
+	{ echo 0 >"$NB/$d/power" && rmdir "$NB/$d"; } ||
+		die "cannot remove nullb $d"
 done
 [ -z "$bad" ] || die "$bad"
 

@@ -15,7 +15,9 @@
 # 10 rounds, from a cold page cache and with read_enable=1, every Dn must
 # read back as 0x5a only.  The output says how many clones were wrong, and
 # how many pages the thread wrote meanwhile.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 load_swapcache
@@ -53,8 +55,8 @@ while [ $round -le 40 ]; do
 		sleep 0.5
 		sc_drop_caches
 		for d in /mnt/clones/D*; do
-			if [ "$(sc_md5 $d)" != "$want" ]; then
-				echo "stale: $d: $(od -A d -t x1 $d | head -3 | tr '\n' ' ')"
+			if [ "$(sc_md5 "$d")" != "$want" ]; then
+				echo "stale: $d: $(od -A d -t x1 "$d" | head -3 | tr '\n' ' ')"
 				bad=$((bad + 1))
 			fi
 		done

@@ -8,8 +8,11 @@
 # calls on an inode (not NULL), which must reach 100000 / 256 (one pass's
 # worth) within 60 s.  Before, the walk stopped only at inodes with pages
 # and held the lock across all the others: no such iput at all.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
+# shellcheck source=trace.sh
 . /tests/trace.sh
 trap trace_cleanup EXIT
 
@@ -23,7 +26,7 @@ sc_fs_mount ext4
 mkdir /mnt/d
 setfattr -n user.swapcache -v 1 /mnt/d || die "setfattr"
 seq 1 $N | sed 's|^|/mnt/d/f|' | xargs touch || die "touch"
-assert_eq "$(ls /mnt/d | wc -l)" $N "files made"
+assert_eq "$(find /mnt/d -type f | wc -l)" $N "files made"
 
 trace_setup
 probe_add iput p iput 'inode=%di:u64' 'comm == "swapcached" && inode != 0'

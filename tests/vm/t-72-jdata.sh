@@ -9,8 +9,11 @@
 # jbd2_journal_flush() calls, for the record) and nothing is written.  Then the same filesystem
 # mounted data=ordered: the thread calls ext4_bmap() (the probe works) and
 # caches the files' 2048 pages.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
+# shellcheck source=trace.sh
 . /tests/trace.sh
 trap trace_cleanup EXIT
 

@@ -12,7 +12,9 @@
 # holding it.  The thaw must return within 60 s (it takes a moment when
 # nothing is wrong), and every process must be gone after it.  A hang
 # fails the test with "the thaw hung", and the VM has to be killed.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 # The file holders must not outlive a failure: they keep /mnt busy.
@@ -44,13 +46,14 @@ while [ $round -le 6 ]; do
 	sc_wait_written sc $((w + 4 * 2048)) 120
 	pids=''
 	for i in 1 2 3 4; do
+		# shellcheck disable=SC2217 # it holds the file open, as stdin
 		sleep 1000 </mnt/hot/f$i &
 		pids="$pids $!"
 	done
 	# Each child opens its file itself: wait until they all have.
 	for p in $pids; do
 		polls=100
-		until readlink /proc/$p/fd/0 | grep -q '^/mnt/hot/f'; do
+		until readlink "/proc/$p/fd/0" | grep -q '^/mnt/hot/f'; do
 			[ $polls -gt 0 ] || die "process $p did not open its file"
 			polls=$((polls - 1))
 			sleep 0.1
@@ -59,7 +62,7 @@ while [ $round -le 6 ]; do
 	rm /mnt/hot/f1 /mnt/hot/f2 /mnt/hot/f3 /mnt/hot/f4
 	fsfreeze --freeze /mnt || die "round $round: freeze"
 	for p in $pids; do
-		kill $p
+		kill "$p"
 		sleep 0.3
 	done
 	sleep 1
@@ -75,7 +78,7 @@ while [ $round -le 6 ]; do
 	done
 	wait $thaw || die "round $round: thaw failed"
 	for p in $pids; do
-		wait $p 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
 	echo "round $round: thawed"
 	round=$((round + 1))

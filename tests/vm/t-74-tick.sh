@@ -11,8 +11,11 @@
 # the first group or inode after a tick's worth of time, and a loaded host
 # stretches some); before, each walk went over the whole file and took
 # seconds, and a whole run saw 4 walks.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
+# shellcheck source=trace.sh
 . /tests/trace.sh
 trap trace_cleanup EXIT
 

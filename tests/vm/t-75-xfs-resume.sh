@@ -7,7 +7,9 @@
 # were cached (each tick spent on pages already on the SSD), and the file
 # would never be cached whole.  Here every one of its 8192 pages must be
 # written, exactly once.
+# shellcheck source=lib.sh
 . /tests/lib.sh
+# shellcheck source=sc.sh
 . /tests/sc.sh
 
 PAGES=8192

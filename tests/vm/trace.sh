@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Kprobe helpers for tests that count kernel function calls, sourced after
 # lib.sh.  Probes are named sc_NAME; trace_cleanup removes them all (call it
 # from an EXIT trap: a probe left on a module's function keeps it loaded).
@@ -20,10 +21,10 @@ trace_setup() {
 probe_add() {
 	echo "$2:sc_$1 $3 $4" >>$T/kprobe_events || die "cannot probe $3"
 	if [ -n "$5" ]; then
-		echo "$5" >$T/events/kprobes/sc_$1/filter ||
+		echo "$5" >"$T/events/kprobes/sc_$1/filter" ||
 			die "bad filter for $3: $5"
 	fi
-	echo 1 >$T/events/kprobes/sc_$1/enable || die "cannot enable sc_$1"
+	echo 1 >"$T/events/kprobes/sc_$1/enable" || die "cannot enable sc_$1"
 }
 
 # probe_hits NAME: how many times the probe fired (filter or not).
@@ -39,7 +40,7 @@ probe_events() {
 # trace_cleanup: disable and remove every sc_ probe, empty the buffer.
 trace_cleanup() {
 	[ -f $T/kprobe_events ] || return 0
-	for _e in $T/events/kprobes/sc_*/enable; do
+	for _e in "$T"/events/kprobes/sc_*/enable; do
 		[ -f "$_e" ] && echo 0 >"$_e"
 	done
 	sed -n 's/^[pr][^:]*:kprobes\/\(sc_[^ ]*\) .*/-:\1/p' $T/kprobe_events |

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""The report of `make bench`: tables and plot data from the CSV that the
+guest (scripts/guest/bench/) prints on the VM's console between marker lines.
+
+Usage: scripts/bench_report.py DIR
+
+Reads DIR/console.log; writes DIR/results.csv (every figure, one per row),
+DIR/results.md (the tables) and DIR/warmup.dat (gnuplot's data for the
+warm-up curves).  BENCH_KO and BENCH_TREE in the environment name the
+module and the tree measured.  Exits non-zero, and writes no tables, when
+the CSV is missing, truncated or malformed, or lacks a figure a table
+needs.  tests/bench/test_report.py tests it.
+"""
+import csv
+import os
+import re
+import statistics
+import sys
+
+HIT = ["raw-ssd", "brd", "dm-linear", "dm-cache", "bcache", "swapcache"]
+MISS = ["raw-hdd", "dm-cache", "bcache", "swapcache"]
+FS = ["raw-hdd", "raw-ssd", "dm-cache", "bcache", "swapcache"]
+CACHES = ["dm-cache", "bcache", "swapcache"]
+
+
+class Incomplete(Exception):
+    """The CSV cannot make a whole report; the message says why."""
+
+
+def parse_console(log):
+    """The CSV rows (6 fields each) between the markers of a console log."""
+    log = log.replace("\r", "")
+    m = re.search(r"^=== BENCH-CSV BEGIN (\d+) ===$(.*?)^=== BENCH-CSV END (\d+) ===$",
+                  log, re.M | re.S)
+    if not m:
+        raise Incomplete("no CSV between the markers in the console log")
+    n = int(m.group(1))
+    rows = []
+    for line in m.group(2).splitlines():
+        if not line.startswith("@csv,"):
+            continue  # a kernel message on the console
+        f = line[len("@csv,"):].split(",")
+        if len(f) != 6:
+            raise Incomplete(f"malformed CSV row: {line!r}")
+        rows.append(f)
+    if len(rows) != n or int(m.group(3)) != n:
+        raise Incomplete(f"the guest printed {n} rows, {len(rows)} arrived intact")
+    return rows
+
+
+class Figures:
+    """The rows by key: numbers by (section, system, metric, index), text
+    by (section, system, metric)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.V = {}
+        self.TEXT = {}
+        for sec, sysn, met, idx, val, unit in rows:
+            if unit == "text":
+                self.TEXT[(sec, sysn, met)] = val
+            else:
+                self.V[(sec, sysn, met, int(idx))] = float(val)
+
+    def get(self, sec, sysn, met, idx=0):
+        k = (sec, sysn, met, idx)
+        if k not in self.V:
+            raise Incomplete(f"missing from the CSV: {sec}/{sysn}/{met}/{idx}")
+        return self.V[k]
+
+    def meta(self, k):
+        return int(self.get("meta", "all", k))
+
+
+def check(F):
+    """Raise Incomplete unless every figure the tables need is there."""
+    missing = []
+
+    def need(sec, systems, metrics, indexes):
+        for s in systems:
+            for mt in metrics:
+                for i in indexes:
+                    if (sec, s, mt, i) not in F.V:
+                        missing.append(f"{sec}/{s}/{mt}/{i}")
+
+    # The knobs, which the guest prints first: the counts of rounds and
+    # passes say which other rows to look for.
+    need("meta", ["all"], ["ROUNDS", "PASSES", "RUNTIME", "MEMCG_MIB", "HOT_MIB",
+                           "SSD_MIB", "COLD_MIB", "HIT_MIB", "MISS_MIB", "HDD_NS"], [0])
+    if missing:
+        raise Incomplete("missing from the CSV: " + ", ".join(missing))
+    R = range(1, F.meta("ROUNDS") + 1)
+    PP = range(1, F.meta("PASSES") + 1)
+    need("meta", ["all"], ["complete", "total_seconds"], [0])
+    need("hit", HIT, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+    need("miss", MISS, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+    need("warmup", FS, ["iops", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads"], PP)
+    need("pollution", CACHES, ["during_iops", "during_cg_ssd_reads", "during_cg_hdd_reads",
+         "cold_kibps", "after_iops", "after_hits", "after_misses",
+         "after_cg_ssd_reads", "after_cg_hdd_reads"], [0])
+    need("wear", CACHES, ["ssd_sectors_read", "ssd_sectors_written"], [0])
+    need("wear", ["swapcache"], ["write_count"], [0])
+    need("rate", ["swapcache"], ["accrate", "seconds", "bytes"], [0])
+    need("memory", ["swapcache"], ["map_bytes", "map_page_bytes", "slots", "used"], [0])
+    need("cpu", ["swapcache"], ["warmup_ticks", "warmup_written"], [0])
+    need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
+         "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
+    need("smallfiles", ["swapcache"], ["idle_ticks", "idle_seconds", "idle_written"], [0])
+    need("rate", ["swapcache"], ["curburst_after", "reader_iops", "window_seconds", "window_bytes"], [0])
+    need("warmup", ["swapcache"], ["cpu_ticks"], PP)
+    need("warmup", ["swapcache"], ["iops_scanner_off", "hits_scanner_off", "misses_scanner_off"], [0])
+    need("cpu", ["swapcache"], ["warmup_start"], [0])
+    need("pollution", CACHES, ["during_ssd_sectors_written", "during_admitted"], [0])
+    need("prep", CACHES, ["passes", "hdd_reads_last_pass"], [0])
+    if missing:
+        raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
+    if ("meta", "all", "kernel_release") not in F.TEXT:
+        raise Incomplete("the CSV does not say which kernel ran")
+
+
+med = statistics.median
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def pct(a, b):
+    return f"{100 * a / b:.1f}%" if b else "n/a"
+
+
+def f0(x):
+    return f"{x:.0f}"
+
+
+def f1(x):
+    return f"{x:.1f}"
+
+
+def f2(x):
+    return f"{x:.2f}"
+
+
+def f3(x):
+    return f"{x:.3f}"
+
+
+def render(F, env):
+    """results.md: a table or a paragraph per scenario."""
+    rows, V, TEXT, get, meta = F.rows, F.V, F.TEXT, F.get, F.meta
+    ROUNDS, PASSES = meta("ROUNDS"), meta("PASSES")
+    R = range(1, ROUNDS + 1)
+    PP = range(1, PASSES + 1)
+    md = []
+    P = md.append
+    P(f"Kernel `{TEXT[('meta', 'all', 'kernel_release')]}`, QEMU TCG, 2 vCPUs; "
+      f"{ROUNDS} rounds of {meta('RUNTIME')} s for the block scenarios, "
+      f"{PASSES} warm-up passes; whole run {get('meta', 'all', 'total_seconds'):.0f} s. "
+      f"Module sha256 {env.get('BENCH_KO', '?')}…, built from tree {env.get('BENCH_TREE', '?')}.")
+    P("")
+    P(f"Devices: slow disk = null_blk, {meta('HDD_NS') / 1e6:g} ms hrtimer completion; "
+      f"SSD = null_blk, inline completion, {meta('SSD_MIB')} MiB; each system its own fresh pair.")
+    P("")
+
+    # Scenario 1
+    P("### 1. Hit path: 4 KiB random O_DIRECT reads of a cached "
+      f"{meta('HIT_MIB')} MiB range (psync, QD1)")
+    P("")
+    P("| system | IOPS | mean µs | p99 µs | × raw SSD (median of rounds) | rounds | × dm-linear (median) | reads served by the SSD |")
+    P("|---|---|---|---|---|---|---|---|")
+    for s in HIT:
+        ios = [get("hit", s, "iops", r) for r in R]
+        rr = [ratio(get("hit", s, "iops", r), get("hit", "raw-ssd", "iops", r)) for r in R]
+        rl = [ratio(get("hit", s, "iops", r), get("hit", "dm-linear", "iops", r)) for r in R]
+        sr = sum(get("hit", s, "ssd_reads", r) for r in R)
+        hr = sum(get("hit", s, "hdd_reads", r) for r in R)
+        share = pct(sr, sr + hr) if s in CACHES else "—"
+        P(f"| {s} | {f0(med(ios))} | {f1(med([get('hit', s, 'clat_mean', r) for r in R]))} | "
+          f"{f0(med([get('hit', s, 'clat_p99', r) for r in R]))} | {f3(med(rr))} | "
+          f"{' '.join(f2(x) for x in rr)} | {f3(med(rl)) if s in CACHES else '—'} | {share} |")
+    P("")
+    P("dm-linear is a plain device-mapper target over the raw SSD: the part of every "
+      "dm target's cost that is device-mapper's own.")
+    P("")
+    prep = []
+    for s in CACHES:
+        prep.append(f"{s} {get('prep', s, 'passes'):.0f} pass(es), "
+                    f"{get('prep', s, 'hdd_reads_last_pass'):.0f} slow-disk reads in the last")
+    P("Caching the range: swapcache by `dmsetup message sc 0 warm`; dm-cache and bcache "
+      "by passes of random 4 KiB reads, each block once, until a pass reads nothing "
+      "from the slow disk (at most 12); every cache then gets such a pass as a check: "
+      + "; ".join(prep) + ".")
+    P("")
+
+    # Scenario 2
+    P(f"### 2. Miss path: the same reads on never-read blocks ({meta('MISS_MIB') // 2} MiB "
+      f"read once each out of a fresh {meta('MISS_MIB')} MiB range per round)")
+    P("")
+    P("| system | IOPS | mean µs | p99 µs | × raw slow disk (median of rounds) | rounds | reads served by the SSD |")
+    P("|---|---|---|---|---|---|---|")
+    for s in MISS:
+        ios = [get("miss", s, "iops", r) for r in R]
+        rr = [ratio(get("miss", s, "iops", r), get("miss", "raw-hdd", "iops", r)) for r in R]
+        sr = sum(get("miss", s, "ssd_reads", r) for r in R)
+        hr = sum(get("miss", s, "hdd_reads", r) for r in R)
+        share = pct(sr, sr + hr) if s in CACHES else "—"
+        P(f"| {s} | {f0(med(ios))} | {f1(med([get('miss', s, 'clat_mean', r) for r in R]))} | "
+          f"{f0(med([get('miss', s, 'clat_p99', r) for r in R]))} | {f3(med(rr))} | "
+          f"{' '.join(f2(x) for x in rr)} | {share} |")
+    P("")
+
+    # Scenario 3
+    P(f"### 3. Buffered warm-up: ext4, a {meta('HOT_MIB')} MiB opted-in file, memory cgroup "
+      f"limit {meta('MEMCG_MIB')} MiB, 4 KiB random reads, each block once per pass")
+    P("")
+    hdr = " | ".join(f"pass {p}" for p in PP)
+    P(f"IOPS per pass:\n\n| system | {hdr} |")
+    P("|---|" + "---|" * PASSES)
+    for s in FS:
+        P(f"| {s} | " + " | ".join(f0(get("warmup", s, "iops", p)) for p in PP) + " |")
+    P("")
+    P(f"SSD hit ratio per pass, from each cache's own counters (in brackets: the "
+      f"reader's cgroup, SSD reads / all its device reads, from io.stat):\n\n| system | {hdr} |")
+    P("|---|" + "---|" * PASSES)
+    for s in CACHES:
+        cells = []
+        for p in PP:
+            h, mi = get("warmup", s, "hits", p), get("warmup", s, "misses", p)
+            cs, ch = get("warmup", s, "cg_ssd_reads", p), get("warmup", s, "cg_hdd_reads", p)
+            cells.append(f"{pct(h, h + mi)} ({pct(cs, cs + ch)})")
+        P(f"| {s} | " + " | ".join(cells) + " |")
+    P("")
+    steady = lambda s: med([get("warmup", s, "iops", p) for p in range(2, PASSES + 1)])
+    peers = {s: steady(s) for s in ["dm-cache", "bcache"]}
+    best = max(peers, key=peers.get)
+    P(f"Steady state (median of passes 2-{PASSES}): swapcache {f0(steady('swapcache'))} IOPS, "
+      f"best peer {best} {f0(peers[best])} IOPS: × {f3(ratio(steady('swapcache'), peers[best]))}; "
+      f"raw SSD {f0(steady('raw-ssd'))}, raw slow disk {f0(steady('raw-hdd'))}.")
+    P("")
+    cpu = [get("cpu", "swapcache", "warmup_start")] + [get("warmup", "swapcache", "cpu_ticks", p) for p in PP]
+    P("swapcached's CPU time per pass (s): " +
+      ", ".join(f"{(cpu[p] - cpu[p - 1]) / 100:.2f}" for p in PP) +
+      f". One more pass after pass {PASSES} with the scanner off (data_enable=0, "
+      f"meta_enable=0; {get('warmup', 'swapcache', 'hits_scanner_off'):.0f} hits, "
+      f"{get('warmup', 'swapcache', 'misses_scanner_off'):.0f} misses): "
+      f"{f0(get('warmup', 'swapcache', 'iops_scanner_off'))} IOPS.")
+    P("")
+
+    # Scenario 4
+    P(f"### 4. Pollution: the hot file read while a backup job reads a "
+      f"{meta('COLD_MIB')} MiB file (4 × the SSD, not opted in) once, sequentially, 1 MiB reads")
+    P("")
+    P("| system | hot IOPS during | hot hit ratio during (cgroup) | backup MiB/s | SSD MiB written during the backup | cache's own account | hot IOPS after (one pass) | hot hit ratio after (own counters) | after (cgroup) |")
+    P("|---|---|---|---|---|---|---|---|---|")
+    UNIT = {r[1]: r[5] for r in rows if r[0] == "pollution" and r[2] == "during_admitted"}
+    for s in CACHES:
+        g = lambda mt: get("pollution", s, mt)
+        ad, u = g("during_admitted"), UNIT.get(s, "")
+        own = f"{ad / 2**20:.1f} MiB bypassed" if u == "bytes_bypassed" else f"{ad:.0f} {u.replace('_', ' ')}"
+        P(f"| {s} | {f0(g('during_iops'))} | {pct(g('during_cg_ssd_reads'), g('during_cg_ssd_reads') + g('during_cg_hdd_reads'))} | "
+          f"{f1(g('cold_kibps') / 1024)} | {f1(g('during_ssd_sectors_written') * 512 / 2**20)} | {own} | {f0(g('after_iops'))} | "
+          f"{pct(g('after_hits'), g('after_hits') + g('after_misses'))} | "
+          f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} |")
+    P("")
+
+    # Scenario 5
+    P("### 5. Wear: SSD traffic over scenarios 3 and 4 (the SSD's own /sys/block stat)")
+    P("")
+    P("| system | SSD MiB read | SSD MiB written | bytes written per byte read |")
+    P("|---|---|---|---|")
+    for s in CACHES:
+        rd = get("wear", s, "ssd_sectors_read") * 512
+        wr = get("wear", s, "ssd_sectors_written") * 512
+        P(f"| {s} | {f1(rd / 2**20)} | {f1(wr / 2**20)} | {f3(ratio(wr, rd))} |")
+    P("")
+    acc, secs, byt = get("rate", "swapcache", "accrate"), get("rate", "swapcache", "seconds"), get("rate", "swapcache", "bytes")
+    ws, wb = get("rate", "swapcache", "window_seconds"), get("rate", "swapcache", "window_bytes")
+    P(f"swapcache's `write_count` over 3 and 4: {get('wear', 'swapcache', 'write_count') / 2**20:.1f} MiB. "
+      f"Write rate at a fixed budget: accrate {acc:.0f} B/s, budget emptied, minburst = accrate, "
+      f"reader kept {f0(get('rate', 'swapcache', 'reader_iops'))} IOPS of uncached pages coming for {secs:.1f} s: "
+      f"{byt:.0f} bytes written = {byt / secs:.0f} B/s = × {f3(ratio(byt / secs, acc))} accrate "
+      f"(budget left at the end: {get('rate', 'swapcache', 'curburst_after'):.0f} bytes); "
+      f"from 10 s in to 5 s before the end ({ws:.1f} s): {wb:.0f} bytes = {wb / ws:.0f} B/s = "
+      f"**× {f3(ratio(wb / ws, acc))} accrate**" +
+      (f"; swapcached used {get('rate', 'swapcache', 'window_cpu_ticks') / 100:.2f} s of CPU in that window."
+       if ("rate", "swapcache", "window_cpu_ticks", 0) in V else "."))
+    P("")
+
+    # Scenario 6
+    P("### 6. Memory: swapcache's map (the constructor's vmalloc areas in /proc/vmallocinfo; "
+      "in brackets without their guard pages)")
+    P("")
+    P("| cache | map bytes | cache slots | bytes per slot | pages cached | bytes per cached page | per page at the 75% watermark |")
+    P("|---|---|---|---|---|---|---|")
+    for sec, what in (("memory", f"{meta('SSD_MIB')} MiB, after the warm-up"),
+                      ("smallfiles", "small-file SSD, after admitting them")):
+        mb, mp = get(sec, "swapcache", "map_bytes"), get(sec, "swapcache", "map_page_bytes")
+        sl, us = get(sec, "swapcache", "slots"), get(sec, "swapcache", "used")
+        P(f"| {what} | {mb:.0f} ({mp:.0f}) | {sl:.0f} | {f2(mb / sl)} ({f2(mp / sl)}) | {us:.0f} | "
+          f"{f2(ratio(mb, us))} ({f2(ratio(mp, us))}) | {f2(mb / (sl * 0.75))} ({f2(mp / (sl * 0.75))}) |")
+    P("")
+
+    # Scenario 7
+    tk, wrp = get("cpu", "swapcache", "warmup_ticks"), get("cpu", "swapcache", "warmup_written")
+    gib = wrp * 4096 / 2**30
+    P("### 7. Scanner cost: CPU time of the `swapcached` thread (utime + stime)")
+    P("")
+    P(f"- Warm-up (scenario 3, all passes): {tk / 100:.2f} s of CPU for {wrp:.0f} pages "
+      f"admitted ({gib * 1024:.1f} MiB): {ratio(tk / 100, gib):.1f} s per GiB admitted.")
+    nf = get("smallfiles", "swapcache", "files")
+    at, ap = get("smallfiles", "swapcache", "admit_ticks"), get("smallfiles", "swapcache", "admitted")
+    agib = ap * 4096 / 2**30
+    P(f"- {nf:.0f} one-page opted-in files (created in {get('smallfiles', 'swapcache', 'create_seconds'):.0f} s): "
+      f"admitting {ap:.0f} pages took {at / 100:.2f} s of CPU over {get('smallfiles', 'swapcache', 'admit_seconds'):.0f} s "
+      f"({ratio(at / 100, agib):.1f} s per GiB); {get('smallfiles', 'swapcache', 'used'):.0f} pages cached "
+      f"of {get('smallfiles', 'swapcache', 'slots'):.0f} slots.")
+    for h in sorted({k[3] for k in V if k[:3] == ("smallfiles", "swapcache", "idle_ticks")}):
+        it, isec = get("smallfiles", "swapcache", "idle_ticks", h), get("smallfiles", "swapcache", "idle_seconds", h)
+        iw = get("smallfiles", "swapcache", "idle_written", h)
+        P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
+          f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
+    P("")
+    return "\n".join(md) + "\n"
+
+
+def warmup_dat(F):
+    """gnuplot's data: one block per system, pass / IOPS / hit %."""
+    out = []
+    for s in FS:
+        out.append(f'"{s}" iops hit\n')  # the block's title, for columnheader
+        for p in range(1, F.meta("PASSES") + 1):
+            h, mi = F.get("warmup", s, "hits", p), F.get("warmup", s, "misses", p)
+            hit = 100 * h / (h + mi) if s in CACHES and h + mi else float("nan")
+            out.append(f"{p} {F.get('warmup', s, 'iops', p):.0f} {hit:.2f}\n")
+        out.append("\n\n")
+    return "".join(out)
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.exit("usage: bench_report.py DIR")
+    out = argv[1]
+    with open(os.path.join(out, "console.log"), encoding="utf-8", errors="replace") as fh:
+        log = fh.read()
+    try:
+        rows = parse_console(log)
+        with open(os.path.join(out, "results.csv"), "w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["section", "system", "metric", "index", "value", "unit"])
+            w.writerows(rows)
+        F = Figures(rows)
+        check(F)
+        md = render(F, os.environ)
+        dat = warmup_dat(F)
+    except Incomplete as e:
+        sys.exit(f"bench: {e}")
+    with open(os.path.join(out, "results.md"), "w") as fh:
+        fh.write(md)
+    with open(os.path.join(out, "warmup.dat"), "w") as fh:
+        fh.write(dat)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,79 @@
+# shellcheck shell=dash
+# Scenario 7b (scripts/guest/bench/run sources it).
+
+# scenario_smallfiles: swapcached idling over SMALL_FILES one-page opted-in files
+# that are all in the page cache and all cached already. Each file is its
+# own 16-page group; the SSD is sized for the worst case, a 64 KiB slab per
+# file (the thread packs small groups into shared slabs, so it needs far
+# less), and null_blk allocates only the pages written.
+scenario_smallfiles() {
+	log "small files: $SMALL_FILES files"
+	sf_slabs=$((SMALL_FILES * 100 / 70 + 64))
+	SF_HDD=$(nullb sfhdd $((SMALL_FILES * 5 / 1024 + 256)) "$HDD_NS")
+	SF_SSD=$(nullb sfssd $((sf_slabs / 16 + 1)) 0)
+	param data_enable 0
+	sc_create sc "$SF_HDD" "$SF_SSD"
+	mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 \
+		-N $((SMALL_FILES + 20000)) /dev/mapper/sc || die "mkfs small"
+	mount -t ext4 /dev/mapper/sc /mnt || die "mount small"
+	{ mkdir /mnt/small && setfattr -n user.swapcache -v 1 /mnt/small; } || die "small dir"
+	t0=$(now)
+	i=0
+	while [ $i -lt "$SMALL_FILES" ]; do
+		d=/mnt/small/$((i / 1000))
+		[ $((i % 1000)) -ne 0 ] || mkdir $d || die "mkdir $d"
+		echo "$i" >$d/$i || die "create $d/$i"
+		i=$((i + 1))
+	done
+	sync
+	t1=$(now)
+	row smallfiles swapcache files 0 "$SMALL_FILES" count
+	row smallfiles swapcache create_seconds 0 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
+	log "small files: created in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+	param hysteresis 0
+	param maxlaunder "$SC_MAXLAUNDER"
+	param accrate "$SC_ACCRATE"
+	param curburst "$SC_CURBURST"
+	param read_enable 1
+	wr0=$(sc_status_field sc written) cpu0=$(sc_cpu) t0=$(now)
+	param data_enable 1
+	# Admission: until three seconds go by without a page written.
+	last=-1 still=0
+	while [ $still -lt 3 ]; do
+		sleep 1
+		w=$(sc_status_field sc written)
+		if [ "$w" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
+		last=$w
+	done
+	wr1=$(sc_status_field sc written) cpu1=$(sc_cpu) t1=$(now)
+	row smallfiles swapcache admitted 0 $((wr1 - wr0)) pages
+	row smallfiles swapcache admit_ticks 0 $((cpu1 - cpu0)) ticks
+	row smallfiles swapcache admit_seconds 0 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
+	row smallfiles swapcache used 0 "$(sc_used)" pages
+	row smallfiles swapcache slots 0 "$(sc_slots)" pages
+	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
+	set -- $(sc_map_bytes)
+	row smallfiles swapcache map_bytes 0 "$1" bytes
+	row smallfiles swapcache map_page_bytes 0 "$2" bytes
+	log "small files: $((wr1 - wr0)) pages admitted, swapcached used $((cpu1 - cpu0)) ticks," \
+		"status: $(dmsetup status sc)"
+	[ $((wr1 - wr0)) -ge $((SMALL_FILES * 9 / 10)) ] ||
+		die "only $((wr1 - wr0)) of $SMALL_FILES small files were admitted"
+	for h in 0 $HYST_DEFAULT; do
+		param hysteresis "$h"
+		sleep 1
+		cpu0=$(sc_cpu) wr0=$(sc_status_field sc written) t0=$(now)
+		sleep "$IDLE_SECS"
+		cpu1=$(sc_cpu) wr1=$(sc_status_field sc written) t1=$(now)
+		row smallfiles swapcache idle_ticks "$h" $((cpu1 - cpu0)) ticks
+		row smallfiles swapcache idle_seconds "$h" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
+		row smallfiles swapcache idle_written "$h" $((wr1 - wr0)) pages
+		log "small files idle, hysteresis $h: $((cpu1 - cpu0)) ticks in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s," \
+			"$((wr1 - wr0)) pages written"
+	done
+	param data_enable 0
+	umount /mnt || die "umount small"
+	dmsetup remove sc || die "remove sc"
+	nullb_rm sfhdd
+	nullb_rm sfssd
+}

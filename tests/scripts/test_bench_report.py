@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Tests of scripts/bench_report.py, on consoles made up here: a complete
+CSV (every figure the report needs, found by asking check() until it is
+satisfied), then the ways a console can fall short.  scripts/lint runs it.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "..", "scripts", "bench_report.py")
+sys.path.insert(0, os.path.dirname(SCRIPT))
+import bench_report as br  # noqa: E402
+
+
+def complete_rows():
+    """Rows for every figure check() asks for, each value 1 (2 passes, 2
+    rounds), plus the kernel's name and two idle hysteresis settings."""
+    rows = [["meta", "all", "ROUNDS", "0", "2", "knob"],
+            ["meta", "all", "PASSES", "0", "2", "knob"],
+            ["meta", "all", "kernel_release", "0", "6.1.0-test", "text"]]
+    for _ in range(100):
+        try:
+            br.check(br.Figures(rows))
+            break
+        except br.Incomplete as e:
+            msg = str(e)
+            assert msg.startswith("missing from the CSV: "), msg
+            for key in msg[len("missing from the CSV: "):].split(", "):
+                sec, sysn, met, idx = key.split("/")
+                rows.append([sec, sysn, met, idx, "1", "count"])
+    else:
+        raise AssertionError("check() is never satisfied")
+    rows.append(["smallfiles", "swapcache", "idle_ticks", "50", "1", "ticks"])
+    rows.append(["smallfiles", "swapcache", "idle_seconds", "50", "1", "s"])
+    rows.append(["smallfiles", "swapcache", "idle_written", "50", "1", "pages"])
+    return rows
+
+
+def console(rows, begin=None, end=None, noise=()):
+    """A console log with rows between the markers, kernel lines between
+    them and \\r line ends, as the serial console gives them."""
+    n = len(rows)
+    lines = ["init: boot", f"=== BENCH-CSV BEGIN {n if begin is None else begin} ==="]
+    for i, r in enumerate(rows):
+        if i in noise:
+            lines.append("[   12.345678] a kernel message")
+        lines.append("@csv," + ",".join(r))
+    lines.append(f"=== BENCH-CSV END {n if end is None else end} ===")
+    return "\r\n".join(lines) + "\r\n"
+
+
+class Parse(unittest.TestCase):
+    def test_rows_between_markers(self):
+        rows = complete_rows()
+        self.assertEqual(br.parse_console(console(rows, noise=(0, 5))), rows)
+
+    def test_no_markers(self):
+        with self.assertRaisesRegex(br.Incomplete, "no CSV between the markers"):
+            br.parse_console("init: boot\n")
+
+    def test_truncated(self):
+        rows = complete_rows()
+        with self.assertRaisesRegex(br.Incomplete, "arrived intact"):
+            br.parse_console(console(rows[:-1], begin=len(rows), end=len(rows)))
+
+    def test_malformed_row(self):
+        rows = complete_rows()
+        rows[3] = rows[3][:5]
+        with self.assertRaisesRegex(br.Incomplete, "malformed CSV row"):
+            br.parse_console(console(rows))
+
+
+class Check(unittest.TestCase):
+    def test_missing_figure(self):
+        rows = [r for r in complete_rows() if r[:3] != ["hit", "bcache", "iops"]]
+        with self.assertRaisesRegex(br.Incomplete, "hit/bcache/iops/1"):
+            br.check(br.Figures(rows))
+
+    def test_no_kernel_name(self):
+        rows = [r for r in complete_rows() if r[2] != "kernel_release"]
+        with self.assertRaisesRegex(br.Incomplete, "which kernel"):
+            br.check(br.Figures(rows))
+
+
+class Render(unittest.TestCase):
+    def test_every_scenario(self):
+        F = br.Figures(complete_rows())
+        md = br.render(F, {"BENCH_KO": "abc123", "BENCH_TREE": "v1-dirty"})
+        for n in range(1, 8):
+            self.assertIn(f"### {n}. ", md)
+        self.assertIn("Kernel `6.1.0-test`", md)
+        self.assertIn("Module sha256 abc123…, built from tree v1-dirty.", md)
+        self.assertIn("hysteresis=0:", md)
+        self.assertIn("hysteresis=50:", md)
+        for s in br.HIT:
+            self.assertIn(f"| {s} | ", md)
+
+    def test_warmup_dat(self):
+        dat = br.warmup_dat(br.Figures(complete_rows()))
+        blocks = [b for b in dat.split("\n\n\n") if b]
+        self.assertEqual([b.split("\n")[0] for b in blocks],
+                         [f'"{s}" iops hit' for s in br.FS])
+        # A raw device has no hit ratio; a cache has one.
+        self.assertEqual(blocks[0].split("\n")[1], "1 1 nan")
+        self.assertEqual(blocks[-1].split("\n")[1], "1 1 50.00")
+
+
+class Main(unittest.TestCase):
+    def run_on(self, text):
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, "console.log"), "w") as fh:
+            fh.write(text)
+        p = subprocess.run([sys.executable, SCRIPT, d], capture_output=True, text=True)
+        return d, p
+
+    def test_writes_all_three(self):
+        d, p = self.run_on(console(complete_rows()))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for f in ("results.csv", "results.md", "warmup.dat"):
+            self.assertTrue(os.path.getsize(os.path.join(d, f)) > 0, f)
+
+    def test_fails_without_tables(self):
+        d, p = self.run_on(console(complete_rows()[:-1], begin=1))
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("bench: ", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d, "results.md")))
+
+
+if __name__ == "__main__":
+    unittest.main()
