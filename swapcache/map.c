@@ -3,16 +3,10 @@
  * The map from origin blocks to cache slots.  See map.h for the layout and
  * the locking contract, and swapcache.h for why it is built this way.
  */
-#include "map.h"
-
-#ifdef __KERNEL__
 #include <linux/bitops.h>
-#else
-static inline unsigned int __ffs64(u64 word)
-{
-	return __builtin_ctzll(word);
-}
-#endif
+#include <linux/hash.h>
+
+#include "map.h"
 
 /* 64-bit words in the active-slab bitmap */
 static u32 sc_map_active_words(u32 nr_slabs)

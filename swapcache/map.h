@@ -39,7 +39,10 @@
 #ifndef SWAPCACHE_MAP_H
 #define SWAPCACHE_MAP_H
 
-#include "pure.h"
+#include <linux/bits.h>
+#include <linux/compiler.h>
+#include <linux/limits.h>
+#include <linux/types.h>
 
 /*
  * Typed block numbers (dm-cache's trick): sparse refuses to mix an origin
