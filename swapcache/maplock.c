@@ -4,12 +4,12 @@
  * kernel makes into it goes through this file, the only one that takes
  * sc->lock, as smq's public methods wrap its __ ones.  The lock is a
  * rwlock_t: the read side for lookups, from the map function on many CPUs
- * at once, the write side for changes, each held for one bounded step of
- * map work (SC_MAP_STEP), never across a sleep.  It is never taken in
- * interrupt context (end_io does not touch the map), so its holders leave
- * interrupts on.  Outside this file only the map's sizes, fixed at
- * construction, and READ_ONCE(map.nr_cached), a hint that may be stale,
- * are read without it.
+ * at once, the write side for changes.  No hold outlasts a bio's worth of
+ * lookups or one step of map work (SC_MAP_STEP), and none spans a sleep.
+ * It is never taken in interrupt context (end_io does not touch the
+ * map), so its holders leave interrupts on.  Outside this file only the
+ * map's sizes, fixed at construction, and READ_ONCE(map.nr_cached), a
+ * hint that may be stale, are read without it.
  *
  * Slots are recycled only when no read of them is in flight: readers count
  * themselves per slab under the read lock (sc_lookup_run()), and a slab
