@@ -68,7 +68,7 @@
  * insert_lock (held by whoever writes the SSD outside of mapped bios: an
  * insertion across its cluster's SSD write, the cleaner across a tick of
  * evictions and their discards), then the map's lock (sc->lock, a rwlock
- * taken only in maplock.c, one bounded step of map work per hold).  The
+ * taken only in maplock.c, whose holds are short and span no sleep).  The
  * thread may hold s_umount for reading (its walk of a filesystem, from
  * iterate_supers_type()) around insert_lock and the map's lock, as it looks
  * blocks up and inserts clusters during the walk; it takes
