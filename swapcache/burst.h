@@ -20,7 +20,7 @@
 #ifndef SWAPCACHE_BURST_H
 #define SWAPCACHE_BURST_H
 
-#include "pure.h"
+#include <linux/types.h>
 
 /**
  * struct sc_burst_knobs - one tick's snapshot of the budget's parameters

@@ -14,38 +14,27 @@
  * sc_clean_update() - move a target's watermark state on
  * @sc: the target
  *
- * Called by the thread at each tick, before it writes or cleans.
+ * Called by the thread at each tick, before it writes or cleans, and by
+ * sc_clean() between evictions.  Takes the map's read side.  Process
+ * context.
  */
 void sc_clean_update(struct sc_target *sc)
 {
 	WRITE_ONCE(sc->water,
-		   sc_water_next(READ_ONCE(sc->water), sc_cache_used_slabs(sc),
+		   sc_water_next(READ_ONCE(sc->water), sc_used_slabs(sc),
 				 sc->map.nr_slabs, sc_get(SC_MAXSWAPPCT)));
 }
 
 /*
- * Evict one slab.  It stays off the free list until its discard is done,
- * so that no cluster written to it meanwhile can be wiped.  Returns false
- * when no slab can be evicted now (all referenced slabs had their second
- * chance and the rest have reads in flight).
+ * Evict one slab and discard it.  Returns false when no slab can be
+ * evicted now.
  */
 static bool sc_clean_one(struct sc_target *sc)
 {
 	struct block_device *ssd = sc->cache->bdev;
-	u32 steps = 2 * sc->map.nr_slabs, slab, dropped = 0;
+	u32 slab, dropped;
 
-	/* The search a step at a time: the read path spins on the lock. */
-	for (;;) {
-		write_lock(&sc->lock);
-		slab = sc_map_clock_step(&sc->map, sc_cache_slab_busy, sc,
-					 &steps);
-		if (slab != SC_NIL)
-			dropped = sc_map_retire_slab(&sc->map, slab);
-		write_unlock(&sc->lock);
-		if (slab != SC_NIL || !steps)
-			break;
-		cond_resched();
-	}
+	slab = sc_clock_evict(sc, &dropped);
 	if (slab == SC_NIL)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
@@ -54,9 +43,7 @@ static bool sc_clean_one(struct sc_target *sc)
 		blkdev_issue_discard(ssd, (sector_t)slab * SC_SLAB_SECTORS,
 				     SC_SLAB_SECTORS, GFP_NOIO);
 
-	write_lock(&sc->lock);
-	sc_map_abort_slab(&sc->map, slab);
-	write_unlock(&sc->lock);
+	sc_abort_slab(sc, slab);
 	return true;
 }
 
@@ -66,7 +53,9 @@ static bool sc_clean_one(struct sc_target *sc)
  *
  * Evicts until the low watermark is reached or a tick's work is done:
  * maxlaunder pages' worth of slabs, as the seed bounds its cleaning pass
- * by maxlaunder.  Sleeps (discards).
+ * by maxlaunder.  Holds insert_lock across the whole tick, discards
+ * included, so that postsuspend waits for them; takes the map's write side
+ * a step at a time.  Sleeps; process context (the thread).
  */
 void sc_clean(struct sc_target *sc)
 {

@@ -4,6 +4,7 @@
  * the locking contract, and swapcache.h for why it is built this way.
  */
 #include <linux/bitops.h>
+#include <linux/hash.h>
 #include <linux/log2.h>
 
 #include "map.h"

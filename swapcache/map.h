@@ -2,7 +2,7 @@
 /*
  * The map: which cache slot holds which origin block, and the slabs the
  * slots are grouped in.  Pure logic, shared with tests/unit/; the kernel
- * side (cache.c) wraps it in a lock.
+ * side (maplock.c) wraps it in a lock.
  *
  * Layout, all in one allocation sized by sc_map_bytes():
  *
@@ -39,7 +39,10 @@
 #ifndef SWAPCACHE_MAP_H
 #define SWAPCACHE_MAP_H
 
-#include "pure.h"
+#include <linux/bits.h>
+#include <linux/compiler.h>
+#include <linux/limits.h>
+#include <linux/types.h>
 
 /*
  * Typed block numbers (dm-cache's trick): sparse refuses to mix an origin

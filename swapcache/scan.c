@@ -64,7 +64,9 @@ static unsigned long *sc_vm_events;
 /**
  * sc_scan_bursting() - whether the write budget is bursting
  *
- * Return: false while it is recovering (for the status line).
+ * Any context (the status line reads it).
+ *
+ * Return: false while it is recovering.
  */
 bool sc_scan_bursting(void)
 {
@@ -75,7 +77,8 @@ bool sc_scan_bursting(void)
  * sc_scan_kick() - wake the thread now rather than after its sleep
  *
  * Called when a target appears or a parameter that enables writing
- * changes, so that the 5-second idle sleep does not delay it.
+ * changes, so that the 5-second idle sleep does not delay it.  Does not
+ * sleep; process context.
  */
 void sc_scan_kick(void)
 {
@@ -86,6 +89,8 @@ void sc_scan_kick(void)
 /**
  * sc_scan_register() - put a new target in the thread's care
  * @sc: the target, fully constructed
+ *
+ * Takes sc_targets_lock.  Sleeps; process context (the constructor).
  */
 void sc_scan_register(struct sc_target *sc)
 {
@@ -99,7 +104,8 @@ void sc_scan_register(struct sc_target *sc)
  * sc_scan_unregister() - take a target out of the thread's care
  * @sc: the target
  *
- * Returns once the thread no longer uses @sc.  Sleeps.
+ * Returns once the thread no longer uses @sc.  Takes sc_targets_lock.
+ * Sleeps; process context (the destructor).
  */
 void sc_scan_unregister(struct sc_target *sc)
 {
@@ -148,7 +154,7 @@ static void sc_budget_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 			     unsigned int count,
 			     const struct sc_guard_snap *snap)
 {
-	int r = sc_cache_insert(sc, oblocks, sc_pages, count, snap);
+	int r = sc_insert(sc, oblocks, sc_pages, count, snap);
 
 	if (r != -ENOSPC && r != -EBUSY)
 		atomic64_sub((s64)count << PAGE_SHIFT,
@@ -565,7 +571,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
 		if (g->oblocks[i] == SC_OBLOCK_NONE ||
-		    sc_cache_holds(sc, g->oblocks[i]))
+		    sc_holds(sc, g->oblocks[i]))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
@@ -583,7 +589,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	 * i_dio_count across both, so none in flight after T0 means any
 	 * direct write either shows in the guards or already dropped them.
 	 */
-	if (!sc_cache_snapshot(sc, oblocks, n, &snap))
+	if (!sc_guard_snapshot(sc, oblocks, n, &snap))
 		return examined;
 	smp_mb();	/* T0 before the direct-I/O count, as explained above */
 	if (atomic_read(&inode->i_dio_count))
@@ -871,7 +877,7 @@ static void sc_scan_meta(struct sc_target *sc)
 	unsigned int n;
 
 	while (!sc_budget_spent() && !test_bit(SC_SUSPENDED, &sc->flags)) {
-		n = sc_cache_meta_take(sc, oblocks, sc_pages, &snap);
+		n = sc_meta_take(sc, oblocks, sc_pages, &snap);
 		if (!n)
 			break;
 		sc_budget_insert(sc, oblocks, n, &snap);
@@ -973,6 +979,8 @@ static int sc_thread_fn(void *unused)
 /**
  * sc_scan_start() - start swapcached
  *
+ * Sleeps; process context (module init).
+ *
  * Return: 0, or a negative errno when the thread or its buffers cannot be
  * had.
  */
@@ -1006,7 +1014,8 @@ nomem:
 /**
  * sc_scan_stop() - stop swapcached and free its buffers
  *
- * Waits for the thread's current tick.  Sleeps.
+ * Waits for the thread's current tick.  Sleeps; process context (module
+ * init's error path, module exit).
  */
 void sc_scan_stop(void)
 {

@@ -48,7 +48,7 @@
  * structures cost more for this job: an hlist_node alone is 16 bytes per
  * entry, an xarray node serves 64 consecutive indexes and origin blocks are
  * sparse, and neither runs in user space, where tests/unit/ checks the map
- * against a reference model.  The map is pure code (map.c); the target
+ * against a reference model.  The map is pure code (map.c); maplock.c
  * wraps it in a rwlock_t: the read path takes the read side, so lookups on
  * all CPUs proceed in parallel, and only changes (inserting a cluster,
  * dropping blocks) take the write side.  A write that overlaps nothing
@@ -59,32 +59,27 @@
  * Never stale
  * -----------
  * A write, discard or write-zeroes drops the cached blocks it overlaps
- * before it is issued: in the map function, or, when that takes more than
- * one bounded step of the map walk, in a worker that then issues it (the
- * lock is let go between steps, which is safe because the write's guards,
- * below, were bumped before the first step, so nothing of its range can
- * be entered meanwhile).  `invalidate` counts as a write over every guard
- * for the same reason.  What remains is the race with an
- * insertion: a cluster whose data was taken (read from the origin, or
- * later copied from the page cache) at T0 and is entered into the map at
- * T1, after its SSD write.  A write to one of its blocks issued between T0
- * and T1 has already dropped whatever was cached, and would leave the old
- * copy in the map.  Write guards close that window: 4096 pairs of counters,
- * "started" and "completed", each covering the 64 KiB origin regions that
- * hash to it.  A write bumps "started" for its regions in the map function
- * and "completed" when it ends.  At T0 the inserter records "started" for
- * its regions and gives up if any of them has a write in flight (started
- * != completed), since such a write could land before or after the data
- * is read.  At T1, under the map's write lock, it enters the cluster, and
- * then takes it out again if any "started" moved.  Full barriers on both
- * sides (after the writer's bump, before the inserter's check) make it a
- * Dekker pair: either the writer sees the inserted blocks and drops them,
- * or the inserter sees the bump and withdraws.  Collisions in the hash
- * only make an insertion give up more often than it must.
+ * before it is issued, and write guards keep a copy taken before a write
+ * from entering the map after it: the argument is at the top of guard.c.
  *
- * Slots are recycled only when no read of them is in flight: readers count
- * themselves per slab under the read lock, and a free slab with readers is
- * passed over when a slab is handed out for writing.
+ * Locking
+ * -------
+ * Per target, outermost first: warm_lock (a warm, one at a time), then
+ * insert_lock (held by whoever writes the SSD outside of mapped bios: an
+ * insertion across its cluster's SSD write, the cleaner across a tick of
+ * evictions and their discards), then the map's lock (sc->lock, a rwlock
+ * taken only in maplock.c, whose holds are short and span no sleep).  The
+ * thread may hold s_umount for reading (its walk of a filesystem, from
+ * iterate_supers_type()) around insert_lock and the map's lock, as it looks
+ * blocks up and inserts clusters during the walk; it takes
+ * s_inode_list_lock and i_lock only around the list walk and lets them go
+ * before it looks at an inode's pages, so no lock of ours nests inside
+ * them.  meta_lock (the staging pool), retry_lock and defer_lock are
+ * innermost: taken with interrupts off (end_io stages metadata and queues
+ * failed SSD reads in interrupt context), nothing is taken under them, and
+ * none is held with the map's lock.  The map's lock itself is never taken in
+ * interrupt context.  Module-wide, the thread's sc_targets_lock and the
+ * constructor's sc_cache_users_lock are held alone.
  *
  * The thread, and how it follows DragonFly
  * -----------------------------------------
@@ -159,6 +154,7 @@
 #include <linux/atomic.h>
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
+#include <linux/hash.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -173,6 +169,13 @@
 #define SC_BLOCK_SIZE		BIT(SC_BLOCK_SHIFT)
 #define SC_SECTORS_PER_BLOCK	(1U << (SC_BLOCK_SHIFT - SECTOR_SHIFT))
 #define SC_SLAB_SECTORS		(SC_SLAB_SIZE * SC_SECTORS_PER_BLOCK)
+#define SC_SECTOR_SHIFT_BLOCK	(SC_BLOCK_SHIFT - SECTOR_SHIFT)
+
+/* The origin block a sector is in. */
+static inline u64 sc_block(sector_t sector)
+{
+	return sector >> SC_SECTOR_SHIFT_BLOCK;
+}
 
 /* Smallest cache device accepted: 16 slabs. */
 #define SC_CACHE_MIN_SECTORS	((1U << 20) >> SECTOR_SHIFT)
@@ -201,7 +204,7 @@ struct sc_stats {
 
 /*
  * Write guards: hashed counters of writes started and completed per 64 KiB
- * region of the origin (see "Never stale" above).
+ * region of the origin (see guard.c).
  */
 #define SC_GUARD_BITS		12
 #define SC_NR_GUARDS		BIT(SC_GUARD_BITS)
@@ -211,6 +214,12 @@ struct sc_guard {
 	atomic_t started;
 	atomic_t completed;
 };
+
+/* The guard of a 64 KiB region of the origin. */
+static inline u32 sc_guard_index(u64 region)
+{
+	return hash_64(region, SC_GUARD_BITS);
+}
 
 /**
  * struct sc_guard_snap - a cluster's guards as they were when its data was
@@ -300,11 +309,12 @@ enum {
  *	metadata reads by (compared with a bio page's mapping, never followed)
  * @origin: the slow disk
  * @cache: the SSD
- * @cache_entry: on the list of cache devices in use (main.c)
+ * @cache_entry: on the list of cache devices in use (target.c)
  * @explicit_opt_count: the table gave "0" optional arguments, echoed back
  * @flags: SC_DEGRADED, SC_SUSPENDED
  * @stats: per-CPU counters
- * @lock: the map's lock: read side for lookups, write side for changes
+ * @lock: the map's lock: read side for lookups, write side for changes;
+ *	taken only in maplock.c
  * @map: origin blocks to cache slots
  * @map_mem: the map's arrays
  * @slab_readers: per slab, SSD reads in flight; a slab is rewritten only
@@ -319,7 +329,9 @@ enum {
  * @degrade_work: empties the map after the switch to degraded mode
  * @wq: runs @retry_work, @defer_work and @degrade_work
  * @warm_lock: held by a running warm; postsuspend waits on it
- * @insert_lock: held across a cluster's SSD write; postsuspend waits on it
+ * @insert_lock: held by whoever writes the SSD outside of mapped bios: an
+ *	insertion across its cluster's SSD write, the cleaner across a
+ *	tick of evictions and their discards; postsuspend waits on it
  * @scan_entry: on the thread's list of targets (scan.c)
  * @scan_users: held by the thread while it works on the target
  * @scan_tick: the last tick of the thread that served the target
@@ -356,7 +368,7 @@ struct sc_target {
 	struct work_struct degrade_work;
 	struct workqueue_struct *wq;
 	struct mutex warm_lock;		/* one warm at a time */
-	struct mutex insert_lock;	/* one SSD cluster write at a time */
+	struct mutex insert_lock;	/* SSD writes and discards */
 
 	struct list_head scan_entry;
 	atomic_t scan_users;
@@ -437,28 +449,62 @@ static inline s64 sc_get(enum sc_tunable id)
 	return atomic64_read(&sc_tunable_values[id]);
 }
 
-/* cache.c: the cache mechanism behind the target */
+/*
+ * Each file's functions that others call; their kernel-doc, beside their
+ * code, says in which context they may run and which locks they take.
+ */
+
+/* target.c: the device-mapper target */
+extern struct target_type sc_target_type;
+
+/* guard.c: the write guards */
+void sc_guards_enter(struct sc_target *sc, u64 first, u64 last);
+void sc_guards_exit(struct sc_target *sc, u64 first, u64 last);
+bool sc_guard_quiet(struct sc_target *sc, u32 guard, u32 *started);
+bool sc_guard_moved(struct sc_target *sc, u32 guard, u32 started);
+bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
+		       unsigned int count, struct sc_guard_snap *snap);
+bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
+
+/* maplock.c: the map under its lock */
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);
-int sc_cache_map(struct sc_target *sc, struct bio *bio);
-int sc_cache_end_io(struct sc_target *sc, struct bio *bio,
-		    blk_status_t *error);
-void sc_cache_presuspend(struct sc_target *sc);
-void sc_cache_postsuspend(struct sc_target *sc);
-void sc_cache_resume(struct sc_target *sc);
-u64 sc_cache_invalidate_all(struct sc_target *sc);
-int sc_cache_warm(struct sc_target *sc, sector_t start, sector_t count);
-bool sc_cache_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
-		       unsigned int count, struct sc_guard_snap *snap);
-int sc_cache_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
-		    struct page **pages, unsigned int count,
-		    const struct sc_guard_snap *snap);
-bool sc_cache_holds(struct sc_target *sc, u64 oblock);
-bool sc_cache_slab_busy(void *context, u32 slab);
-unsigned int sc_cache_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
-				struct page **pages,
-				struct sc_guard_snap *snap);
-u64 sc_cache_used_slabs(struct sc_target *sc);
+u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
+		  sc_slot_t *slot0);
+bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count);
+bool sc_holds(struct sc_target *sc, u64 oblock);
+u64 sc_used_slabs(struct sc_target *sc);
+bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+		      bool may_sleep, u64 *dropped);
+u32 sc_alloc_slab(struct sc_target *sc);
+void sc_abort_slab(struct sc_target *sc, u32 slab);
+int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
+		 unsigned int count, const struct sc_guard_snap *snap);
+u32 sc_clock_evict(struct sc_target *sc, u32 *dropped);
+
+/* path.c: the I/O path's work, SSD failures */
+void sc_path_init(struct sc_target *sc);
+void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
+		   u64 first, u64 last);
+int sc_write_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
+			u64 count);
+u64 sc_invalidate_all(struct sc_target *sc);
+void sc_retry_later(struct sc_target *sc, struct bio *bio);
+void sc_ssd_error(struct sc_target *sc, const char *what);
+
+/* fill.c: insertion, warm, metadata staging */
+int sc_fill_create(struct sc_target *sc, char **error);
+void sc_fill_destroy(struct sc_target *sc);
+int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
+	      struct page **pages, unsigned int count,
+	      const struct sc_guard_snap *snap);
+int sc_warm(struct sc_target *sc, sector_t start, sector_t count);
+void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
+			struct sc_bio *pb);
+void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
+		       struct sc_bio *pb);
+unsigned int sc_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
+			  struct page **pages, struct sc_guard_snap *snap);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

@@ -6,7 +6,10 @@
 #ifndef SWAPCACHE_TUNABLES_H
 #define SWAPCACHE_TUNABLES_H
 
-#include "pure.h"
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/types.h>
 
 enum sc_unit {
 	SC_UNIT_BOOL,

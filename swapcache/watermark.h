@@ -13,7 +13,8 @@
 #ifndef SWAPCACHE_WATERMARK_H
 #define SWAPCACHE_WATERMARK_H
 
-#include "pure.h"
+#include <linux/limits.h>
+#include <linux/types.h>
 
 /* The gap between the high and the low watermark, in percent. */
 #define SC_WATER_GAP_PCT 5

@@ -6,6 +6,8 @@
  * vm_swapcached_thread(), then the wear bound over long runs.  Runs the
  * module's own burst.c.
  */
+#include <stdint.h>
+
 #include "harness.h"
 #include "burst.h"
 

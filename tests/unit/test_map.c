@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/hash.h>
+
 #include "harness.h"
 #include "map.h"
 

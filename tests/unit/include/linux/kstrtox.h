@@ -72,7 +72,7 @@ static inline int kstrtoll(const char *s, unsigned int base, long long *res)
 	return 0;
 }
 
-/* The kernel's s64 is a long long, as the uapi one pure.h uses. */
+/* The kernel's s64 is a long long, as the one include/linux/types.h gives. */
 static inline int kstrtos64(const char *s, unsigned int base, long long *res)
 {
 	return kstrtoll(s, base, res);

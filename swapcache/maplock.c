@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The map under its lock.  map.c is pure and takes no lock; every call the
+ * kernel makes into it goes through this file, the only one that takes
+ * sc->lock, as smq's public methods wrap its __ ones.  The lock is a
+ * rwlock_t: the read side for lookups, from the map function on many CPUs
+ * at once, the write side for changes.  No hold outlasts a bio's worth of
+ * lookups or one step of map work (SC_MAP_STEP), and none spans a sleep.
+ * It is never taken in interrupt context (end_io does not touch the
+ * map), so its holders leave interrupts on.  Outside this file only the
+ * map's sizes, fixed at construction, and READ_ONCE(map.nr_cached), a
+ * hint that may be stale, are read without it.
+ *
+ * Slots are recycled only when no read of them is in flight: readers count
+ * themselves per slab under the read lock (sc_lookup_run()), and a slab
+ * with readers is passed over when a slab is handed out for writing or
+ * chosen for eviction (sc_slab_busy()).
+ */
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+
+#include "swapcache.h"
+
+/* The map's callback: called under the lock, on a slab it may reuse. */
+static bool sc_slab_busy(void *context, u32 slab)
+{
+	struct sc_target *sc = context;
+
+	return atomic_read(&sc->slab_readers[slab]) != 0;
+}
+
+/**
+ * sc_lookup_run() - look up the longest run of a read that one bio can serve
+ * @sc: the target
+ * @first: the read's first origin block
+ * @last: its last origin block
+ * @slot0: set to @first's slot, or SC_NO_SLOT when it is not cached
+ *
+ * The run is wholly cached in consecutive slots of one slab, or wholly
+ * uncached.  When it is cached, its slab is counted as read (slab_readers,
+ * which the caller's completion drops) before the lock is let go, so that
+ * it is not rewritten under the read, and noted as hit for the CLOCK.
+ * Takes the read side.  Must not sleep; called from the map function.
+ *
+ * Return: the first origin block after the run (@last + 1 when the run is
+ * the whole read).
+ */
+u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
+		  sc_slot_t *slot0)
+{
+	sc_slot_t slot;
+	u64 b;
+
+	read_lock(&sc->lock);
+	*slot0 = sc_map_lookup(&sc->map, to_oblock(first));
+	for (b = first + 1; b <= last; b++) {
+		slot = sc_map_lookup(&sc->map, to_oblock(b));
+		if (from_slot(*slot0) == SC_NIL) {
+			if (from_slot(slot) != SC_NIL)
+				break;
+		} else if (from_slot(slot) != from_slot(*slot0) + (b - first) ||
+			   sc_slot_slab(slot) != sc_slot_slab(*slot0)) {
+			break;
+		}
+	}
+	if (from_slot(*slot0) != SC_NIL) {
+		atomic_inc(&sc->slab_readers[sc_slot_slab(*slot0)]);
+		sc_map_touch_slab(&sc->map, sc_slot_slab(*slot0));
+	}
+	read_unlock(&sc->lock);
+	return b;
+}
+
+/**
+ * sc_lookup_any() - whether any block of a short range is cached
+ * @sc: the target
+ * @first: the range's first origin block
+ * @count: its length, short (the lock is held for all of it)
+ *
+ * Takes the read side.  Must not sleep; called from the map function.
+ *
+ * Return: true when at least one block of the range has a slot.
+ */
+bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count)
+{
+	bool cached = false;
+	u64 b;
+
+	read_lock(&sc->lock);
+	for (b = first; b < first + count && !cached; b++)
+		cached = from_slot(sc_map_lookup(&sc->map,
+						 to_oblock(b))) != SC_NIL;
+	read_unlock(&sc->lock);
+	return cached;
+}
+
+/**
+ * sc_holds() - whether an origin block is cached
+ * @sc: the target
+ * @oblock: the block
+ *
+ * Takes the read side.  Any context but interrupt.
+ *
+ * Return: true when @oblock has a copy on the SSD.
+ */
+bool sc_holds(struct sc_target *sc, u64 oblock)
+{
+	bool held;
+
+	read_lock(&sc->lock);
+	held = from_slot(sc_map_lookup(&sc->map, to_oblock(oblock))) != SC_NIL;
+	read_unlock(&sc->lock);
+	return held;
+}
+
+/**
+ * sc_used_slabs() - slabs not on the free list
+ * @sc: the target
+ *
+ * What the watermarks measure: a slab with any valid slot, or being
+ * written, occupies its 64 KiB of the SSD.  Takes the read side.  Any
+ * context but interrupt.
+ *
+ * Return: the count.
+ */
+u64 sc_used_slabs(struct sc_target *sc)
+{
+	u64 used;
+
+	read_lock(&sc->lock);
+	used = sc->map.nr_slabs - sc->map.nr_free;
+	read_unlock(&sc->lock);
+	return used;
+}
+
+/**
+ * sc_remove_blocks() - drop the cached blocks of a range
+ * @sc: the target
+ * @first: the range's first origin block
+ * @count: its length; SC_OBLOCK_NONE for everything from @first on
+ * @may_sleep: go on to the end, yielding the CPU between steps (process
+ *	context only); else stop after the first step (any context but
+ *	interrupt: the map function)
+ * @dropped: when not NULL, the blocks dropped are added to it
+ *
+ * Counts them as invalidated.  Works a step of the map walk at a time:
+ * the write side is let go between steps, so that the read path, which
+ * spins on it, never waits for more than one step however large the range
+ * or the SSD.
+ *
+ * Return: false when it stopped before the end.
+ */
+bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+		      bool may_sleep, u64 *dropped)
+{
+	struct sc_map_walk walk;
+	bool done;
+
+	write_lock(&sc->lock);
+	sc_map_walk_init(&sc->map, &walk, to_oblock(first), count);
+	for (;;) {
+		done = sc_map_walk_step(&sc->map, &walk, SC_MAP_STEP);
+		write_unlock(&sc->lock);
+		if (done || !may_sleep)
+			break;
+		cond_resched();
+		write_lock(&sc->lock);
+	}
+	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
+	if (dropped)
+		*dropped += walk.dropped;
+	return done;
+}
+
+/**
+ * sc_alloc_slab() - hand out a free slab with no read in flight, to fill
+ * @sc: the target
+ *
+ * The slab is neither free nor in the map until sc_fill_slab() or
+ * sc_abort_slab().  Takes the write side.  Process context, insert_lock
+ * held (the caller writes the slab).
+ *
+ * Return: the slab, or SC_NIL when none is free.
+ */
+u32 sc_alloc_slab(struct sc_target *sc)
+{
+	u32 slab;
+
+	write_lock(&sc->lock);
+	slab = sc_map_alloc_slab(&sc->map, sc_slab_busy, sc);
+	write_unlock(&sc->lock);
+	return slab;
+}
+
+/**
+ * sc_abort_slab() - put a slab from sc_alloc_slab() or sc_clock_evict()
+ *	back on the free list
+ * @sc: the target
+ * @slab: the slab, whose SSD write or discard is over
+ *
+ * Takes the write side.  Process context, insert_lock held.
+ */
+void sc_abort_slab(struct sc_target *sc, u32 slab)
+{
+	write_lock(&sc->lock);
+	sc_map_abort_slab(&sc->map, slab);
+	write_unlock(&sc->lock);
+}
+
+/**
+ * sc_fill_slab() - T1: enter a written cluster into the map unless a
+ *	write to its blocks started since its T0
+ * @sc: the target
+ * @slab: from sc_alloc_slab(), its SSD write done
+ * @oblocks: the cluster's origin blocks
+ * @count: how many
+ * @snap: the cluster's T0
+ *
+ * Under one hold of the write side, so that the degraded switch's emptying
+ * of the map and a racing write's invalidation each come wholly before or
+ * after.  Process context, insert_lock held.
+ *
+ * Return: 0 when the cluster is in the map; -EIO when the target has
+ * degraded and -EAGAIN when a write raced, the slab then back on the free
+ * list or evicted.
+ */
+int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
+		 unsigned int count, const struct sc_guard_snap *snap)
+{
+	bool raced;
+
+	write_lock(&sc->lock);
+	if (test_bit(SC_DEGRADED, &sc->flags)) {
+		sc_map_abort_slab(&sc->map, slab);
+		write_unlock(&sc->lock);
+		return -EIO;
+	}
+	sc_map_fill_slab(&sc->map, slab, oblocks, count);
+	raced = sc_guards_raced(sc, snap);
+	if (raced)
+		sc_map_evict_slab(&sc->map, slab);
+	write_unlock(&sc->lock);
+	return raced ? -EAGAIN : 0;
+}
+
+/**
+ * sc_clock_evict() - take the CLOCK's next victim out of the map
+ * @sc: the target
+ * @dropped: set to the blocks it held
+ *
+ * The search goes a step at a time, letting the write side go and
+ * yielding the CPU between steps, and gives up after two sweeps.  The
+ * slab stays off the free list until sc_abort_slab(), so that no cluster
+ * written to it meanwhile can be wiped by its discard.  Process context,
+ * insert_lock held.
+ *
+ * Return: the slab, or SC_NIL when none can be evicted now (all
+ * referenced slabs had their second chance and the rest have reads in
+ * flight).
+ */
+u32 sc_clock_evict(struct sc_target *sc, u32 *dropped)
+{
+	u32 steps = 2 * sc->map.nr_slabs, slab;
+
+	*dropped = 0;
+	for (;;) {
+		write_lock(&sc->lock);
+		slab = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
+		if (slab != SC_NIL)
+			*dropped = sc_map_retire_slab(&sc->map, slab);
+		write_unlock(&sc->lock);
+		if (slab != SC_NIL || !steps)
+			break;
+		cond_resched();
+	}
+	return slab;
+}
+
+/**
+ * sc_cache_create() - allocate a new target's map and set up its lock
+ * @sc: the target, with its cache device open
+ * @error: where to put the constructor's error message
+ *
+ * Sleeps (GFP_KERNEL).
+ * sc_cache_destroy() undoes any part of it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sc_cache_create(struct sc_target *sc, char **error)
+{
+	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
+
+	nr_slabs = min_t(u64, nr_slabs, SC_MAP_MAX_SLABS);
+	rwlock_init(&sc->lock);
+	/*
+	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power of two
+	 * and would cost up to twice the 13.75 bytes per slot.
+	 */
+	sc->map_mem = vmalloc(sc_map_bytes(nr_slabs));
+	sc->slab_readers = vzalloc(array_size(nr_slabs, sizeof(atomic_t)));
+	if (!sc->map_mem || !sc->slab_readers) {
+		*error = "Cannot allocate the cache map";
+		return -ENOMEM;
+	}
+	sc_map_init(&sc->map, nr_slabs, sc->map_mem);
+	return 0;
+}
+
+/**
+ * sc_cache_destroy() - free what sc_cache_create() allocated, even partly
+ * @sc: the target, with no bio in flight
+ *
+ * Process context.
+ */
+void sc_cache_destroy(struct sc_target *sc)
+{
+	vfree(sc->slab_readers);
+	vfree(sc->map_mem);
+}

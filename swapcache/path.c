@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O path's work behind the target's map and end_io (target.c): a
+ * read of cached blocks goes to the SSD, a write drops the cached blocks
+ * it overlaps before it is issued, and a failed SSD read is reissued to
+ * the origin, the SSD given up on after SC_SSD_ERROR_LIMIT errors.
+ */
+#include <linux/blkdev.h>
+#include <linux/workqueue.h>
+
+#include "swapcache.h"
+
+/*
+ * A write whose range spans more blocks than this skips the read-side
+ * probe and goes straight to the write side of the lock.
+ */
+#define SC_INVALIDATE_PROBE	64
+
+static inline sector_t sc_slot_sector(sc_slot_t slot)
+{
+	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/*----------------------------------------------------------------*/
+
+/* SSD failures */
+
+/*
+ * Degraded mode: reads stopped using the map and inserts are refused when
+ * SC_DEGRADED was set, before this was queued, so the map only shrinks
+ * here and is empty at the end.
+ */
+static void sc_degrade_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target,
+					    degrade_work);
+
+	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true, NULL);
+}
+
+/**
+ * sc_ssd_error() - count an SSD error; at the limit, switch to degraded mode
+ * @sc: the target
+ * @what: "read" or "write", for the log
+ *
+ * Emptying the map is left to a work item, so that this takes no time
+ * proportional to the cache and never sleeps: any context.
+ */
+void sc_ssd_error(struct sc_target *sc, const char *what)
+{
+	sc_count(sc, SC_STAT_SSD_ERRORS, 1);
+	DMERR_LIMIT("%s: SSD %s error", dm_table_device_name(sc->ti->table),
+		    what);
+	if (atomic_inc_return(&sc->ssd_error_count) < SC_SSD_ERROR_LIMIT ||
+	    test_and_set_bit(SC_DEGRADED, &sc->flags))
+		return;
+
+	queue_work(sc->wq, &sc->degrade_work);
+	DMERR("%s: %d SSD errors: cache disabled until the table is reloaded",
+	      dm_table_device_name(sc->ti->table), SC_SSD_ERROR_LIMIT);
+}
+
+/* Failed SSD reads: drop the blocks, then read them from the origin. */
+static void sc_retry_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target, retry_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->retry_lock);
+	bios = sc->retries;
+	bio_list_init(&sc->retries);
+	spin_unlock_irq(&sc->retry_lock);
+
+	while ((bio = bio_list_pop(&bios))) {
+		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+		u64 first = sc_block(pb->origin_iter.bi_sector);
+
+		sc_ssd_error(sc, "read");
+		sc_remove_blocks(sc, first, pb->blocks, true, NULL);
+		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
+		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
+
+		pb->kind = SC_BIO_RETRY;
+		bio->bi_iter = pb->origin_iter;
+		bio->bi_status = BLK_STS_OK;
+		bio_set_dev(bio, sc->origin->bdev);
+		dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+/**
+ * sc_retry_later() - reissue a failed SSD read to the origin from a worker
+ * @sc: the target
+ * @bio: the read, which end_io then reports DM_ENDIO_INCOMPLETE
+ *
+ * Any context, end_io's in interrupt context included.
+ */
+void sc_retry_later(struct sc_target *sc, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->retry_lock, flags);
+	bio_list_add(&sc->retries, bio);
+	spin_unlock_irqrestore(&sc->retry_lock, flags);
+	queue_work(sc->wq, &sc->retry_work);
+}
+
+/*----------------------------------------------------------------*/
+
+/* Reads */
+
+/**
+ * sc_read_route() - send a read of cached blocks to the SSD
+ * @sc: the target
+ * @bio: the read, pointed at the origin
+ * @pb: its per-bio data
+ * @first: the first origin block it spans
+ * @last: the last one
+ *
+ * Routes the longest prefix of the read that is wholly cached in
+ * consecutive slots of one slab, or wholly uncached; dm core sends the
+ * rest as a new bio.  Counts hits and misses.  Must not sleep; called from
+ * the map function.
+ */
+void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
+		   u64 first, u64 last)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	sc_slot_t slot0;
+	u64 b;
+
+	b = sc_lookup_run(sc, first, last, &slot0);
+	if (b <= last)
+		dm_accept_partial_bio(bio, (b << SC_SECTOR_SHIFT_BLOCK) - sector);
+
+	if (from_slot(slot0) == SC_NIL) {
+		sc_count(sc, SC_STAT_READ_MISSES, b - first);
+		return;
+	}
+	pb->kind = SC_BIO_SSD_READ;
+	pb->slab = sc_slot_slab(slot0);
+	pb->blocks = b - first;
+	pb->origin_iter = bio->bi_iter;
+	bio_set_dev(bio, sc->cache->bdev);
+	bio->bi_iter.bi_sector = sc_slot_sector(slot0) +
+				 (sector & (SC_SECTORS_PER_BLOCK - 1));
+	sc_count(sc, SC_STAT_READ_HITS, b - first);
+}
+
+/*----------------------------------------------------------------*/
+
+/* Writes */
+
+/*
+ * Writes whose blocks one step of the map walk did not drop: drop them a
+ * step at a time, yielding between steps, then issue the bio.  dm
+ * core counts these bios in flight, so suspend waits for them; their
+ * write guards were bumped in the map function, so nothing can enter
+ * their blocks meanwhile (see sc_map_walk_step()).
+ */
+static void sc_defer_work(struct work_struct *work)
+{
+	struct sc_target *sc = container_of(work, struct sc_target,
+					    defer_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->defer_lock);
+	bios = sc->deferred;
+	bio_list_init(&sc->deferred);
+	spin_unlock_irq(&sc->defer_lock);
+
+	while ((bio = bio_list_pop(&bios))) {
+		u64 first = sc_block(bio->bi_iter.bi_sector);
+		u64 last = sc_block(bio_end_sector(bio) - 1);
+
+		sc_remove_blocks(sc, first, last - first + 1, true, NULL);
+		dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+/**
+ * sc_write_invalidate() - drop the cached blocks a write-like bio overlaps
+ * @sc: the target
+ * @bio: the bio, pointed at the origin, its guards entered
+ * @first: the first origin block it spans
+ * @count: how many
+ *
+ * Here, if one step of the map walk does it (after a probe under the read
+ * side for the shortest bios), else in a worker, which walks the range
+ * again from its start and then issues the bio.  The map path thus never
+ * holds the lock or spins for work that grows with the bio or the SSD.
+ * Must not sleep; called from the map function.
+ *
+ * Return: DM_MAPIO_REMAPPED, or DM_MAPIO_SUBMITTED for a deferred bio.
+ */
+int sc_write_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
+			u64 count)
+{
+	unsigned long flags;
+
+	if (count <= SC_INVALIDATE_PROBE && !sc_lookup_any(sc, first, count))
+		return DM_MAPIO_REMAPPED;
+	if (sc_remove_blocks(sc, first, count, false, NULL))
+		return DM_MAPIO_REMAPPED;
+
+	spin_lock_irqsave(&sc->defer_lock, flags);
+	bio_list_add(&sc->deferred, bio);
+	spin_unlock_irqrestore(&sc->defer_lock, flags);
+	queue_work(sc->wq, &sc->defer_work);
+	return DM_MAPIO_SUBMITTED;
+}
+
+/**
+ * sc_invalidate_all() - drop every cached block
+ * @sc: the target
+ *
+ * Every block cached when it is called is dropped by the time it returns,
+ * and no copy read before it returns is entered afterwards: it counts as
+ * a write over every guard while it runs, so that an insert with an
+ * earlier T0, or one taken meanwhile, fails its check.  It waits for no
+ * insert and no SSD I/O, and holds the map's lock a step at a time,
+ * yielding the CPU between steps.  Sleeps; process context.
+ *
+ * Return: how many blocks were dropped (also counted as invalidated).
+ */
+u64 sc_invalidate_all(struct sc_target *sc)
+{
+	u64 dropped = 0;
+
+	sc_guards_enter(sc, 0, SC_NR_GUARDS);
+	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true, &dropped);
+	sc_guards_exit(sc, 0, SC_NR_GUARDS);
+	return dropped;
+}
+
+/**
+ * sc_path_init() - set up a new target's retry, deferral and degrade work
+ * @sc: the target
+ *
+ * The workqueue they run on is allocated by the constructor.  Any context.
+ */
+void sc_path_init(struct sc_target *sc)
+{
+	spin_lock_init(&sc->retry_lock);
+	bio_list_init(&sc->retries);
+	INIT_WORK(&sc->retry_work, sc_retry_work);
+	spin_lock_init(&sc->defer_lock);
+	bio_list_init(&sc->deferred);
+	INIT_WORK(&sc->defer_work, sc_defer_work);
+	INIT_WORK(&sc->degrade_work, sc_degrade_work);
+}
