@@ -145,6 +145,25 @@ def f3(x):
     return f"{x:.3f}"
 
 
+def path_row(F, sec, s, raw, R, extra=None):
+    """One system's row of the hit or miss path table: IOPS, latencies and
+    the ratio to the raw device, medians over rounds R; then EXTRA, a column
+    only the hit path has; then the share of reads the SSD served."""
+    get = F.get
+    ios = [get(sec, s, "iops", r) for r in R]
+    rr = [ratio(get(sec, s, "iops", r), get(sec, raw, "iops", r)) for r in R]
+    sr = sum(get(sec, s, "ssd_reads", r) for r in R)
+    hr = sum(get(sec, s, "hdd_reads", r) for r in R)
+    share = pct(sr, sr + hr) if s in CACHES else "—"
+    cells = [s, f0(med(ios)), f1(med([get(sec, s, "clat_mean", r) for r in R])),
+             f0(med([get(sec, s, "clat_p99", r) for r in R])), f3(med(rr)),
+             " ".join(f2(x) for x in rr)]
+    if extra is not None:
+        cells.append(extra)
+    cells.append(share)
+    return "| " + " | ".join(cells) + " |"
+
+
 def render(F, env):
     """results.md: a table or a paragraph per scenario."""
     rows, V, TEXT, get, meta = F.rows, F.V, F.TEXT, F.get, F.meta
@@ -169,15 +188,8 @@ def render(F, env):
     P("| system | IOPS | mean µs | p99 µs | × raw SSD (median of rounds) | rounds | × dm-linear (median) | reads served by the SSD |")
     P("|---|---|---|---|---|---|---|---|")
     for s in HIT:
-        ios = [get("hit", s, "iops", r) for r in R]
-        rr = [ratio(get("hit", s, "iops", r), get("hit", "raw-ssd", "iops", r)) for r in R]
         rl = [ratio(get("hit", s, "iops", r), get("hit", "dm-linear", "iops", r)) for r in R]
-        sr = sum(get("hit", s, "ssd_reads", r) for r in R)
-        hr = sum(get("hit", s, "hdd_reads", r) for r in R)
-        share = pct(sr, sr + hr) if s in CACHES else "—"
-        P(f"| {s} | {f0(med(ios))} | {f1(med([get('hit', s, 'clat_mean', r) for r in R]))} | "
-          f"{f0(med([get('hit', s, 'clat_p99', r) for r in R]))} | {f3(med(rr))} | "
-          f"{' '.join(f2(x) for x in rr)} | {f3(med(rl)) if s in CACHES else '—'} | {share} |")
+        P(path_row(F, "hit", s, "raw-ssd", R, f3(med(rl)) if s in CACHES else "—"))
     P("")
     P("dm-linear is a plain device-mapper target over the raw SSD: the part of every "
       "dm target's cost that is device-mapper's own.")
@@ -199,14 +211,7 @@ def render(F, env):
     P("| system | IOPS | mean µs | p99 µs | × raw slow disk (median of rounds) | rounds | reads served by the SSD |")
     P("|---|---|---|---|---|---|---|")
     for s in MISS:
-        ios = [get("miss", s, "iops", r) for r in R]
-        rr = [ratio(get("miss", s, "iops", r), get("miss", "raw-hdd", "iops", r)) for r in R]
-        sr = sum(get("miss", s, "ssd_reads", r) for r in R)
-        hr = sum(get("miss", s, "hdd_reads", r) for r in R)
-        share = pct(sr, sr + hr) if s in CACHES else "—"
-        P(f"| {s} | {f0(med(ios))} | {f1(med([get('miss', s, 'clat_mean', r) for r in R]))} | "
-          f"{f0(med([get('miss', s, 'clat_p99', r) for r in R]))} | {f3(med(rr))} | "
-          f"{' '.join(f2(x) for x in rr)} | {share} |")
+        P(path_row(F, "miss", s, "raw-hdd", R))
     P("")
 
     # Scenario 3
