@@ -30,7 +30,7 @@ function flush(i) {
 	inside = 1
 }
 
-inside && /^\[ *[0-9]+\.[0-9]+\] / {
+inside && /\[ *[0-9]+\.[0-9]+\] / {
 	line[++held] = $0
 	if ($0 ~ /mem_cgroup_out_of_memory/)
 		memcg = 1

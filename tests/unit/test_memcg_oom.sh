@@ -57,6 +57,13 @@ for awk in awk "busybox awk"; do
 			'Memory cgroup out of memory: Killed process 3007 (sh)' | tail -n +2
 	} >"$tmp/log"
 	expect "a BUG printed inside a memcg dump" 1 1 "$awk"
+	# The console puts the guest's output and the kernel's on one line
+	# when the guest's has no newline yet.
+	dump mem_cgroup_out_of_memory '' >"$tmp/log"
+	printf 'soak: op bad_message 1234.07[ 1234.062422] Out of memory and no killable processes...\r\n' >>"$tmp/log"
+	dump mem_cgroup_out_of_memory \
+		'Memory cgroup out of memory: Killed process 3008 (dd)' >>"$tmp/log"
+	expect "a dump's last line after the guest's output" 0 2 "$awk"
 	{
 		dump mem_cgroup_out_of_memory \
 			'Memory cgroup out of memory: Killed process 3007 (sh)'
