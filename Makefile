@@ -4,7 +4,7 @@
 #                      kernel if its build tree exists, else the newest
 #                      installed Debian headers)
 # make KVER=6.12       ... for a kernel line (6.1, 6.12) or a full version
-# make check           unit tests, warning-free W=1 C=1 builds, checkpatch,
+# make check           unit tests, warning-free W=1 C=2 builds, checkpatch,
 #                      and the VM suite on both kernel lines
 # make demo            boot a VM and show the target at work
 # make soak            the randomized fault-injection soak (Documentation/SOAK.md),

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Swap through the target with meta_enable=1 (issue 10, bug 1): a swap-in
-# is a READ without REQ_META whose page is a swap-cache folio, and the
-# metadata test used to follow that folio's mapping to its host, which the
-# swap address space does not have: an oops in the submission path.
+# Swap through the target with meta_enable=1, where the soak found an oops
+# (Documentation/SOAK.md, "What it found"): a swap-in is a READ without
+# REQ_META whose page is a swap-cache folio, and the metadata test used to
+# follow that folio's mapping to its host, which the swap address space
+# does not have: an oops in the submission path.
 #
 # A swap file on ext4 over the target; tmpfs data written and read back by
 # a process in a memory cgroup four times too small for it, so that the

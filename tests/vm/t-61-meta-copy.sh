@@ -1,6 +1,6 @@
 #!/bin/sh
-# Staging a metadata read whose memory does not start on a page boundary
-# (issue 10, bug 2).  Only the disk range of a read is checked for whole
+# Staging a metadata read whose memory does not start on a page boundary.
+# Only the disk range of a read is checked for whole
 # 4 KiB blocks; the copy at completion used to walk the bio's segments at
 # the running byte offset into 4 KiB staging pages, so after a first
 # segment at page offset 512 every 4096-byte segment was written across

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A staged metadata block is entered only while its T0 is young enough to
-# trust (issue 10: "give the guard counters an age limit").  A guard's
+# trust.  A guard's
 # started count is 32 bits, so a block that waits in the staging pool long
 # enough could see its guard wrap back to the recorded value and hide the
 # writes that went by; the thread now drops blocks staged more than

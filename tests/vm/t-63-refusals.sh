@@ -1,5 +1,5 @@
 #!/bin/sh
-# Two constructor refusals (issue 10, bugs 8 and 10), each with its own
+# Two constructor refusals, each with its own
 # message, leaving nothing behind:
 # - a zoned origin (zone resets carry no sectors, so they would pass the
 #   write guards and the invalidation), and a zoned cache device (slabs are

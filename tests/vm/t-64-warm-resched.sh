@@ -1,6 +1,6 @@
 #!/bin/sh
 # `warm` over a range where every cluster is skipped must still yield the
-# CPU (issue 10, bug 9): the loop's `continue` paths (range already cached,
+# CPU: the loop's `continue` paths (range already cached,
 # a write in flight) had no cond_resched(), so a warm of terabytes that
 # does no I/O spun for minutes: soft lockups.
 #

@@ -1,6 +1,6 @@
 #!/bin/sh
 # No operation holds the map's lock, or runs, for work proportional to the
-# SSD's size (issue 10, bug 4).  Two targets with the same blocks cached,
+# SSD's size.  Two targets with the same blocks cached,
 # one on a 256 GiB cache device (a 64 Mi-slot map) and one on a 1 GiB one:
 # a whole-device discard and `invalidate` take about as long on both.
 # The unfixed map walked every slot of the SSD under the write lock for
