@@ -32,15 +32,16 @@ void sc_clean_update(struct sc_target *sc)
 static bool sc_clean_one(struct sc_target *sc)
 {
 	struct block_device *ssd = sc->cache->bdev;
-	u32 slab, dropped;
+	sc_slab_t slab;
+	u32 dropped;
 
 	slab = sc_clock_evict(sc, &dropped);
-	if (slab == SC_NIL)
+	if (slab == SC_NO_SLAB)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
 
 	if (bdev_max_discard_sectors(ssd))
-		blkdev_issue_discard(ssd, (sector_t)slab * SC_SLAB_SECTORS,
+		blkdev_issue_discard(ssd, sc_slab_sector(slab),
 				     SC_SLAB_SECTORS, GFP_NOIO);
 
 	sc_abort_slab(sc, slab);

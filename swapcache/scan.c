@@ -384,8 +384,8 @@ static bool sc_inode_eligible(struct inode *inode)
  * page's blocks must be one aligned 4 KiB origin block.  bmap() reports
  * holes, unwritten, inline and shared (reflinked) extents as block 0.
  */
-static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
-			  pgoff_t index)
+static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
+				  pgoff_t index)
 {
 	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
 	sector_t first = 0, block;
@@ -395,20 +395,20 @@ static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
 	for (i = 0; i < 1U << shift; i++) {
 		block = ((sector_t)index << shift) + i;
 		if (bmap(inode, &block) || !block)
-			return SC_OBLOCK_NONE;
+			return to_oblock(SC_OBLOCK_NONE);
 		if (i == 0)
 			first = block;
 		else if (block != first + i)
-			return SC_OBLOCK_NONE;
+			return to_oblock(SC_OBLOCK_NONE);
 	}
 	sector = (u64)first << (inode->i_blkbits - SECTOR_SHIFT);
 	if (sector < sc->ti->begin)
-		return SC_OBLOCK_NONE;
+		return to_oblock(SC_OBLOCK_NONE);
 	sector -= sc->ti->begin;
 	if (sector + SC_SECTORS_PER_BLOCK > sc->ti->len ||
 	    sector & (SC_SECTORS_PER_BLOCK - 1))
-		return SC_OBLOCK_NONE;
-	return sector >> (SC_BLOCK_SHIFT - SECTOR_SHIFT);
+		return to_oblock(SC_OBLOCK_NONE);
+	return sc_block(sector);
 }
 
 /*----------------------------------------------------------------*/
@@ -419,7 +419,7 @@ static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
 struct sc_group {
 	pgoff_t base;
 	struct folio *folios[SC_SLAB_SIZE];
-	u64 oblocks[SC_SLAB_SIZE];
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
 };
 
 static void sc_group_put(struct sc_group *g)
@@ -532,7 +532,7 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_clean(folio, mapping, index) ||
 		    sc_page_oblock(sc, inode, index) != g->oblocks[take[i]])
 			continue;
-		p->oblocks[p->nr] = to_oblock(g->oblocks[take[i]]);
+		p->oblocks[p->nr] = g->oblocks[take[i]];
 		p->snap.index[p->snap.nr] = snap->index[i];
 		p->snap.started[p->snap.nr++] = snap->started[i];
 		p->nr++;
@@ -570,12 +570,12 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_settled(folio, mapping, g->base + i))
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
-		if (g->oblocks[i] == SC_OBLOCK_NONE ||
+		if (from_oblock(g->oblocks[i]) == SC_OBLOCK_NONE ||
 		    sc_holds(sc, g->oblocks[i]))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
-		oblocks[n] = to_oblock(g->oblocks[i]);
+		oblocks[n] = g->oblocks[i];
 		take[n++] = i;
 	}
 	if (!n || !inactive)

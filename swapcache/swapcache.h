@@ -171,10 +171,30 @@
 #define SC_SLAB_SECTORS		(SC_SLAB_SIZE * SC_SECTORS_PER_BLOCK)
 #define SC_SECTOR_SHIFT_BLOCK	(SC_BLOCK_SHIFT - SECTOR_SHIFT)
 
-/* The origin block a sector is in. */
-static inline u64 sc_block(sector_t sector)
+/* Where typed block numbers meet sectors (see map.h). */
+
+/* The origin block a sector of the origin is in. */
+static inline sc_oblock_t sc_block(sector_t sector)
 {
-	return sector >> SC_SECTOR_SHIFT_BLOCK;
+	return to_oblock(sector >> SC_SECTOR_SHIFT_BLOCK);
+}
+
+/* The first sector of an origin block. */
+static inline sector_t sc_oblock_sector(sc_oblock_t oblock)
+{
+	return (sector_t)from_oblock(oblock) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/* The first sector of a slot on the cache device. */
+static inline sector_t sc_slot_sector(sc_slot_t slot)
+{
+	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/* The first sector of a slab on the cache device. */
+static inline sector_t sc_slab_sector(sc_slab_t slab)
+{
+	return (sector_t)from_slab(slab) * SC_SLAB_SECTORS;
 }
 
 /* Smallest cache device accepted: 16 slabs. */
@@ -214,6 +234,12 @@ struct sc_guard {
 	atomic_t started;
 	atomic_t completed;
 };
+
+/* The 64 KiB region of the origin an origin block is in. */
+static inline u64 sc_oblock_region(sc_oblock_t oblock)
+{
+	return from_oblock(oblock) >> SC_REGION_SHIFT;
+}
 
 /* The guard of a 64 KiB region of the origin. */
 static inline u32 sc_guard_index(u64 region)
@@ -285,7 +311,7 @@ struct sc_scan_cursor {
  * @page: a copy of its data
  */
 struct sc_meta_block {
-	u64 oblock;
+	sc_oblock_t oblock;
 	u32 guard;
 	u32 started;
 	unsigned long t0;
@@ -399,7 +425,7 @@ struct sc_target {
  */
 struct sc_bio {
 	u8 kind;
-	u32 slab;
+	sc_slab_t slab;
 	u32 blocks;
 	u64 region_first;
 	u64 region_last;
@@ -469,25 +495,26 @@ bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
 /* maplock.c: the map under its lock */
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);
-u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
-		  sc_slot_t *slot0);
-bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count);
-bool sc_holds(struct sc_target *sc, u64 oblock);
+sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
+			  sc_oblock_t last, sc_slot_t *slot0);
+bool sc_lookup_any(struct sc_target *sc, sc_oblock_t first, u64 count);
+bool sc_holds(struct sc_target *sc, sc_oblock_t oblock);
 u64 sc_used_slabs(struct sc_target *sc);
-bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped);
-u32 sc_alloc_slab(struct sc_target *sc);
-void sc_abort_slab(struct sc_target *sc, u32 slab);
-int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
-		 unsigned int count, const struct sc_guard_snap *snap);
-u32 sc_clock_evict(struct sc_target *sc, u32 *dropped);
+sc_slab_t sc_alloc_slab(struct sc_target *sc);
+void sc_abort_slab(struct sc_target *sc, sc_slab_t slab);
+int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
+		 const sc_oblock_t *oblocks, unsigned int count,
+		 const struct sc_guard_snap *snap);
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped);
 
 /* path.c: the I/O path's work, SSD failures */
 void sc_path_init(struct sc_target *sc);
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
-		   u64 first, u64 last);
-int sc_write_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
-			u64 count);
+		   sc_oblock_t first, sc_oblock_t last);
+int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
+			sc_oblock_t first, u64 count);
 u64 sc_invalidate_all(struct sc_target *sc);
 void sc_retry_later(struct sc_target *sc, struct bio *bio);
 void sc_ssd_error(struct sc_target *sc, const char *what);
