@@ -124,11 +124,12 @@ bool sc_holds(struct sc_target *sc, sc_oblock_t oblock)
  * written, occupies its 64 KiB of the SSD.  Takes the read side.  Any
  * context but interrupt.
  *
- * Return: the count.
+ * Return: the count, at most SC_MAP_MAX_SLABS: a u32, as the watermark
+ * functions take it, with room for the "one more" of a caller's check.
  */
-u64 sc_used_slabs(struct sc_target *sc)
+u32 sc_used_slabs(struct sc_target *sc)
 {
-	u64 used;
+	u32 used;
 
 	read_lock(&sc->lock);
 	used = sc->map.nr_slabs - sc->map.nr_free;

@@ -499,7 +499,7 @@ sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
 			  sc_oblock_t last, sc_slot_t *slot0);
 bool sc_lookup_any(struct sc_target *sc, sc_oblock_t first, u64 count);
 bool sc_holds(struct sc_target *sc, sc_oblock_t oblock);
-u64 sc_used_slabs(struct sc_target *sc);
+u32 sc_used_slabs(struct sc_target *sc);
 bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped);
 sc_slab_t sc_alloc_slab(struct sc_target *sc);
