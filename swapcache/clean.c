@@ -53,10 +53,11 @@ static bool sc_clean_one(struct sc_target *sc)
  * @sc: the target, in the cleaning state
  *
  * Evicts until the low watermark is reached or a tick's work is done:
- * maxlaunder pages' worth of slabs, as the seed bounds its cleaning pass
- * by maxlaunder.  Holds insert_lock across the whole tick, discards
- * included, so that postsuspend waits for them; takes the map's write side
- * a step at a time.  Sleeps; process context (the thread).
+ * maxlaunder pages' worth of slabs, as DragonFly's vm_swapcache.c bounds
+ * its cleaning pass by maxlaunder.  Holds insert_lock across the whole
+ * tick, discards included, so that postsuspend waits for them; takes the
+ * map's write side a step at a time.  Sleeps; process context (the
+ * thread).
  */
 void sc_clean(struct sc_target *sc)
 {

@@ -213,7 +213,7 @@ static bool sc_folio_gen_inactive(struct folio *folio, int gen)
 }
 #endif
 
-/* The seed's "on the inactive queue", for both kinds of LRU. */
+/* DragonFly's "on the inactive queue", for both kinds of LRU. */
 static bool sc_folio_inactive(struct folio *folio)
 {
 	if (!folio_test_lru(folio) || folio_test_unevictable(folio))
@@ -540,10 +540,10 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 }
 
 /*
- * Flush one group: the seed's vm_swapcached_flush, with the cluster built
- * from the group's pages that are clean, mapped 1:1 and not yet cached.
- * It is taken only if one of those pages is inactive.  Returns how many
- * pages it examined (cached ones do not count, as in the seed).
+ * Flush one group: DragonFly's vm_swapcached_flush(), with the cluster
+ * built from the group's pages that are clean, mapped 1:1 and not yet
+ * cached.  It is taken only if one of those pages is inactive.  Returns
+ * how many pages it examined (cached ones do not count, as in DragonFly).
  */
 static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 				   struct sc_group *g, struct sc_pending *p)
@@ -615,9 +615,9 @@ struct sc_walk {
 /*
  * Whether the tick's walk must stop before the next group.  The gathered
  * cluster counts against the budget already, so that the walk overshoots
- * it by one cluster at most, as the seed's loop does.  Cached pages do not
- * count against maxlaunder, as in the seed, but finding out costs a
- * bmap() each (the seed's pages carry a flag), so a tick also stops after
+ * it by one cluster at most, as vm_swapcache.c's loop does.  Cached pages
+ * do not count against maxlaunder, as in DragonFly, but finding out costs
+ * a bmap() each (DragonFly's pages carry a flag), so a tick also stops after
  * SC_VISIT_FACTOR times maxlaunder pages of any kind.
  *
  * maxlaunder goes up to 2^20, and the walk holds s_umount, so a tick's
@@ -809,7 +809,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	spin_unlock(&sb->s_inode_list_lock);
 	iput(toput);
 
-	/* The end of the list: the pass is over, as at the seed's tail. */
+	/* The end of the list: the pass is over, as at DragonFly's tail. */
 	cur->valid = false;
 	cur->done = false;
 	cur->inode_pos = 0;
@@ -924,7 +924,7 @@ static void sc_release_target(struct sc_target *sc)
 		wake_up(&sc_target_released);
 }
 
-/* One 10 Hz tick: the seed's loop body, per target. */
+/* One 10 Hz tick: vm_swapcache.c's loop body, per target. */
 static void sc_thread_tick(void)
 {
 	struct sc_target *sc;

@@ -84,16 +84,17 @@
  * The thread, and how it follows DragonFly
  * -----------------------------------------
  * One kernel thread, swapcached, serves every target, as DragonFly's one
- * daemon serves its one swap space.  Its loop is the seed's: a 10 Hz tick
- * (5 s while nothing is enabled) that refills the burst budget, moves the
- * watermark state, and either writes or cleans.  The budget is the seed's
- * token bucket unchanged (burst.c): accrate/10 per tick up to maxburst,
- * writing only while a second's worth is banked, a recovering state after
- * it runs dry that ends above minburst, and a pass that stops as soon as
- * the budget is negative, so that one cluster may overshoot.  The
- * watermarks are the seed's 75%/70% of the cache device (watermark.c),
- * kept per target because each target has its own SSD; the budget and its
- * state stay global.  What differs, and why:
+ * daemon serves its one swap space.  Its loop is that of DragonFly's
+ * vm_swapcache.c: a 10 Hz tick (5 s while nothing is enabled) that
+ * refills the burst budget, moves the watermark state, and either writes
+ * or cleans.  The budget is DragonFly's token bucket unchanged (burst.c):
+ * accrate/10 per tick up to maxburst, writing only while a second's worth
+ * is banked, a recovering state after it runs dry that ends above
+ * minburst, and a pass that stops as soon as the budget is negative, so
+ * that one cluster may overshoot.  The watermarks are DragonFly's 75%/70%
+ * of the cache device (watermark.c), kept per target because each target
+ * has its own SSD; the budget and its state stay global.  What differs,
+ * and why:
  *
  * - What is walked.  DragonFly walks the global inactive queue behind a
  *   marker page.  A module cannot walk Linux's LRU lists, and on the
@@ -111,7 +112,7 @@
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
  *   the multi-gen LRU too) and starts a new pass after hysteresis of them.
  *   A new target's first pass starts at once: it has nothing cached yet.
- * - Clustering.  The seed takes the run of qualifying pages around the
+ * - Clustering.  DragonFly takes the run of qualifying pages around the
  *   candidate in its 16-page aligned group.  We take every qualifying page
  *   of the group, and pack groups into one slab until it is full: swap
  *   space in DragonFly is allocated a page at a time, but our unit of
@@ -133,7 +134,7 @@
  *   misses are copied at completion into a small per-target pool, with
  *   their T0 taken when the read was issued, and written by the thread,
  *   which drops those whose T0 is too old to trust (SC_META_MAX_AGE).
- * - Cleaning.  The seed frees swap round robin over VM objects.  We evict
+ * - Cleaning.  DragonFly frees swap round robin over VM objects.  We evict
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
  *   discard them.  A slab being discarded stays off the free list.
