@@ -32,15 +32,16 @@ void sc_clean_update(struct sc_target *sc)
 static bool sc_clean_one(struct sc_target *sc)
 {
 	struct block_device *ssd = sc->cache->bdev;
-	u32 slab, dropped;
+	sc_slab_t slab;
+	u32 dropped;
 
 	slab = sc_clock_evict(sc, &dropped);
-	if (slab == SC_NIL)
+	if (slab == SC_NO_SLAB)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
 
 	if (bdev_max_discard_sectors(ssd))
-		blkdev_issue_discard(ssd, (sector_t)slab * SC_SLAB_SECTORS,
+		blkdev_issue_discard(ssd, sc_slab_sector(slab),
 				     SC_SLAB_SECTORS, GFP_NOIO);
 
 	sc_abort_slab(sc, slab);
@@ -52,10 +53,11 @@ static bool sc_clean_one(struct sc_target *sc)
  * @sc: the target, in the cleaning state
  *
  * Evicts until the low watermark is reached or a tick's work is done:
- * maxlaunder pages' worth of slabs, as the seed bounds its cleaning pass
- * by maxlaunder.  Holds insert_lock across the whole tick, discards
- * included, so that postsuspend waits for them; takes the map's write side
- * a step at a time.  Sleeps; process context (the thread).
+ * maxlaunder pages' worth of slabs, as DragonFly's vm_swapcache.c bounds
+ * its cleaning pass by maxlaunder.  Holds insert_lock across the whole
+ * tick, discards included, so that postsuspend waits for them; takes the
+ * map's write side a step at a time.  Sleeps; process context (the
+ * thread).
  */
 void sc_clean(struct sc_target *sc)
 {

@@ -56,7 +56,7 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	      struct page **pages, unsigned int count,
 	      const struct sc_guard_snap *snap)
 {
-	u32 slab;
+	sc_slab_t slab;
 	int r;
 
 	mutex_lock(&sc->insert_lock);
@@ -65,11 +65,11 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 		goto out;
 	slab = sc_alloc_slab(sc);
 	r = -ENOSPC;
-	if (slab == SC_NIL)
+	if (slab == SC_NO_SLAB)
 		goto out;
 
-	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE,
-			(sector_t)slab * SC_SLAB_SECTORS, pages, count);
+	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE, sc_slab_sector(slab),
+			pages, count);
 	/* Wear is wear: a cluster that fails or races was still written. */
 	atomic64_add((s64)count << SC_BLOCK_SHIFT,
 		     &sc_tunable_values[SC_WRITE_COUNT]);
@@ -99,12 +99,13 @@ static bool sc_above_high_watermark(struct sc_target *sc)
 				   sc->map.nr_slabs, sc_get(SC_MAXSWAPPCT));
 }
 
-static bool sc_all_cached(struct sc_target *sc, u64 first, unsigned int count)
+static bool sc_all_cached(struct sc_target *sc, const sc_oblock_t *oblocks,
+			  unsigned int count)
 {
 	unsigned int i;
 
 	for (i = 0; i < count; i++)
-		if (!sc_holds(sc, first + i))
+		if (!sc_holds(sc, oblocks[i]))
 			return false;
 	return true;
 }
@@ -131,8 +132,9 @@ static bool sc_all_cached(struct sc_target *sc, u64 first, unsigned int count)
  */
 int sc_warm(struct sc_target *sc, sector_t start, sector_t count)
 {
-	u64 first = sc_block(start);
-	u64 end = min(sc_block(start + count - 1) + 1, sc_block(sc->ti->len));
+	u64 first = from_oblock(sc_block(start));
+	u64 end = min(from_oblock(sc_block(start + count - 1)) + 1,
+		      from_oblock(sc_block(sc->ti->len)));
 	struct page *pages[SC_SLAB_SIZE] = { NULL };
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
 	struct sc_guard_snap snap;
@@ -175,14 +177,14 @@ int sc_warm(struct sc_target *sc, sector_t start, sector_t count)
 		n = min(base + SC_SLAB_SIZE, end) - lo;
 		if (sc_above_high_watermark(sc))
 			break;
-		if (sc_all_cached(sc, lo, n))
-			continue;
 		for (i = 0; i < n; i++)
 			oblocks[i] = to_oblock(lo + i);
+		if (sc_all_cached(sc, oblocks, n))
+			continue;
 		if (!sc_guard_snapshot(sc, oblocks, n, &snap))
 			continue;
 		r = sc_io_pages(sc->origin->bdev, REQ_OP_READ,
-				lo << SC_SECTOR_SHIFT_BLOCK, pages, n);
+				sc_oblock_sector(oblocks[0]), pages, n);
 		if (r) {
 			DMERR_LIMIT("%s: warm: origin read error %d",
 				    dm_table_device_name(sc->ti->table), r);
@@ -251,7 +253,7 @@ void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 			struct sc_bio *pb)
 {
 	sector_t sector = bio->bi_iter.bi_sector;
-	u64 first = sc_block(sector), last;
+	sc_oblock_t first = sc_block(sector), last;
 	unsigned int i;
 	u32 guard;
 
@@ -262,8 +264,8 @@ void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	    bio->bi_iter.bi_size > SC_SLAB_SIZE * SC_BLOCK_SIZE)
 		return;
 	last = sc_block(bio_end_sector(bio) - 1);
-	pb->region_first = first >> SC_REGION_SHIFT;
-	pb->region_last = last >> SC_REGION_SHIFT;
+	pb->region_first = sc_oblock_region(first);
+	pb->region_last = sc_oblock_region(last);
 	/* Before the guards are read: the age must not understate T0's. */
 	pb->t0 = jiffies;
 	for (i = 0; i < 2; i++) {
@@ -316,7 +318,7 @@ void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 		       struct sc_bio *pb)
 {
 	unsigned int n = pb->origin_iter.bi_size >> SC_BLOCK_SHIFT;
-	u64 first = sc_block(pb->origin_iter.bi_sector);
+	u64 first = from_oblock(sc_block(pb->origin_iter.bi_sector));
 	struct sc_meta_block *mb;
 	unsigned long flags;
 	unsigned int i;
@@ -330,9 +332,10 @@ void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 	}
 	mb = &sc->meta[sc->meta_nr];
 	for (i = 0; i < n; i++) {
-		u64 region = (first + i) >> SC_REGION_SHIFT;
+		sc_oblock_t oblock = to_oblock(first + i);
+		u64 region = sc_oblock_region(oblock);
 
-		mb[i].oblock = first + i;
+		mb[i].oblock = oblock;
 		mb[i].guard = sc_guard_index(region);
 		mb[i].started = pb->started[region != pb->region_first];
 		mb[i].t0 = pb->t0;
@@ -356,7 +359,7 @@ static unsigned int sc_meta_take_some(struct sc_target *sc,
 	sc->meta_nr -= n;
 	mb = &sc->meta[sc->meta_nr];
 	for (i = 0; i < n; i++) {
-		oblocks[i] = to_oblock(mb[i].oblock);
+		oblocks[i] = mb[i].oblock;
 		snap->index[i] = mb[i].guard;
 		snap->started[i] = mb[i].started;
 		t0[i] = mb[i].t0;
@@ -375,7 +378,7 @@ static unsigned int sc_meta_take_some(struct sc_target *sc,
 		 * then miss (see SC_META_MAX_AGE).
 		 */
 		if (dup || time_after(jiffies, t0[i] + SC_META_MAX_AGE) ||
-		    sc_holds(sc, from_oblock(oblocks[i])) ||
+		    sc_holds(sc, oblocks[i]) ||
 		    sc_guard_moved(sc, snap->index[i], snap->started[i]))
 			continue;
 		oblocks[kept] = oblocks[i];

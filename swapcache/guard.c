@@ -143,8 +143,7 @@ bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
 
 	snap->nr = count;
 	for (n = 0; n < count; n++) {
-		snap->index[n] = sc_guard_index(from_oblock(oblocks[n]) >>
-						SC_REGION_SHIFT);
+		snap->index[n] = sc_guard_index(sc_oblock_region(oblocks[n]));
 		if (!sc_guard_quiet(sc, snap->index[n], &snap->started[n]))
 			return false;
 	}

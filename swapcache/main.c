@@ -3,7 +3,14 @@
  * swapcache: the module parameters, the shutdown notifier, and the
  * module's init and exit, which register the target (target.c).  The
  * design essay is in swapcache.h.
+ *
+ * The module's own messages (parameters, shutdown, init) carry pr_fmt()'s
+ * prefix, the module's name.  The target's go through DMERR() and its
+ * kin, which print "device-mapper: swapcache: " themselves: they use
+ * pr_fmt() too, so a file that defines it must not use them.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -38,7 +45,7 @@ static int sc_param_set(const char *val, const struct kernel_param *kp)
 
 	r = sc_tunable_parse(id, val, &value);
 	if (r) {
-		pr_warn_ratelimited("swapcache: %s: '%s' refused (valid: %lld..%lld)\n",
+		pr_warn_ratelimited("%s: '%s' refused (valid: %lld..%lld)\n",
 				    sc_tunables[id].name, val,
 				    sc_tunables[id].min, sc_tunables[id].max);
 		return r;
@@ -100,7 +107,7 @@ static int sc_shutdown_notify(struct notifier_block *nb, unsigned long action,
 	atomic64_set(&sc_tunable_values[SC_READ_ENABLE], 0);
 	atomic64_set(&sc_tunable_values[SC_DATA_ENABLE], 0);
 	atomic64_set(&sc_tunable_values[SC_META_ENABLE], 0);
-	pr_info("swapcache: shutdown: read_enable=%lld data_enable=%lld meta_enable=%lld\n",
+	pr_info("shutdown: read_enable=%lld data_enable=%lld meta_enable=%lld\n",
 		sc_get(SC_READ_ENABLE), sc_get(SC_DATA_ENABLE),
 		sc_get(SC_META_ENABLE));
 	return NOTIFY_DONE;
@@ -131,7 +138,7 @@ static int __init sc_init(void)
 
 	r = sc_scan_start();
 	if (r) {
-		DMERR("cannot start swapcached: %d", r);
+		pr_err("cannot start swapcached: %d\n", r);
 		return r;
 	}
 	r = register_reboot_notifier(&sc_shutdown_nb);
@@ -139,7 +146,7 @@ static int __init sc_init(void)
 		goto stop;
 	r = dm_register_target(&sc_target_type);
 	if (r) {
-		DMERR("cannot register the target: %d", r);
+		pr_err("cannot register the target: %d\n", r);
 		goto unregister;
 	}
 	return 0;

@@ -177,24 +177,26 @@ static void sc_unlink(struct sc_map *map, u32 slot)
  * The oldest freed slab goes first, which gives reads of its old contents
  * the longest time to finish.
  *
- * Return: a slab now in state SC_SLAB_FILLING, or SC_NIL if none is free.
+ * Return: a slab now in state SC_SLAB_FILLING, or SC_NO_SLAB if none is
+ * free.
  */
-u32 sc_map_alloc_slab(struct sc_map *map,
-		      bool (*busy)(void *context, u32 slab), void *context)
+sc_slab_t sc_map_alloc_slab(struct sc_map *map,
+			    bool (*busy)(void *context, sc_slab_t slab),
+			    void *context)
 {
 	u32 tries = map->nr_free;
 
 	while (tries--) {
 		u32 slab = sc_free_pop(map);
 
-		if (busy && busy(context, slab)) {
+		if (busy && busy(context, to_slab(slab))) {
 			sc_free_push(map, slab);
 			continue;
 		}
 		sc_slab_set_state(map, slab, SC_SLAB_FILLING);
-		return slab;
+		return to_slab(slab);
 	}
-	return SC_NIL;
+	return SC_NO_SLAB;
 }
 
 /**
@@ -215,13 +217,14 @@ u32 sc_map_alloc_slab(struct sc_map *map,
  *
  * Return: how many blocks moved from another slot.
  */
-u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
-		     u32 count)
+u32 sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
+		     const sc_oblock_t *oblocks, u32 count)
 {
+	struct sc_slab *s = &map->slabs[from_slab(slab)];
 	u32 moved = 0, i;
 
 	if (!count) {
-		sc_free_push(map, slab);
+		sc_free_push(map, from_slab(slab));
 		return 0;
 	}
 	for (i = 0; i < count; i++) {
@@ -238,11 +241,11 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
 		map->slot_oblock[slot] = b;
 		map->slot_next[slot] = *head;
 		*head = slot;
-		map->slabs[slab].nr_valid++;
+		s->nr_valid++;
 		map->nr_cached++;
 	}
-	map->slabs[slab].referenced = 0;
-	sc_slab_set_state(map, slab, SC_SLAB_ACTIVE);
+	s->referenced = 0;
+	sc_slab_set_state(map, from_slab(slab), SC_SLAB_ACTIVE);
 	return moved;
 }
 
@@ -253,9 +256,9 @@ u32 sc_map_fill_slab(struct sc_map *map, u32 slab, const sc_oblock_t *oblocks,
  *	entered, or a discarding one (from sc_map_retire_slab()) whose
  *	range has been discarded
  */
-void sc_map_abort_slab(struct sc_map *map, u32 slab)
+void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
 {
-	sc_free_push(map, slab);
+	sc_free_push(map, from_slab(slab));
 }
 
 /**
@@ -355,7 +358,7 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		slab = (pos & ~63U) + __ffs64(bits);
 		walk->pos = slab + 1;
 		for (i = 0; i < SC_SLAB_SIZE; i++) {
-			u32 slot = from_slot(sc_slab_slot(slab, i));
+			u32 slot = from_slot(sc_slab_slot(to_slab(slab), i));
 			u64 b = map->slot_oblock[slot];
 
 			if (b != SC_OBLOCK_NONE && b - walk->first < walk->count) {
@@ -374,14 +377,14 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
  * SC_SLAB_ACTIVE lets sc_unlink() free it with its last block,
  * SC_SLAB_DISCARDING keeps it off the free list.
  */
-static u32 sc_drop_slab(struct sc_map *map, u32 slab,
+static u32 sc_drop_slab(struct sc_map *map, sc_slab_t slab,
 			enum sc_slab_state during)
 {
 	u32 dropped = 0, i;
 
-	if (map->slabs[slab].state != SC_SLAB_ACTIVE)
+	if (map->slabs[from_slab(slab)].state != SC_SLAB_ACTIVE)
 		return 0;
-	sc_slab_set_state(map, slab, during);
+	sc_slab_set_state(map, from_slab(slab), during);
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		u32 slot = from_slot(sc_slab_slot(slab, i));
 
@@ -400,7 +403,7 @@ static u32 sc_drop_slab(struct sc_map *map, u32 slab,
  *
  * Return: how many blocks were dropped.
  */
-u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
+u32 sc_map_evict_slab(struct sc_map *map, sc_slab_t slab)
 {
 	return sc_drop_slab(map, slab, SC_SLAB_ACTIVE);
 }
@@ -419,7 +422,7 @@ u32 sc_map_evict_slab(struct sc_map *map, u32 slab)
  * one, so 0 means that @slab was not active, was left alone and must not
  * be given back.
  */
-u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
+u32 sc_map_retire_slab(struct sc_map *map, sc_slab_t slab)
 {
 	return sc_drop_slab(map, slab, SC_SLAB_DISCARDING);
 }
@@ -444,12 +447,12 @@ u32 sc_map_retire_slab(struct sc_map *map, u32 slab)
  * stays in the map between calls, so a search cut into steps, with other
  * changes to the map between them, is still the CLOCK.
  *
- * Return: an active slab, the hand now past it, or SC_NIL if none was
- * found in this step (the search is over when *@steps is 0).
+ * Return: an active slab, the hand now past it, or SC_NO_SLAB if none
+ * was found in this step (the search is over when *@steps is 0).
  */
-u32 sc_map_clock_step(struct sc_map *map,
-		      bool (*busy)(void *context, u32 slab), void *context,
-		      u32 *steps)
+sc_slab_t sc_map_clock_step(struct sc_map *map,
+			    bool (*busy)(void *context, sc_slab_t slab),
+			    void *context, u32 *steps)
 {
 	u32 budget = *steps < SC_MAP_STEP ? *steps : SC_MAP_STEP;
 
@@ -466,10 +469,10 @@ u32 sc_map_clock_step(struct sc_map *map,
 			s->referenced = 0;
 			continue;
 		}
-		if (busy && busy(context, slab))
+		if (busy && busy(context, to_slab(slab)))
 			continue;
 		*steps += budget;
-		return slab;
+		return to_slab(slab);
 	}
-	return SC_NIL;
+	return SC_NO_SLAB;
 }

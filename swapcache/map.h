@@ -46,10 +46,15 @@
 
 /*
  * Typed block numbers (dm-cache's trick): sparse refuses to mix an origin
- * block with a cache slot or a plain integer.
+ * block, a cache slot and a slab with each other or with a plain integer.
+ * Numbers are typed where they enter (a bio's sector, a bmap() result)
+ * and untyped where they leave (an SSD or origin sector, an index into a
+ * per-slab array) or where a range of them is walked as integers.  In
+ * user space the annotations are empty and the types plain integers.
  */
 typedef u64 __bitwise sc_oblock_t;
 typedef u32 __bitwise sc_slot_t;
+typedef u32 __bitwise sc_slab_t;
 
 static inline sc_oblock_t to_oblock(u64 b)
 {
@@ -71,11 +76,22 @@ static inline u32 from_slot(sc_slot_t s)
 	return (__force u32)s;
 }
 
+static inline sc_slab_t to_slab(u32 s)
+{
+	return (__force sc_slab_t)s;
+}
+
+static inline u32 from_slab(sc_slab_t s)
+{
+	return (__force u32)s;
+}
+
 #define SC_SLAB_SHIFT	4
 #define SC_SLAB_SIZE	BIT(SC_SLAB_SHIFT)	/* slots per slab */
 #define SC_NIL		U32_MAX
 #define SC_OBLOCK_NONE	U64_MAX
 #define SC_NO_SLOT	to_slot(SC_NIL)
+#define SC_NO_SLAB	to_slab(SC_NIL)
 
 /*
  * Slabs per map: 16 TiB of SSD, the most for which every slot index, and
@@ -182,34 +198,35 @@ struct sc_map_walk {
 	bool by_slab;
 };
 
-static inline u32 sc_slot_slab(sc_slot_t slot)
+static inline sc_slab_t sc_slot_slab(sc_slot_t slot)
 {
-	return from_slot(slot) >> SC_SLAB_SHIFT;
+	return to_slab(from_slot(slot) >> SC_SLAB_SHIFT);
 }
 
-static inline sc_slot_t sc_slab_slot(u32 slab, u32 index)
+static inline sc_slot_t sc_slab_slot(sc_slab_t slab, u32 index)
 {
-	return to_slot((slab << SC_SLAB_SHIFT) + index);
+	return to_slot((from_slab(slab) << SC_SLAB_SHIFT) + index);
 }
 
 size_t sc_map_bytes(u32 nr_slabs);
 void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem);
 sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock);
-u32 sc_map_alloc_slab(struct sc_map *map,
-		      bool (*busy)(void *context, u32 slab), void *context);
-u32 sc_map_fill_slab(struct sc_map *map, u32 slab,
+sc_slab_t sc_map_alloc_slab(struct sc_map *map,
+			    bool (*busy)(void *context, sc_slab_t slab),
+			    void *context);
+u32 sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		     const sc_oblock_t *oblocks, u32 count);
-void sc_map_abort_slab(struct sc_map *map, u32 slab);
+void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab);
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
 void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 		      sc_oblock_t first, u64 count);
 bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		      u32 budget);
-u32 sc_map_evict_slab(struct sc_map *map, u32 slab);
-u32 sc_map_retire_slab(struct sc_map *map, u32 slab);
-u32 sc_map_clock_step(struct sc_map *map,
-		      bool (*busy)(void *context, u32 slab), void *context,
-		      u32 *steps);
+u32 sc_map_evict_slab(struct sc_map *map, sc_slab_t slab);
+u32 sc_map_retire_slab(struct sc_map *map, sc_slab_t slab);
+sc_slab_t sc_map_clock_step(struct sc_map *map,
+			    bool (*busy)(void *context, sc_slab_t slab),
+			    void *context, u32 *steps);
 
 /**
  * sc_map_touch_slab() - note a hit on @slab for the CLOCK
@@ -223,9 +240,9 @@ u32 sc_map_clock_step(struct sc_map *map,
  * excludes every caller.  The _ONCE accessors say so to the compiler and
  * to KCSAN.
  */
-static inline void sc_map_touch_slab(struct sc_map *map, u32 slab)
+static inline void sc_map_touch_slab(struct sc_map *map, sc_slab_t slab)
 {
-	struct sc_slab *s = &map->slabs[slab];
+	struct sc_slab *s = &map->slabs[from_slab(slab)];
 
 	if (!READ_ONCE(s->referenced))
 		WRITE_ONCE(s->referenced, 1);

@@ -23,11 +23,11 @@
 #include "swapcache.h"
 
 /* The map's callback: called under the lock, on a slab it may reuse. */
-static bool sc_slab_busy(void *context, u32 slab)
+static bool sc_slab_busy(void *context, sc_slab_t slab)
 {
 	struct sc_target *sc = context;
 
-	return atomic_read(&sc->slab_readers[slab]) != 0;
+	return atomic_read(&sc->slab_readers[from_slab(slab)]) != 0;
 }
 
 /**
@@ -46,30 +46,32 @@ static bool sc_slab_busy(void *context, u32 slab)
  * Return: the first origin block after the run (@last + 1 when the run is
  * the whole read).
  */
-u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
-		  sc_slot_t *slot0)
+sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
+			  sc_oblock_t last, sc_slot_t *slot0)
 {
+	u64 b, b0 = from_oblock(first);
 	sc_slot_t slot;
-	u64 b;
 
 	read_lock(&sc->lock);
-	*slot0 = sc_map_lookup(&sc->map, to_oblock(first));
-	for (b = first + 1; b <= last; b++) {
+	*slot0 = sc_map_lookup(&sc->map, first);
+	for (b = b0 + 1; b <= from_oblock(last); b++) {
 		slot = sc_map_lookup(&sc->map, to_oblock(b));
 		if (from_slot(*slot0) == SC_NIL) {
 			if (from_slot(slot) != SC_NIL)
 				break;
-		} else if (from_slot(slot) != from_slot(*slot0) + (b - first) ||
+		} else if (from_slot(slot) != from_slot(*slot0) + (b - b0) ||
 			   sc_slot_slab(slot) != sc_slot_slab(*slot0)) {
 			break;
 		}
 	}
 	if (from_slot(*slot0) != SC_NIL) {
-		atomic_inc(&sc->slab_readers[sc_slot_slab(*slot0)]);
-		sc_map_touch_slab(&sc->map, sc_slot_slab(*slot0));
+		sc_slab_t slab = sc_slot_slab(*slot0);
+
+		atomic_inc(&sc->slab_readers[from_slab(slab)]);
+		sc_map_touch_slab(&sc->map, slab);
 	}
 	read_unlock(&sc->lock);
-	return b;
+	return to_oblock(b);
 }
 
 /**
@@ -82,13 +84,13 @@ u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
  *
  * Return: true when at least one block of the range has a slot.
  */
-bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count)
+bool sc_lookup_any(struct sc_target *sc, sc_oblock_t first, u64 count)
 {
+	u64 b, b0 = from_oblock(first);
 	bool cached = false;
-	u64 b;
 
 	read_lock(&sc->lock);
-	for (b = first; b < first + count && !cached; b++)
+	for (b = b0; b < b0 + count && !cached; b++)
 		cached = from_slot(sc_map_lookup(&sc->map,
 						 to_oblock(b))) != SC_NIL;
 	read_unlock(&sc->lock);
@@ -104,12 +106,12 @@ bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count)
  *
  * Return: true when @oblock has a copy on the SSD.
  */
-bool sc_holds(struct sc_target *sc, u64 oblock)
+bool sc_holds(struct sc_target *sc, sc_oblock_t oblock)
 {
 	bool held;
 
 	read_lock(&sc->lock);
-	held = from_slot(sc_map_lookup(&sc->map, to_oblock(oblock))) != SC_NIL;
+	held = from_slot(sc_map_lookup(&sc->map, oblock)) != SC_NIL;
 	read_unlock(&sc->lock);
 	return held;
 }
@@ -122,11 +124,12 @@ bool sc_holds(struct sc_target *sc, u64 oblock)
  * written, occupies its 64 KiB of the SSD.  Takes the read side.  Any
  * context but interrupt.
  *
- * Return: the count.
+ * Return: the count, at most SC_MAP_MAX_SLABS: a u32, as the watermark
+ * functions take it, with room for the "one more" of a caller's check.
  */
-u64 sc_used_slabs(struct sc_target *sc)
+u32 sc_used_slabs(struct sc_target *sc)
 {
-	u64 used;
+	u32 used;
 
 	read_lock(&sc->lock);
 	used = sc->map.nr_slabs - sc->map.nr_free;
@@ -151,14 +154,14 @@ u64 sc_used_slabs(struct sc_target *sc)
  *
  * Return: false when it stopped before the end.
  */
-bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped)
 {
 	struct sc_map_walk walk;
 	bool done;
 
 	write_lock(&sc->lock);
-	sc_map_walk_init(&sc->map, &walk, to_oblock(first), count);
+	sc_map_walk_init(&sc->map, &walk, first, count);
 	for (;;) {
 		done = sc_map_walk_step(&sc->map, &walk, SC_MAP_STEP);
 		write_unlock(&sc->lock);
@@ -181,11 +184,11 @@ bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
  * sc_abort_slab().  Takes the write side.  Process context, insert_lock
  * held (the caller writes the slab).
  *
- * Return: the slab, or SC_NIL when none is free.
+ * Return: the slab, or SC_NO_SLAB when none is free.
  */
-u32 sc_alloc_slab(struct sc_target *sc)
+sc_slab_t sc_alloc_slab(struct sc_target *sc)
 {
-	u32 slab;
+	sc_slab_t slab;
 
 	write_lock(&sc->lock);
 	slab = sc_map_alloc_slab(&sc->map, sc_slab_busy, sc);
@@ -201,7 +204,7 @@ u32 sc_alloc_slab(struct sc_target *sc)
  *
  * Takes the write side.  Process context, insert_lock held.
  */
-void sc_abort_slab(struct sc_target *sc, u32 slab)
+void sc_abort_slab(struct sc_target *sc, sc_slab_t slab)
 {
 	write_lock(&sc->lock);
 	sc_map_abort_slab(&sc->map, slab);
@@ -225,8 +228,9 @@ void sc_abort_slab(struct sc_target *sc, u32 slab)
  * degraded and -EAGAIN when a write raced, the slab then back on the free
  * list or evicted.
  */
-int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
-		 unsigned int count, const struct sc_guard_snap *snap)
+int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
+		 const sc_oblock_t *oblocks, unsigned int count,
+		 const struct sc_guard_snap *snap)
 {
 	bool raced;
 
@@ -255,22 +259,23 @@ int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
  * written to it meanwhile can be wiped by its discard.  Process context,
  * insert_lock held.
  *
- * Return: the slab, or SC_NIL when none can be evicted now (all
+ * Return: the slab, or SC_NO_SLAB when none can be evicted now (all
  * referenced slabs had their second chance and the rest have reads in
  * flight).
  */
-u32 sc_clock_evict(struct sc_target *sc, u32 *dropped)
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
 {
-	u32 steps = 2 * sc->map.nr_slabs, slab;
+	u32 steps = 2 * sc->map.nr_slabs;
+	sc_slab_t slab;
 
 	*dropped = 0;
 	for (;;) {
 		write_lock(&sc->lock);
 		slab = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
-		if (slab != SC_NIL)
+		if (slab != SC_NO_SLAB)
 			*dropped = sc_map_retire_slab(&sc->map, slab);
 		write_unlock(&sc->lock);
-		if (slab != SC_NIL || !steps)
+		if (slab != SC_NO_SLAB || !steps)
 			break;
 		cond_resched();
 	}

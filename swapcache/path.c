@@ -16,11 +16,6 @@
  */
 #define SC_INVALIDATE_PROBE	64
 
-static inline sector_t sc_slot_sector(sc_slot_t slot)
-{
-	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
-}
-
 /*----------------------------------------------------------------*/
 
 /* SSD failures */
@@ -74,7 +69,7 @@ static void sc_retry_work(struct work_struct *work)
 
 	while ((bio = bio_list_pop(&bios))) {
 		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-		u64 first = sc_block(pb->origin_iter.bi_sector);
+		sc_oblock_t first = sc_block(pb->origin_iter.bi_sector);
 
 		sc_ssd_error(sc, "read");
 		sc_remove_blocks(sc, first, pb->blocks, true, NULL);
@@ -124,28 +119,30 @@ void sc_retry_later(struct sc_target *sc, struct bio *bio)
  * the map function.
  */
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
-		   u64 first, u64 last)
+		   sc_oblock_t first, sc_oblock_t last)
 {
 	sector_t sector = bio->bi_iter.bi_sector;
+	sc_oblock_t end;
 	sc_slot_t slot0;
-	u64 b;
+	u64 n;
 
-	b = sc_lookup_run(sc, first, last, &slot0);
-	if (b <= last)
-		dm_accept_partial_bio(bio, (b << SC_SECTOR_SHIFT_BLOCK) - sector);
+	end = sc_lookup_run(sc, first, last, &slot0);
+	n = from_oblock(end) - from_oblock(first);
+	if (from_oblock(end) <= from_oblock(last))
+		dm_accept_partial_bio(bio, sc_oblock_sector(end) - sector);
 
 	if (from_slot(slot0) == SC_NIL) {
-		sc_count(sc, SC_STAT_READ_MISSES, b - first);
+		sc_count(sc, SC_STAT_READ_MISSES, n);
 		return;
 	}
 	pb->kind = SC_BIO_SSD_READ;
 	pb->slab = sc_slot_slab(slot0);
-	pb->blocks = b - first;
+	pb->blocks = n;
 	pb->origin_iter = bio->bi_iter;
 	bio_set_dev(bio, sc->cache->bdev);
 	bio->bi_iter.bi_sector = sc_slot_sector(slot0) +
 				 (sector & (SC_SECTORS_PER_BLOCK - 1));
-	sc_count(sc, SC_STAT_READ_HITS, b - first);
+	sc_count(sc, SC_STAT_READ_HITS, n);
 }
 
 /*----------------------------------------------------------------*/
@@ -172,10 +169,12 @@ static void sc_defer_work(struct work_struct *work)
 	spin_unlock_irq(&sc->defer_lock);
 
 	while ((bio = bio_list_pop(&bios))) {
-		u64 first = sc_block(bio->bi_iter.bi_sector);
-		u64 last = sc_block(bio_end_sector(bio) - 1);
+		sc_oblock_t first = sc_block(bio->bi_iter.bi_sector);
+		sc_oblock_t last = sc_block(bio_end_sector(bio) - 1);
 
-		sc_remove_blocks(sc, first, last - first + 1, true, NULL);
+		sc_remove_blocks(sc, first,
+				 from_oblock(last) - from_oblock(first) + 1,
+				 true, NULL);
 		dm_submit_bio_remap(bio, NULL);
 	}
 }
@@ -195,8 +194,8 @@ static void sc_defer_work(struct work_struct *work)
  *
  * Return: DM_MAPIO_REMAPPED, or DM_MAPIO_SUBMITTED for a deferred bio.
  */
-int sc_write_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
-			u64 count)
+int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
+			sc_oblock_t first, u64 count)
 {
 	unsigned long flags;
 
@@ -230,7 +229,7 @@ u64 sc_invalidate_all(struct sc_target *sc)
 	u64 dropped = 0;
 
 	sc_guards_enter(sc, 0, SC_NR_GUARDS);
-	sc_remove_blocks(sc, 0, SC_OBLOCK_NONE, true, &dropped);
+	sc_remove_blocks(sc, to_oblock(0), SC_OBLOCK_NONE, true, &dropped);
 	sc_guards_exit(sc, 0, SC_NR_GUARDS);
 	return dropped;
 }

@@ -213,7 +213,7 @@ static bool sc_folio_gen_inactive(struct folio *folio, int gen)
 }
 #endif
 
-/* The seed's "on the inactive queue", for both kinds of LRU. */
+/* DragonFly's "on the inactive queue", for both kinds of LRU. */
 static bool sc_folio_inactive(struct folio *folio)
 {
 	if (!folio_test_lru(folio) || folio_test_unevictable(folio))
@@ -384,8 +384,8 @@ static bool sc_inode_eligible(struct inode *inode)
  * page's blocks must be one aligned 4 KiB origin block.  bmap() reports
  * holes, unwritten, inline and shared (reflinked) extents as block 0.
  */
-static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
-			  pgoff_t index)
+static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
+				  pgoff_t index)
 {
 	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
 	sector_t first = 0, block;
@@ -395,20 +395,20 @@ static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
 	for (i = 0; i < 1U << shift; i++) {
 		block = ((sector_t)index << shift) + i;
 		if (bmap(inode, &block) || !block)
-			return SC_OBLOCK_NONE;
+			return to_oblock(SC_OBLOCK_NONE);
 		if (i == 0)
 			first = block;
 		else if (block != first + i)
-			return SC_OBLOCK_NONE;
+			return to_oblock(SC_OBLOCK_NONE);
 	}
 	sector = (u64)first << (inode->i_blkbits - SECTOR_SHIFT);
 	if (sector < sc->ti->begin)
-		return SC_OBLOCK_NONE;
+		return to_oblock(SC_OBLOCK_NONE);
 	sector -= sc->ti->begin;
 	if (sector + SC_SECTORS_PER_BLOCK > sc->ti->len ||
 	    sector & (SC_SECTORS_PER_BLOCK - 1))
-		return SC_OBLOCK_NONE;
-	return sector >> (SC_BLOCK_SHIFT - SECTOR_SHIFT);
+		return to_oblock(SC_OBLOCK_NONE);
+	return sc_block(sector);
 }
 
 /*----------------------------------------------------------------*/
@@ -419,7 +419,7 @@ static u64 sc_page_oblock(struct sc_target *sc, struct inode *inode,
 struct sc_group {
 	pgoff_t base;
 	struct folio *folios[SC_SLAB_SIZE];
-	u64 oblocks[SC_SLAB_SIZE];
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
 };
 
 static void sc_group_put(struct sc_group *g)
@@ -532,7 +532,7 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_clean(folio, mapping, index) ||
 		    sc_page_oblock(sc, inode, index) != g->oblocks[take[i]])
 			continue;
-		p->oblocks[p->nr] = to_oblock(g->oblocks[take[i]]);
+		p->oblocks[p->nr] = g->oblocks[take[i]];
 		p->snap.index[p->snap.nr] = snap->index[i];
 		p->snap.started[p->snap.nr++] = snap->started[i];
 		p->nr++;
@@ -540,10 +540,10 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 }
 
 /*
- * Flush one group: the seed's vm_swapcached_flush, with the cluster built
- * from the group's pages that are clean, mapped 1:1 and not yet cached.
- * It is taken only if one of those pages is inactive.  Returns how many
- * pages it examined (cached ones do not count, as in the seed).
+ * Flush one group: DragonFly's vm_swapcached_flush(), with the cluster
+ * built from the group's pages that are clean, mapped 1:1 and not yet
+ * cached.  It is taken only if one of those pages is inactive.  Returns
+ * how many pages it examined (cached ones do not count, as in DragonFly).
  */
 static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 				   struct sc_group *g, struct sc_pending *p)
@@ -570,12 +570,12 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_settled(folio, mapping, g->base + i))
 			continue;
 		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
-		if (g->oblocks[i] == SC_OBLOCK_NONE ||
+		if (from_oblock(g->oblocks[i]) == SC_OBLOCK_NONE ||
 		    sc_holds(sc, g->oblocks[i]))
 			continue;
 		examined++;
 		inactive |= sc_folio_inactive(folio);
-		oblocks[n] = to_oblock(g->oblocks[i]);
+		oblocks[n] = g->oblocks[i];
 		take[n++] = i;
 	}
 	if (!n || !inactive)
@@ -615,9 +615,9 @@ struct sc_walk {
 /*
  * Whether the tick's walk must stop before the next group.  The gathered
  * cluster counts against the budget already, so that the walk overshoots
- * it by one cluster at most, as the seed's loop does.  Cached pages do not
- * count against maxlaunder, as in the seed, but finding out costs a
- * bmap() each (the seed's pages carry a flag), so a tick also stops after
+ * it by one cluster at most, as vm_swapcache.c's loop does.  Cached pages
+ * do not count against maxlaunder, as in DragonFly, but finding out costs
+ * a bmap() each (DragonFly's pages carry a flag), so a tick also stops after
  * SC_VISIT_FACTOR times maxlaunder pages of any kind.
  *
  * maxlaunder goes up to 2^20, and the walk holds s_umount, so a tick's
@@ -809,7 +809,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	spin_unlock(&sb->s_inode_list_lock);
 	iput(toput);
 
-	/* The end of the list: the pass is over, as at the seed's tail. */
+	/* The end of the list: the pass is over, as at DragonFly's tail. */
 	cur->valid = false;
 	cur->done = false;
 	cur->inode_pos = 0;
@@ -924,7 +924,7 @@ static void sc_release_target(struct sc_target *sc)
 		wake_up(&sc_target_released);
 }
 
-/* One 10 Hz tick: the seed's loop body, per target. */
+/* One 10 Hz tick: vm_swapcache.c's loop body, per target. */
 static void sc_thread_tick(void)
 {
 	struct sc_target *sc;

@@ -84,16 +84,17 @@
  * The thread, and how it follows DragonFly
  * -----------------------------------------
  * One kernel thread, swapcached, serves every target, as DragonFly's one
- * daemon serves its one swap space.  Its loop is the seed's: a 10 Hz tick
- * (5 s while nothing is enabled) that refills the burst budget, moves the
- * watermark state, and either writes or cleans.  The budget is the seed's
- * token bucket unchanged (burst.c): accrate/10 per tick up to maxburst,
- * writing only while a second's worth is banked, a recovering state after
- * it runs dry that ends above minburst, and a pass that stops as soon as
- * the budget is negative, so that one cluster may overshoot.  The
- * watermarks are the seed's 75%/70% of the cache device (watermark.c),
- * kept per target because each target has its own SSD; the budget and its
- * state stay global.  What differs, and why:
+ * daemon serves its one swap space.  Its loop is that of DragonFly's
+ * vm_swapcache.c: a 10 Hz tick (5 s while nothing is enabled) that
+ * refills the burst budget, moves the watermark state, and either writes
+ * or cleans.  The budget is DragonFly's token bucket unchanged (burst.c):
+ * accrate/10 per tick up to maxburst, writing only while a second's worth
+ * is banked, a recovering state after it runs dry that ends above
+ * minburst, and a pass that stops as soon as the budget is negative, so
+ * that one cluster may overshoot.  The watermarks are DragonFly's 75%/70%
+ * of the cache device (watermark.c), kept per target because each target
+ * has its own SSD; the budget and its state stay global.  What differs,
+ * and why:
  *
  * - What is walked.  DragonFly walks the global inactive queue behind a
  *   marker page.  A module cannot walk Linux's LRU lists, and on the
@@ -111,7 +112,7 @@
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
  *   the multi-gen LRU too) and starts a new pass after hysteresis of them.
  *   A new target's first pass starts at once: it has nothing cached yet.
- * - Clustering.  The seed takes the run of qualifying pages around the
+ * - Clustering.  DragonFly takes the run of qualifying pages around the
  *   candidate in its 16-page aligned group.  We take every qualifying page
  *   of the group, and pack groups into one slab until it is full: swap
  *   space in DragonFly is allocated a page at a time, but our unit of
@@ -133,7 +134,7 @@
  *   misses are copied at completion into a small per-target pool, with
  *   their T0 taken when the read was issued, and written by the thread,
  *   which drops those whose T0 is too old to trust (SC_META_MAX_AGE).
- * - Cleaning.  The seed frees swap round robin over VM objects.  We evict
+ * - Cleaning.  DragonFly frees swap round robin over VM objects.  We evict
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
  *   discard them.  A slab being discarded stays off the free list.
@@ -171,10 +172,30 @@
 #define SC_SLAB_SECTORS		(SC_SLAB_SIZE * SC_SECTORS_PER_BLOCK)
 #define SC_SECTOR_SHIFT_BLOCK	(SC_BLOCK_SHIFT - SECTOR_SHIFT)
 
-/* The origin block a sector is in. */
-static inline u64 sc_block(sector_t sector)
+/* Where typed block numbers meet sectors (see map.h). */
+
+/* The origin block a sector of the origin is in. */
+static inline sc_oblock_t sc_block(sector_t sector)
 {
-	return sector >> SC_SECTOR_SHIFT_BLOCK;
+	return to_oblock(sector >> SC_SECTOR_SHIFT_BLOCK);
+}
+
+/* The first sector of an origin block. */
+static inline sector_t sc_oblock_sector(sc_oblock_t oblock)
+{
+	return (sector_t)from_oblock(oblock) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/* The first sector of a slot on the cache device. */
+static inline sector_t sc_slot_sector(sc_slot_t slot)
+{
+	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
+}
+
+/* The first sector of a slab on the cache device. */
+static inline sector_t sc_slab_sector(sc_slab_t slab)
+{
+	return (sector_t)from_slab(slab) * SC_SLAB_SECTORS;
 }
 
 /* Smallest cache device accepted: 16 slabs. */
@@ -214,6 +235,12 @@ struct sc_guard {
 	atomic_t started;
 	atomic_t completed;
 };
+
+/* The 64 KiB region of the origin an origin block is in. */
+static inline u64 sc_oblock_region(sc_oblock_t oblock)
+{
+	return from_oblock(oblock) >> SC_REGION_SHIFT;
+}
 
 /* The guard of a 64 KiB region of the origin. */
 static inline u32 sc_guard_index(u64 region)
@@ -285,7 +312,7 @@ struct sc_scan_cursor {
  * @page: a copy of its data
  */
 struct sc_meta_block {
-	u64 oblock;
+	sc_oblock_t oblock;
 	u32 guard;
 	u32 started;
 	unsigned long t0;
@@ -399,7 +426,7 @@ struct sc_target {
  */
 struct sc_bio {
 	u8 kind;
-	u32 slab;
+	sc_slab_t slab;
 	u32 blocks;
 	u64 region_first;
 	u64 region_last;
@@ -469,25 +496,26 @@ bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
 /* maplock.c: the map under its lock */
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);
-u64 sc_lookup_run(struct sc_target *sc, u64 first, u64 last,
-		  sc_slot_t *slot0);
-bool sc_lookup_any(struct sc_target *sc, u64 first, u64 count);
-bool sc_holds(struct sc_target *sc, u64 oblock);
-u64 sc_used_slabs(struct sc_target *sc);
-bool sc_remove_blocks(struct sc_target *sc, u64 first, u64 count,
+sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
+			  sc_oblock_t last, sc_slot_t *slot0);
+bool sc_lookup_any(struct sc_target *sc, sc_oblock_t first, u64 count);
+bool sc_holds(struct sc_target *sc, sc_oblock_t oblock);
+u32 sc_used_slabs(struct sc_target *sc);
+bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped);
-u32 sc_alloc_slab(struct sc_target *sc);
-void sc_abort_slab(struct sc_target *sc, u32 slab);
-int sc_fill_slab(struct sc_target *sc, u32 slab, const sc_oblock_t *oblocks,
-		 unsigned int count, const struct sc_guard_snap *snap);
-u32 sc_clock_evict(struct sc_target *sc, u32 *dropped);
+sc_slab_t sc_alloc_slab(struct sc_target *sc);
+void sc_abort_slab(struct sc_target *sc, sc_slab_t slab);
+int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
+		 const sc_oblock_t *oblocks, unsigned int count,
+		 const struct sc_guard_snap *snap);
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped);
 
 /* path.c: the I/O path's work, SSD failures */
 void sc_path_init(struct sc_target *sc);
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
-		   u64 first, u64 last);
-int sc_write_invalidate(struct sc_target *sc, struct bio *bio, u64 first,
-			u64 count);
+		   sc_oblock_t first, sc_oblock_t last);
+int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
+			sc_oblock_t first, u64 count);
 u64 sc_invalidate_all(struct sc_target *sc);
 void sc_retry_later(struct sc_target *sc, struct bio *bio);
 void sc_ssd_error(struct sc_target *sc, const char *what);

@@ -353,7 +353,8 @@ static int sc_map(struct dm_target *ti, struct bio *bio)
 {
 	struct sc_target *sc = ti->private;
 	struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-	u64 first, last;
+	sc_oblock_t first, last;
+	u64 count;
 
 	bio_set_dev(bio, sc->origin->bdev);
 	pb->kind = SC_BIO_PASS;
@@ -362,12 +363,13 @@ static int sc_map(struct dm_target *ti, struct bio *bio)
 	bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	first = sc_block(bio->bi_iter.bi_sector);
 	last = sc_block(bio_end_sector(bio) - 1);
+	count = from_oblock(last) - from_oblock(first) + 1;
 	if (bio_op(bio) == REQ_OP_READ) {
 		if (sc_get(SC_READ_ENABLE) && READ_ONCE(sc->map.nr_cached) &&
 		    !test_bit(SC_DEGRADED, &sc->flags))
 			sc_read_route(sc, bio, pb, first, last);
 		else
-			sc_count(sc, SC_STAT_READ_MISSES, last - first + 1);
+			sc_count(sc, SC_STAT_READ_MISSES, count);
 		if (pb->kind == SC_BIO_PASS && sc_get(SC_META_ENABLE) &&
 		    !test_bit(SC_DEGRADED, &sc->flags))
 			sc_meta_read_start(sc, bio, pb);
@@ -377,11 +379,11 @@ static int sc_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 
 	pb->kind = SC_BIO_WRITE;
-	pb->region_first = first >> SC_REGION_SHIFT;
-	pb->region_last = last >> SC_REGION_SHIFT;
+	pb->region_first = sc_oblock_region(first);
+	pb->region_last = sc_oblock_region(last);
 	sc_guards_enter(sc, pb->region_first, pb->region_last);
 	if (READ_ONCE(sc->map.nr_cached))
-		return sc_write_invalidate(sc, bio, first, last - first + 1);
+		return sc_write_invalidate(sc, bio, first, count);
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -405,7 +407,7 @@ static int sc_end_io(struct dm_target *ti, struct bio *bio,
 			sc_meta_read_done(sc, bio, pb);
 		break;
 	case SC_BIO_SSD_READ:
-		atomic_dec(&sc->slab_readers[pb->slab]);
+		atomic_dec(&sc->slab_readers[from_slab(pb->slab)]);
 		if (!*error)
 			break;
 		sc_retry_later(sc, bio);
