@@ -4,6 +4,7 @@
  * the locking contract, and swapcache.h for why it is built this way.
  */
 #include <linux/bitops.h>
+#include <linux/bug.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
 
@@ -255,9 +256,19 @@ u32 sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
  * @slab: a filling slab (from sc_map_alloc_slab()) whose cluster was not
  *	entered, or a discarding one (from sc_map_retire_slab()) whose
  *	range has been discarded
+ *
+ * A slab in any other state is left alone, with a warning: an active one
+ * would go on the free list while still mapped, and its slots be
+ * overwritten under readers of its blocks; a free one would be linked
+ * into the free list twice.
  */
 void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
 {
+	u8 state = map->slabs[from_slab(slab)].state;
+
+	if (WARN_ON_ONCE(state != SC_SLAB_FILLING &&
+			 state != SC_SLAB_DISCARDING))
+		return;
 	sc_free_push(map, from_slab(slab));
 }
 

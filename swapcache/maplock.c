@@ -4,8 +4,12 @@
  * kernel makes into it goes through this file, the only one that takes
  * sc->lock, as smq's public methods wrap its __ ones.  The lock is a
  * rwlock_t: the read side for lookups, from the map function on many CPUs
- * at once, the write side for changes.  No hold outlasts a bio's worth of
- * lookups or one step of map work (SC_MAP_STEP), and none spans a sleep.
+ * at once, the write side for changes.  No hold spans a sleep or does work
+ * in proportion to the SSD's size: a removal or a walk does at most one
+ * step of map work (SC_MAP_STEP); a lookup covers one bio, which dm core
+ * does not split for us, so a large read holds the read side for a
+ * lookup per 4 KiB block of it; handing out a slab for writing passes
+ * over the slabs that have SSD reads in flight.
  * It is never taken in interrupt context (end_io does not touch the
  * map), so its holders leave interrupts on.  Outside this file only the
  * map's sizes, fixed at construction, and READ_ONCE(map.nr_cached), a

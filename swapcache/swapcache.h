@@ -51,8 +51,10 @@
  * against a reference model.  The map is pure code (map.c); maplock.c
  * wraps it in a rwlock_t: the read path takes the read side, so lookups on
  * all CPUs proceed in parallel, and only changes (inserting a cluster,
- * dropping blocks) take the write side.  A write that overlaps nothing
- * cached probes under the read side and never takes the write side.  RCU
+ * dropping blocks) take the write side.  A write of at most
+ * SC_INVALIDATE_PROBE blocks that overlaps nothing cached probes under the
+ * read side and never takes the write side; a longer one takes it whenever
+ * anything at all is cached.  RCU
  * would spare the read side's shared cache line, but slots are recycled in
  * place, so readers would need the same in-flight accounting anyway.
  *

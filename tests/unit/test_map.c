@@ -17,6 +17,9 @@
 
 #include <linux/hash.h>
 
+/* Counted by the stand-in WARN_ON_ONCE() (include/linux/bug.h). */
+unsigned long sc_shim_warnings;
+
 #include "harness.h"
 #include "map.h"
 
@@ -1273,6 +1276,7 @@ static void test_slab_states(void)
 	struct sc_map map;
 	void *mem = map_new(&map, 1);
 	sc_oblock_t b = to_oblock(500);
+	unsigned long warned;
 	u32 s, n;
 
 	CHECK(SC_SLAB_FREE != SC_SLAB_FILLING &&
@@ -1331,6 +1335,22 @@ static void test_slab_states(void)
 	sc_map_abort_slab(&map, 0);
 	CHECK_STATE(&map, 0, SC_SLAB_FREE, "abort of a discarding slab");
 	CHECK(map.nr_free == 1, "nr_free %u after the discard", map.nr_free);
+
+	/* An abort of a free or an active slab is refused, with a warning. */
+	warned = sc_shim_warnings;
+	sc_map_abort_slab(&map, 0);
+	CHECK(sc_shim_warnings == warned + 1 && map.nr_free == 1,
+	      "abort of a free slab: %lu warnings, nr_free %u",
+	      sc_shim_warnings - warned, map.nr_free);
+	CHECK_SOUND(&map, "abort of a free slab");
+	sc_map_alloc_slab(&map, NULL, NULL);
+	fill_run(&map, 0, 500, 2);
+	sc_map_abort_slab(&map, 0);
+	CHECK(sc_shim_warnings == warned + 2 && map.nr_free == 0 &&
+	      map.nr_cached == 2,
+	      "abort of an active slab: %lu warnings, nr_free %u, nr_cached %u",
+	      sc_shim_warnings - warned, map.nr_free, map.nr_cached);
+	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "abort of an active slab");
 	CHECK_SOUND(&map, "slab states");
 	free(mem);
 }
