@@ -14,7 +14,8 @@
  *   active[slab / 64]	a bit per slab, set while it is active
  *
  * 8 + 4 bytes per slot, 4 bytes per bucket (one bucket per four slots)
- * and 8 bytes and a bit per slab: 13.5 bytes per slot.
+ * and 8 bytes and a bit per slab: 13.5 bytes per slot when the number of
+ * slots is a power of two; the buckets are rounded up to one.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the

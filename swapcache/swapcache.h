@@ -33,7 +33,10 @@
  *		  cache's capacity is the number of whole slabs on the cache
  *		  device times 16 (cache_pages in the status line).
  * cluster	  up to 16 origin blocks written to one slab in one I/O.
- * watermarks	  maxswappct% of the slots (high) and maxswappct - 5% (low).
+ * watermarks	  maxswappct% of the slabs in use (high) and maxswappct - 5%
+ *		  (low); a slab is in use from when it is handed out for
+ *		  writing until it is free again, however few of its slots
+ *		  hold a block.
  * burst budget	  the token bucket (curburst, accrate, minburst, maxburst)
  *		  that every SSD write is charged against.
  *
@@ -43,8 +46,9 @@
  * block in it and a link in a hash chain (indexes, not pointers, as
  * dm-cache's smq does); one bucket per four slots heads the chains, and a
  * small record per slab says whether it is free, being filled or active
- * and how many of its slots hold a block.  That is 13.5 bytes per slot,
- * plus 4 for the count of SSD reads in flight per slab.  The kernel's own
+ * and how many of its slots hold a block.  That is 13.5 bytes per slot
+ * when the number of slots is a power of two (the buckets are rounded up
+ * to one), plus 4 per slab for the count of SSD reads in flight.  The kernel's own
  * structures cost more for this job: an hlist_node alone is 16 bytes per
  * entry, an xarray node serves 64 consecutive indexes and origin blocks are
  * sparse, and neither runs in user space, where tests/unit/ checks the map
