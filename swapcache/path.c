@@ -55,6 +55,20 @@ void sc_ssd_error(struct sc_target *sc, const char *what)
 	      dm_table_device_name(sc->ti->table), SC_SSD_ERROR_LIMIT);
 }
 
+/*
+ * Take every bio queued on @from for a worker, leaving @from empty.  Both
+ * queues' locks are taken with interrupts off: retries are queued from bio
+ * completion.
+ */
+static void sc_take_bios(spinlock_t *lock, struct bio_list *from,
+			 struct bio_list *to)
+{
+	spin_lock_irq(lock);
+	*to = *from;
+	bio_list_init(from);
+	spin_unlock_irq(lock);
+}
+
 /* Failed SSD reads: drop the blocks, then read them from the origin. */
 static void sc_retry_work(struct work_struct *work)
 {
@@ -62,10 +76,7 @@ static void sc_retry_work(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
-	spin_lock_irq(&sc->retry_lock);
-	bios = sc->retries;
-	bio_list_init(&sc->retries);
-	spin_unlock_irq(&sc->retry_lock);
+	sc_take_bios(&sc->retry_lock, &sc->retries, &bios);
 
 	while ((bio = bio_list_pop(&bios))) {
 		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
@@ -163,10 +174,7 @@ static void sc_defer_work(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
-	spin_lock_irq(&sc->defer_lock);
-	bios = sc->deferred;
-	bio_list_init(&sc->deferred);
-	spin_unlock_irq(&sc->defer_lock);
+	sc_take_bios(&sc->defer_lock, &sc->deferred, &bios);
 
 	while ((bio = bio_list_pop(&bios))) {
 		sc_oblock_t first = sc_block(bio->bi_iter.bi_sector);
