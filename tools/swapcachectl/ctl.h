@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * swapcachectl: the administrator's tool for the swapcache target.
+ *
+ * It reads what the kernel already offers (the module parameters in
+ * sysfs, each target's status line through the device-mapper ioctls, the
+ * opt-in attributes, FIEMAP and mincore() for a file) and turns it into
+ * answers: is this file cached and why not, how full is each SSD, how fast
+ * is it filling.  It asks nothing of the module that dmsetup and getfattr
+ * could not, so it cannot get out of step with it beyond the status keys
+ * it knows.
+ *
+ * The pure parts (status-line parsing, units, JSON and Prometheus
+ * escaping, argument parsing) are in files of their own and tested under
+ * tests/unit/; the rest is the commands, one file per concern.
+ */
+#ifndef SWAPCACHECTL_H
+#define SWAPCACHECTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "tunables.h"
+
+#define SC_PAGE ((uint64_t)4096)
+/* The cache device is used in 64 KiB slabs; the watermarks count slabs. */
+#define SC_SLAB_PAGES 16
+
+/* Exit statuses: 0 success (explain: would be cached), 1 failure, 2 usage. */
+#define EXIT_USAGE 2
+
+/* ---- status.c: one target's status line (pure) */
+
+/*
+ * The status keys, in the order the module prints them.  Later module
+ * versions may append keys; those are kept in @extra, never an error.
+ */
+struct sc_status {
+	uint64_t used, total;		/* cache_pages=<used>/<total> */
+	uint64_t read_hits, read_misses, written, evicted, invalidated;
+	uint64_t ssd_errors;
+	char state[16];			/* writing | cleaning */
+	char burst[16];			/* bursting | recovering */
+	char mode[16];			/* ok | degraded */
+	char extra[256];		/* keys this tool does not know, as given */
+};
+
+int sc_status_parse(const char *line, struct sc_status *st, char *err,
+		    size_t errlen);
+
+/* ---- fmt.c: units and escaping (pure) */
+
+void sc_fmt_bytes(char *buf, size_t len, double bytes);	/* 1.5 GiB */
+void sc_fmt_rate(char *buf, size_t len, double bytes_per_s);	/* 12.3 MB/s */
+void sc_fmt_duration(char *buf, size_t len, double seconds);	/* 2h 05m */
+void sc_json_string(FILE *f, const char *s);
+void sc_prom_label(FILE *f, const char *s);
+const char *sc_unit_name(enum sc_unit unit);
+
+/* ---- args.c: command-line values (pure) */
+
+int sc_parse_interval(const char *text, double *seconds);
+int sc_parse_count(const char *text, long *count);
+int sc_parse_assignment(const char *arg, enum sc_tunable *id,
+			const char **value, char *err, size_t errlen);
+int sc_tunable_lookup(const char *name, size_t len);
+
+/* ---- params.c: the module parameters in sysfs */
+
+extern const char *sc_sysfs;		/* /sys, or $SWAPCACHECTL_SYSFS */
+
+bool sc_module_loaded(void);
+int sc_param_read(enum sc_tunable id, int64_t *value);
+int sc_params_read(int64_t values[SC_NR_TUNABLES]);
+int64_t sc_param_default(enum sc_tunable id);
+int sc_param_write(enum sc_tunable id, const char *value);
+void sc_explain_refusal(FILE *f, enum sc_tunable id, const char *value);
+int sc_need_module(void);
+
+/* ---- dm.c: the swapcache targets, through the device-mapper ioctls */
+
+struct sc_target {
+	char name[128];		/* the mapped device's name */
+	dev_t dev;		/* the mapped device */
+	unsigned int segment;	/* which swapcache target of its table */
+	unsigned int segments;	/* how many its table has */
+	uint64_t start, length;	/* sectors */
+	char table[128];	/* origin and cache as major:minor */
+	char line[512];		/* the status line */
+	struct sc_status st;
+};
+
+int sc_targets(struct sc_target **targets, size_t *n, char *err,
+	       size_t errlen);
+int sc_targets_select(struct sc_target **targets, size_t *n,
+		      char **names, int nnames);
+
+/* ---- commands */
+
+int cmd_flags(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+
+void sc_usage(FILE *f);
+int sc_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* SWAPCACHECTL_H */

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the thread sees of a file: the mount it is on and the opt-in
+ * attributes on it and the directories above it.
+ *
+ * The thread walks dentries up to the filesystem's root, which from user
+ * space is the mount point of the mount the path is under; a bind mount
+ * of a subdirectory hides the directories above its root, and the caller
+ * is told so (the kernel sees them, this walk cannot).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "ctl.h"
+#include "file.h"
+
+/* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/*
+ * sc_mount_of() - the mount a resolved path is under (the last listed of
+ * those whose mount point is its longest prefix: mounts stack in order).
+ * Return: 0, or -ENOENT when /proc/self/mountinfo lists none.
+ */
+int sc_mount_of(const char *real, struct sc_mount *m)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0, best = 0;
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char root[PATH_MAX], point[PATH_MAX], fstype[64], source[PATH_MAX];
+		char opts[1024], *dash;
+		unsigned int major, minor;
+
+		dash = strstr(line, " - ");
+		if (!dash ||
+		    sscanf(line, "%*u %*u %u:%u %4095s %4095s", &major, &minor,
+			   root, point) != 4 ||
+		    sscanf(dash + 3, "%63s %4095s %1023s", fstype, source,
+			   opts) != 3)
+			continue;
+		unescape(root);
+		unescape(point);
+		unescape(source);
+		if (!under(real, point) || strlen(point) < best)
+			continue;
+		best = strlen(point);
+		snprintf(m->root, sizeof(m->root), "%s", root);
+		snprintf(m->point, sizeof(m->point), "%s", point);
+		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
+		snprintf(m->source, sizeof(m->source), "%s", source);
+		snprintf(m->super_opts, sizeof(m->super_opts), "%s", opts);
+		m->dev = makedev(major, minor);
+		r = 0;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/*
+ * The value the thread takes as set: exactly "1".  Return 1 for set, 0
+ * for unset, -errno when the attribute cannot be read (EPERM/ENODATA
+ * aside: a trusted.* attribute is invisible to a user, who then gets 0
+ * from the kernel too and must be told).
+ */
+int sc_xattr_is_one(const char *path, const char *name)
+{
+	char value[2];
+	ssize_t n = getxattr(path, name, value, sizeof(value));
+
+	if (n < 0)
+		return errno == ENODATA || errno == ERANGE ? 0 : -errno;
+	return n == 1 && value[0] == '1';
+}
+
+static void parent_of(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+}
+
+/**
+ * sc_optin_walk() - the attributes on a file and its directories
+ * @real: a resolved path (realpath())
+ * @mount_point: where its filesystem's walk stops
+ * @o: filled in: the nearest opt-in and nearest veto, if any
+ *
+ * A trusted.* attribute read as a user reads as absent; o->veto_hidden
+ * then says the answer is incomplete.  Return: 0 or -errno.
+ */
+int sc_optin_walk(const char *real, const char *mount_point, struct sc_optin *o)
+{
+	char dir[PATH_MAX];
+	bool trusted_visible = geteuid() == 0;
+
+	memset(o, 0, sizeof(*o));
+	o->veto_hidden = !trusted_visible;
+	snprintf(dir, sizeof(dir), "%s", real);
+	for (;;) {
+		int veto = sc_xattr_is_one(dir, SC_VETO_XATTR);
+		int want = sc_xattr_is_one(dir, SC_OPT_IN_XATTR);
+
+		if (veto == -EOPNOTSUPP)
+			veto = 0;
+		if (want == -EOPNOTSUPP) {
+			o->no_xattrs = true;
+			want = 0;
+		}
+		if (veto < 0)
+			return veto;
+		if (want < 0)
+			return want;
+		if (veto && !o->veto_at[0])
+			snprintf(o->veto_at, sizeof(o->veto_at), "%s", dir);
+		if (want && !o->optin_at[0])
+			snprintf(o->optin_at, sizeof(o->optin_at), "%s", dir);
+		if (!strcmp(dir, mount_point) || !strcmp(dir, "/"))
+			break;
+		parent_of(dir);
+	}
+	return 0;
+}

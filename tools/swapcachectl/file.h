@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the thread sees of a file: its mount and its opt-in attributes. */
+#ifndef SWAPCACHECTL_FILE_H
+#define SWAPCACHECTL_FILE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define SC_OPT_IN_XATTR "user.swapcache"
+#define SC_VETO_XATTR "trusted.noswapcache"
+
+struct sc_mount {
+	char root[PATH_MAX];	/* the directory of the filesystem mounted */
+	char point[PATH_MAX];
+	char fstype[64];
+	char source[PATH_MAX];
+	char super_opts[1024];
+	dev_t dev;
+};
+
+struct sc_optin {
+	char optin_at[PATH_MAX];	/* nearest user.swapcache=1, or "" */
+	char veto_at[PATH_MAX];		/* nearest trusted.noswapcache=1, or "" */
+	bool veto_hidden;		/* not root: trusted.* cannot be read */
+	bool no_xattrs;			/* the filesystem has no user.* */
+};
+
+int sc_mount_of(const char *real, struct sc_mount *m);
+int sc_xattr_is_one(const char *path, const char *name);
+int sc_optin_walk(const char *real, const char *mount_point,
+		  struct sc_optin *o);
+
+#endif /* SWAPCACHECTL_FILE_H */
