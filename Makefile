@@ -10,6 +10,8 @@
 # make soak            the randomized fault-injection soak (Documentation/SOAK.md),
 #                      DURATION=seconds per configuration, SOAK_SEED=, SOAK_SWAP=0|1
 # make unit | lint | vm-check KVER=.. | clean
+# make swapcachectl    the administrator's tool, build/tools/swapcachectl
+# make install         installs it (DESTDIR=, PREFIX=/usr/local)
 
 LINES := 6.1 6.12
 SC_CACHE ?= /var/cache/swapcache-dev
@@ -98,3 +100,16 @@ bench: setup
 clean:
 	rm -rf build
 	$(MAKE) -C tests/unit clean
+
+# ---- swapcachectl, the administrator's tool (tools/swapcachectl/).  Its
+# own Makefile builds it; DESTDIR, PREFIX, SBINDIR and MANDIR pass through.
+.PHONY: swapcachectl install-swapcachectl install
+all: swapcachectl
+
+swapcachectl:
+	$(MAKE) -C tools/swapcachectl
+
+install-swapcachectl:
+	$(MAKE) -C tools/swapcachectl install
+
+install: install-swapcachectl

@@ -165,7 +165,7 @@ static void check_filesystem(struct verdict *v, const struct stat *st,
 	}
 	t = target_below(sys, 0);
 	if (t)
-		line(v, "NO", "filesystem", "%s on %s is on device %u:%u, stacked above swapcache target %s: the thread caches file data only from a filesystem mounted directly on the target (`swapcachectl warm` still works)",
+		line(v, "NO", "filesystem", "%s on %s is on device %u:%u, stacked above swapcache target %s: the thread caches file data only from a filesystem mounted directly on the target (the warm message still works)",
 		     m->fstype, m->point, major(st->st_dev), minor(st->st_dev),
 		     t->name);
 	else
@@ -390,7 +390,7 @@ static void report_ram(int fd, const struct stat *st, const int64_t *p)
 			in += vec[i] & 1;
 		printf("  -- %-12s %zu of %zu pages are in the page cache%s\n",
 		       "in RAM", in, pages,
-		       in ? "" : ": the thread copies pages from RAM only; read the file, or `swapcachectl warm` it");
+		       in ? "" : ": the thread copies pages from RAM only; read the file, or load its blocks with the target's warm message");
 	}
 	free(vec);
 	munmap(map, st->st_size);
