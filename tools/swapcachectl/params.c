@@ -125,7 +125,7 @@ int sc_param_write(enum sc_tunable id, const char *value)
 		return -EINVAL;
 	}
 	param_path(path, sizeof(path), id);
-	fd = open(path, O_WRONLY);
+	fd = open(path, O_WRONLY | O_TRUNC);
 	if (fd < 0) {
 		r = -errno;
 	} else {
