@@ -246,7 +246,6 @@ static void check_kind(struct verdict *v, const char *path, int fd,
 	if (!known)
 		line(v, "??", "fs type", "%s: the thread reads only page caches of iomap or buffer heads; it is tested on ext4 and XFS only",
 		     m->fstype);
-	(void)path;
 }
 
 static void check_size(struct verdict *v, const struct stat *st, int64_t max)
