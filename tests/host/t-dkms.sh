@@ -26,8 +26,8 @@ if ! { "${dkms[@]}" add && "${dkms[@]}" build -k "$kver" &&
 	cat "$scratch/dkms.log" "$scratch/tree/swapcache/$version/build/make.log" 2>/dev/null
 	fail "dkms could not build and install swapcache $version for $kver"
 fi
-"${dkms[@]}" status -k "$kver" | grep -q ": installed$" ||
-	fail "dkms status does not say installed: $("${dkms[@]}" status -k "$kver")"
+state=$("${dkms[@]}" status -k "$kver" 2>/dev/null)
+grep -q ": installed$" <<<"$state" || fail "dkms status does not say installed: $state"
 
 # DKMS compresses the module the way the kernel's own are (xz on 6.12 when
 # its modules.dep is present), and installs it under updates/dkms/.
