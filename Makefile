@@ -5,8 +5,11 @@
 #                      installed Debian headers)
 # make KVER=6.12       ... for a kernel line (6.1, 6.12) or a full version
 # make check           unit tests, warning-free W=1 C=2 builds, checkpatch,
-#                      and the VM suite on both kernel lines
+#                      the Debian package, and on both kernel lines the VM
+#                      suite and the host tests (DKMS among them)
 # make demo            boot a VM and show the target at work
+# make deb             the Debian package, build/deb/swapcache-dkms_<version>_all.deb
+#                      (DKMS source, swapcache-activate and its unit), lintian-checked
 # make soak            the randomized fault-injection soak (Documentation/SOAK.md),
 #                      DURATION=seconds per configuration, SOAK_SEED=, SOAK_SWAP=0|1
 # make unit | lint | vm-check KVER=.. | clean
@@ -30,7 +33,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KFULL)/build),/lib/modules/$(KFULL)/build
 BUILD ?= build/$(KFULL)
 SOURCES := Kbuild $(wildcard swapcache/*.c swapcache/*.h)
 
-.PHONY: all module check check-debug unit lint vm-check demo bench-core setup clean
+.PHONY: all module check check-debug unit lint vm-check demo bench-core setup deb clean
 
 all: module
 
@@ -45,6 +48,9 @@ $(BUILD)/swapcache.ko: $(SOURCES)
 
 setup:
 	scripts/setup
+
+deb: setup
+	scripts/deb
 
 unit:
 	$(MAKE) -C tests/unit check
