@@ -6,6 +6,7 @@
  * line's values.
  */
 #include <errno.h>
+#include <linux/fiemap.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,11 +169,185 @@ static void test_args(void)
 	CHECK(sc_tunable_lookup("write_coun", 10) == -1, "a prefix");
 }
 
+static void test_extent_flags(void)
+{
+	static const struct {
+		uint32_t flags;
+		int want;
+	} cases[] = {
+		{ 0, -1 },
+		{ FIEMAP_EXTENT_LAST | FIEMAP_EXTENT_MERGED, -1 },
+		{ FIEMAP_EXTENT_SHARED, -1 },	/* its blocks are its data */
+		{ FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_UNKNOWN, SC_SKIP_DELALLOC },
+		{ FIEMAP_EXTENT_UNKNOWN, SC_SKIP_UNKNOWN },
+		{ FIEMAP_EXTENT_UNWRITTEN | FIEMAP_EXTENT_LAST, SC_SKIP_UNWRITTEN },
+		{ FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_NOT_ALIGNED, SC_SKIP_INLINE },
+		{ FIEMAP_EXTENT_DATA_TAIL, SC_SKIP_INLINE },
+		{ FIEMAP_EXTENT_NOT_ALIGNED, SC_SKIP_INLINE },
+		{ FIEMAP_EXTENT_ENCODED, SC_SKIP_ENCODED },
+		{ FIEMAP_EXTENT_DATA_ENCRYPTED, SC_SKIP_ENCRYPTED },
+		{ FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_UNWRITTEN, SC_SKIP_ENCRYPTED },
+	};
+	unsigned int i;
+	int why;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK(sc_extent_skip(cases[i].flags) == cases[i].want,
+		      "flags %#x: %d, wanted %d", cases[i].flags,
+		      sc_extent_skip(cases[i].flags), cases[i].want);
+	for (why = 0; why < SC_NR_SKIPS; why++)
+		CHECK(sc_skip_reason(why) && sc_skip_key(why), "reason %d", why);
+	CHECK(strstr(sc_skip_reason(SC_SKIP_DELALLOC), "sync"), "delalloc says what to do");
+
+	CHECK(sc_extent_pages(0, 8192, 8192) == 2, "two pages");
+	CHECK(sc_extent_pages(0, 8192, 5000) == 2, "a tail page counts");
+	CHECK(sc_extent_pages(4096, 1 << 20, 5000) == 1, "clipped at the end of the file");
+	CHECK(sc_extent_pages(8192, 4096, 8192) == 0, "beyond the end of the file");
+	CHECK(sc_extent_pages(4096, UINT64_MAX, 1 << 20) == 255, "no overflow");
+}
+
+/* blocks PHYS LEN START SECTORS -> FIRST COUNT (COUNT 0: none). */
+static void expect_blocks(uint64_t phys, uint64_t len, uint64_t start,
+			  uint64_t sectors, uint64_t first, uint64_t count)
+{
+	struct sc_blocks b = { 0, 0 };
+	bool got = sc_extent_blocks(phys, len, start, sectors, &b);
+
+	if (!count)
+		CHECK(!got, "%lu+%lu in %lu+%lu: got %lu+%lu, wanted none",
+		      (unsigned long)phys, (unsigned long)len,
+		      (unsigned long)start, (unsigned long)sectors,
+		      (unsigned long)b.first, (unsigned long)b.count);
+	else
+		CHECK(got && b.first == first && b.count == count,
+		      "%lu+%lu in %lu+%lu: got %d %lu+%lu, wanted %lu+%lu",
+		      (unsigned long)phys, (unsigned long)len,
+		      (unsigned long)start, (unsigned long)sectors, got,
+		      (unsigned long)b.first, (unsigned long)b.count,
+		      (unsigned long)first, (unsigned long)count);
+}
+
+static void test_extent_blocks(void)
+{
+	const uint64_t K = 1024, M = K * K, big = 1ULL << 40;
+	uint64_t s, c;
+	struct sc_blocks b;
+
+	expect_blocks(M, 400 * K, 0, big, 256, 100);	/* aligned */
+	expect_blocks(0, 4 * K, 0, big, 0, 1);
+	/* 1 KiB filesystem blocks: whole 4 KiB blocks, rounded out. */
+	expect_blocks(5 * K, K, 0, big, 1, 1);
+	expect_blocks(3 * K, 2 * K, 0, big, 0, 2);
+	expect_blocks(511, 2, 0, big, 0, 1);		/* bytes 511 and 512 */
+	expect_blocks(4095, 2, 0, big, 0, 2);
+	/* A target that starts 2048 sectors into the mapped device. */
+	expect_blocks(M + 8 * K, 8 * K, 2048, big, 2, 2);
+	expect_blocks(0, M, 2048, big, 0, 0);		/* before it */
+	expect_blocks(M - 4 * K, 8 * K, 2048, big, 0, 1);	/* straddles its start */
+	expect_blocks(M + 4 * K, 4 * K, 2051, big, 0, 2);	/* its blocks, not the device's */
+	/* Its end: a block cut short is not cached, as the module does. */
+	expect_blocks(0, 100 * K, 0, 83, 0, 10);
+	expect_blocks(40 * K, 4 * K, 0, 83, 0, 0);
+	expect_blocks(36 * K, 8 * K, 0, 83, 9, 1);
+	expect_blocks(M, 4 * K, 0, 2048, 0, 0);	/* after it */
+	/* Two targets of one table, an extent across both. */
+	expect_blocks(400 * 512, 1200 * 512, 0, 1000, 50, 75);
+	expect_blocks(400 * 512, 1200 * 512, 1000, 2000, 0, 75);
+	/* Not real extents. */
+	expect_blocks(M, 0, 0, big, 0, 0);
+	expect_blocks(UINT64_MAX - 10, 100, 0, UINT64_MAX, 0, 0);
+	expect_blocks(0, 4 * K, UINT64_MAX - 1, 8, 0, 0);
+	/* The largest: no overflow on the way. */
+	expect_blocks(0, UINT64_MAX, 0, UINT64_MAX, 0, 1ULL << 52);
+
+	b.first = 256;
+	b.count = 100;
+	sc_blocks_sectors(&b, &s, &c);
+	CHECK(s == 2048 && c == 800, "sectors %lu+%lu", (unsigned long)s,
+	      (unsigned long)c);
+}
+
+static void test_merge_cases(void)
+{
+	struct sc_blocks b[] = {
+		{ 100, 10 }, { 0, 5 }, { 5, 5 },	/* touching */
+		{ 105, 2 },				/* inside */
+		{ 108, 10 },				/* overlapping */
+		{ 119, 1 },				/* a block apart */
+		{ 0, 5 },				/* twice */
+	};
+	size_t n = sc_blocks_merge(b, ARRAY_SIZE(b));
+
+	CHECK(n == 3, "%zu ranges", n);
+	CHECK(b[0].first == 0 && b[0].count == 10, "%lu+%lu",
+	      (unsigned long)b[0].first, (unsigned long)b[0].count);
+	CHECK(b[1].first == 100 && b[1].count == 18, "%lu+%lu",
+	      (unsigned long)b[1].first, (unsigned long)b[1].count);
+	CHECK(b[2].first == 119 && b[2].count == 1, "%lu+%lu",
+	      (unsigned long)b[2].first, (unsigned long)b[2].count);
+	CHECK(sc_blocks_merge(b, 0) == 0, "nothing");
+}
+
+/*
+ * Random extents of random sizes and alignments, against a bitmap of the
+ * blocks they touch: the merged ranges are sorted, apart, and cover
+ * exactly the marked blocks.
+ */
+static void test_merge_model(void)
+{
+	enum { BLOCKS = 2048, EXTENTS = 300, ROUNDS = 200 };
+	static unsigned char want[BLOCKS];
+	static struct sc_blocks b[EXTENTS];
+	unsigned int round, seed = 1;
+	int bad = 0;
+
+	for (round = 0; round < ROUNDS; round++) {
+		uint64_t start = rand_r(&seed) % 64, len = BLOCKS * 8 - start;
+		size_t i, n = 0, covered = 0, marked = 0;
+		uint64_t blk, prev_end = 0;
+
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < EXTENTS; i++) {
+			uint64_t phys = (uint64_t)rand_r(&seed) % (BLOCKS * 4096ULL + 2048);
+			uint64_t l = 1 + rand_r(&seed) % (round % 2 ? 64 * 1024 : 9000);
+			uint64_t s0 = phys / 512, s1 = (phys + l + 511) / 512;
+
+			/* The model: every block the sectors touch, cut at the target. */
+			if (s1 > start && s0 < start + len) {
+				uint64_t a = (s0 > start ? s0 : start) - start;
+				uint64_t z = (s1 < start + len ? s1 : start + len) - start;
+
+				for (blk = a / 8; blk < (z + 7) / 8 && blk < len / 8; blk++)
+					want[blk] = 1;
+			}
+			if (sc_extent_blocks(phys, l, start, len, &b[n]))
+				n++;
+		}
+		n = sc_blocks_merge(b, n);
+		for (i = 0; i < n; i++) {
+			if (i && b[i].first <= prev_end)
+				bad++;		/* unsorted, or not merged */
+			for (blk = b[i].first; blk < b[i].first + b[i].count; blk++)
+				bad += blk >= BLOCKS || !want[blk];
+			covered += b[i].count;
+			prev_end = b[i].first + b[i].count;
+		}
+		for (blk = 0; blk < BLOCKS; blk++)
+			marked += want[blk];
+		bad += covered != marked;
+	}
+	CHECK(!bad, "%d differences from the bitmap", bad);
+}
+
 int main(void)
 {
 	test_status();
 	test_units();
 	test_escaping();
 	test_args();
+	test_extent_flags();
+	test_extent_blocks();
+	test_merge_cases();
+	test_merge_model();
 	return sc_test_summary("test_ctl");
 }

@@ -8,7 +8,7 @@
  * answers: is this file cached and why not, how full is each SSD, how fast
  * is it filling.  It asks nothing of the module that dmsetup and getfattr
  * could not, so it cannot get out of step with it beyond the status keys
- * it knows.
+ * it knows; the one thing it sends, `warm`, is the target's own message.
  *
  * The pure parts (status-line parsing, units, JSON and Prometheus
  * escaping, argument parsing) are in files of their own and tested under
@@ -67,6 +67,29 @@ int sc_parse_assignment(const char *arg, enum sc_tunable *id,
 			const char **value, char *err, size_t errlen);
 int sc_tunable_lookup(const char *name, size_t len);
 
+/* ---- extents.c: from a file's extents to warm messages (pure) */
+
+/* Why an extent's blocks are not cached by warm. */
+enum sc_skip {
+	SC_SKIP_DELALLOC, SC_SKIP_UNKNOWN, SC_SKIP_UNWRITTEN, SC_SKIP_INLINE,
+	SC_SKIP_ENCODED, SC_SKIP_ENCRYPTED, SC_NR_SKIPS
+};
+
+/* A run of 4 KiB blocks of a target, counted from the target's start. */
+struct sc_blocks {
+	uint64_t first, count;
+};
+
+int sc_extent_skip(uint32_t fe_flags);
+const char *sc_skip_reason(enum sc_skip why);
+const char *sc_skip_key(enum sc_skip why);
+uint64_t sc_extent_pages(uint64_t logical, uint64_t length, uint64_t size);
+bool sc_extent_blocks(uint64_t physical, uint64_t length, uint64_t start,
+		      uint64_t len, struct sc_blocks *b);
+size_t sc_blocks_merge(struct sc_blocks *b, size_t n);
+void sc_blocks_sectors(const struct sc_blocks *b, uint64_t *start,
+		       uint64_t *count);
+
 /* ---- params.c: the module parameters in sysfs */
 
 extern const char *sc_sysfs;		/* /sys, or $SWAPCACHECTL_SYSFS */
@@ -96,6 +119,12 @@ int sc_targets(struct sc_target **targets, size_t *n, char *err,
 	       size_t errlen);
 int sc_targets_select(struct sc_target **targets, size_t *n,
 		      char **names, int nnames);
+const struct sc_target *sc_target_of(const struct sc_target *targets,
+				     size_t n, dev_t dev);
+const struct sc_target *sc_target_below(const struct sc_target *targets,
+					size_t n, dev_t dev);
+void sc_target_label(char *buf, size_t len, const struct sc_target *t);
+int sc_target_message(const struct sc_target *t, const char *text);
 
 /* ---- commands */
 
@@ -105,6 +134,7 @@ int cmd_status(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_set(int argc, char **argv);
+int cmd_warm(int argc, char **argv);
 
 void sc_usage(FILE *f);
 int sc_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

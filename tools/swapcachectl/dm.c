@@ -5,17 +5,37 @@
  * libdevmapper.  Each swapcache target of each table is one entry: a
  * table may hold several.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/dm-ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ctl.h"
 
 #define DM_CONTROL "/dev/mapper/control"
+
+/* A zeroed request of @size bytes for the device @name (or none). */
+static struct dm_ioctl *dm_request(size_t size, const char *name,
+				   uint32_t flags)
+{
+	struct dm_ioctl *io = calloc(1, size);
+
+	if (!io)
+		return NULL;
+	io->version[0] = DM_VERSION_MAJOR;
+	io->data_size = size;
+	io->data_start = sizeof(*io);
+	io->flags = flags;
+	if (name)
+		snprintf(io->name, sizeof(io->name), "%s", name);
+	return io;
+}
 
 /*
  * One ioctl into a buffer that grows until the answer fits.  Returns the
@@ -27,18 +47,10 @@ static struct dm_ioctl *dm_call(int fd, unsigned long cmd, const char *name,
 	size_t size = 16384;
 
 	for (;;) {
-		struct dm_ioctl *io = calloc(1, size);
+		struct dm_ioctl *io = dm_request(size, name, flags);
 
 		if (!io)
 			return NULL;
-		io->version[0] = DM_VERSION_MAJOR;
-		io->version[1] = 0;
-		io->version[2] = 0;
-		io->data_size = size;
-		io->data_start = sizeof(*io);
-		io->flags = flags;
-		if (name)
-			snprintf(io->name, sizeof(io->name), "%s", name);
 		if (ioctl(fd, cmd, io)) {
 			int e = errno;
 
@@ -221,4 +233,127 @@ int sc_targets_select(struct sc_target **targets, size_t *n, char **names,
 	*targets = kept;
 	*n = k;
 	return r;
+}
+
+/* The first target of @dev, the mapped device a filesystem is on. */
+const struct sc_target *sc_target_of(const struct sc_target *targets,
+				     size_t n, dev_t dev)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (targets[i].dev == dev)
+			return &targets[i];
+	return NULL;
+}
+
+/* A device's major:minor, from a sysfs "dev" file; 0 if unreadable. */
+static dev_t sysfs_dev(const char *path)
+{
+	unsigned int major, minor;
+	char devno[32];
+	FILE *f = fopen(path, "re");
+	dev_t dev = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(devno, sizeof(devno), f) &&
+	    sscanf(devno, "%u:%u", &major, &minor) == 2)
+		dev = makedev(major, minor);
+	fclose(f);
+	return dev;
+}
+
+static const struct sc_target *below(const struct sc_target *targets,
+				     size_t n, const char *sysdir, int depth)
+{
+	char path[PATH_MAX + 32];
+	const struct sc_target *t = NULL;
+	struct dirent *d;
+	DIR *dir;
+
+	if (depth > 8)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/partition", sysdir);
+	if (!access(path, F_OK)) {
+		snprintf(path, sizeof(path), "%s/../dev", sysdir);
+		t = sc_target_of(targets, n, sysfs_dev(path));
+		if (t)
+			return t;
+	}
+	snprintf(path, sizeof(path), "%s/slaves", sysdir);
+	dir = opendir(path);
+	if (!dir)
+		return NULL;
+	while (!t && (d = readdir(dir))) {
+		char sub[PATH_MAX];
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/slaves/%s", sysdir, d->d_name);
+		snprintf(path, sizeof(path), "%s/dev", sub);
+		t = sc_target_of(targets, n, sysfs_dev(path));
+		if (!t)
+			t = below(targets, n, sub, depth + 1);
+	}
+	closedir(dir);
+	return t;
+}
+
+/*
+ * sc_target_below() - a target somewhere below @dev (a partition, LVM or
+ * dm-crypt over it): sysfs's slaves/ links, followed down, and a
+ * partition's disk.  Return: the target, or NULL.
+ */
+const struct sc_target *sc_target_below(const struct sc_target *targets,
+					size_t n, dev_t dev)
+{
+	char sys[64];
+
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(dev),
+		 minor(dev));
+	return below(targets, n, sys, 0);
+}
+
+/**
+ * sc_target_message() - send a message to one target, as `dmsetup message`
+ * @t: the target; the message goes to the one holding its first sector
+ * @text: the message
+ *
+ * Return: 0, or -errno: the target's answer (EINVAL, EIO, EBUSY, EINTR
+ * for warm), ENXIO when the device is gone, EPERM without CAP_SYS_ADMIN.
+ */
+int sc_target_message(const struct sc_target *t, const char *text)
+{
+	size_t size = sizeof(struct dm_ioctl) + sizeof(struct dm_target_msg) +
+		      strlen(text) + 1;
+	struct dm_target_msg *msg;
+	struct dm_ioctl *io;
+	int fd, r = 0;
+
+	fd = open(DM_CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	io = dm_request(size, t->name, 0);
+	if (!io) {
+		close(fd);
+		return -ENOMEM;
+	}
+	msg = (void *)((char *)io + io->data_start);
+	msg->sector = t->start;
+	memcpy(msg->message, text, strlen(text) + 1);
+	if (ioctl(fd, DM_TARGET_MSG, io))
+		r = -errno;
+	free(io);
+	close(fd);
+	return r;
+}
+
+/* A target as the tool names it: NAME, or NAME:N in a table of several. */
+void sc_target_label(char *buf, size_t len, const struct sc_target *t)
+{
+	if (t->segments > 1)
+		snprintf(buf, len, "%s:%u", t->name, t->segment);
+	else
+		snprintf(buf, len, "%s", t->name);
 }

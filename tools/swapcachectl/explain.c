@@ -13,7 +13,6 @@
  * (cannot tell from here: the verdict is then not "cached") or "--"
  * (information).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -64,69 +63,6 @@ static size_t ntargets;
 static int targets_err;
 static char targets_why[512];
 
-static const struct sc_target *target_of(dev_t dev)
-{
-	size_t i;
-
-	for (i = 0; i < ntargets; i++)
-		if (targets[i].dev == dev)
-			return &targets[i];
-	return NULL;
-}
-
-/*
- * A target somewhere below @dev (a partition, LVM or dm-crypt over it):
- * sysfs's slaves/ links, followed down, and a partition's disk.
- */
-static const struct sc_target *target_below(const char *sysdir, int depth)
-{
-	char path[PATH_MAX + 32], devno[32];
-	unsigned int major, minor;
-	const struct sc_target *t;
-	struct dirent *d;
-	FILE *f;
-	DIR *dir;
-
-	if (depth > 8)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/partition", sysdir);
-	if (!access(path, F_OK)) {
-		snprintf(path, sizeof(path), "%s/../dev", sysdir);
-		f = fopen(path, "re");
-		if (f && fgets(devno, sizeof(devno), f) &&
-		    sscanf(devno, "%u:%u", &major, &minor) == 2 &&
-		    (t = target_of(makedev(major, minor)))) {
-			fclose(f);
-			return t;
-		}
-		if (f)
-			fclose(f);
-	}
-	snprintf(path, sizeof(path), "%s/slaves", sysdir);
-	dir = opendir(path);
-	if (!dir)
-		return NULL;
-	t = NULL;
-	while (!t && (d = readdir(dir))) {
-		char sub[PATH_MAX];
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/slaves/%s", sysdir, d->d_name);
-		snprintf(path, sizeof(path), "%s/dev", sub);
-		f = fopen(path, "re");
-		if (f && fgets(devno, sizeof(devno), f) &&
-		    sscanf(devno, "%u:%u", &major, &minor) == 2)
-			t = target_of(makedev(major, minor));
-		if (f)
-			fclose(f);
-		if (!t)
-			t = target_below(sub, depth + 1);
-	}
-	closedir(dir);
-	return t;
-}
-
 static void check_filesystem(struct verdict *v, const struct stat *st,
 			     const struct sc_mount *m)
 {
@@ -151,7 +87,7 @@ static void check_filesystem(struct verdict *v, const struct stat *st,
 		     targets_why);
 		return;
 	}
-	t = target_of(st->st_dev);
+	t = sc_target_of(targets, ntargets, st->st_dev);
 	if (t) {
 		line(v, "ok", "filesystem", "%s on %s, mounted directly on swapcache target %s (%u:%u)",
 		     m->fstype, m->point, t->name, major(t->dev), minor(t->dev));
@@ -163,7 +99,7 @@ static void check_filesystem(struct verdict *v, const struct stat *st,
 			     t->st.state);
 		return;
 	}
-	t = target_below(sys, 0);
+	t = sc_target_below(targets, ntargets, st->st_dev);
 	if (t)
 		line(v, "NO", "filesystem", "%s on %s is on device %u:%u, stacked above swapcache target %s: the thread caches file data only from a filesystem mounted directly on the target (the warm message still works)",
 		     m->fstype, m->point, major(st->st_dev), minor(st->st_dev),
@@ -300,75 +236,59 @@ static void check_optin(struct verdict *v, const char *real, bool dir,
 		     m->point, m->root);
 }
 
+struct extent_pages {
+	uint64_t size, mapped, shared, unwritten, odd, delalloc;
+};
+
+static int count_extent(const struct fiemap_extent *e, void *arg)
+{
+	struct extent_pages *c = arg;
+	uint64_t n = sc_extent_pages(e->fe_logical, e->fe_length, c->size);
+
+	c->mapped += n;
+	if (e->fe_flags & FIEMAP_EXTENT_SHARED)
+		c->shared += n;
+	else if (e->fe_flags & FIEMAP_EXTENT_UNWRITTEN)
+		c->unwritten += n;
+	else if (e->fe_flags & FIEMAP_EXTENT_DELALLOC)
+		c->delalloc += n;
+	else if (e->fe_flags & (FIEMAP_EXTENT_DATA_INLINE |
+				FIEMAP_EXTENT_NOT_ALIGNED |
+				FIEMAP_EXTENT_ENCODED |
+				FIEMAP_EXTENT_DATA_ENCRYPTED))
+		c->odd += n;
+	return 0;
+}
+
 /* Pages whose blocks are not their own, by FIEMAP's flags, and holes. */
 static void check_extents(struct verdict *v, int fd, const struct stat *st)
 {
 	uint64_t pages = ((uint64_t)st->st_size + SC_PAGE - 1) / SC_PAGE;
-	uint64_t start = 0, mapped = 0, shared = 0, unwritten = 0, odd = 0;
-	uint64_t delalloc = 0;
-	struct {
-		struct fiemap fm;
-		struct fiemap_extent ext[64];
-	} q;
-	bool last = false;
+	struct extent_pages c = { .size = st->st_size };
 
-	while (!last && start < (uint64_t)st->st_size) {
-		unsigned int i;
-
-		memset(&q, 0, sizeof(q));
-		q.fm.fm_start = start;
-		q.fm.fm_length = (uint64_t)st->st_size - start;
-		q.fm.fm_extent_count = 64;
-		if (ioctl(fd, FS_IOC_FIEMAP, &q.fm)) {
-			line(v, "--", "extents", "FIEMAP not supported here: holes and shared extents not checked");
-			return;
-		}
-		if (!q.fm.fm_mapped_extents)
-			break;
-		for (i = 0; i < q.fm.fm_mapped_extents; i++) {
-			struct fiemap_extent *e = &q.ext[i];
-			uint64_t end = e->fe_logical + e->fe_length;
-			uint64_t n;
-
-			if (end > (uint64_t)st->st_size)
-				end = st->st_size;
-			n = end > e->fe_logical ?
-			    (end - e->fe_logical + SC_PAGE - 1) / SC_PAGE : 0;
-			mapped += n;
-			if (e->fe_flags & FIEMAP_EXTENT_SHARED)
-				shared += n;
-			else if (e->fe_flags & FIEMAP_EXTENT_UNWRITTEN)
-				unwritten += n;
-			else if (e->fe_flags & FIEMAP_EXTENT_DELALLOC)
-				delalloc += n;
-			else if (e->fe_flags & (FIEMAP_EXTENT_DATA_INLINE |
-						FIEMAP_EXTENT_NOT_ALIGNED |
-						FIEMAP_EXTENT_ENCODED |
-						FIEMAP_EXTENT_DATA_ENCRYPTED))
-				odd += n;
-			last = e->fe_flags & FIEMAP_EXTENT_LAST;
-			start = e->fe_logical + e->fe_length;
-		}
+	if (sc_fiemap(fd, st->st_size, count_extent, &c)) {
+		line(v, "--", "extents", "FIEMAP not supported here: holes and shared extents not checked");
+		return;
 	}
-	if (mapped > pages)
-		mapped = pages;
-	if (shared + unwritten + odd + delalloc + (pages - mapped) == 0) {
+	if (c.mapped > pages)
+		c.mapped = pages;
+	if (c.shared + c.unwritten + c.odd + c.delalloc + (pages - c.mapped) == 0) {
 		line(v, "ok", "extents", "every page has a block of its own");
 		return;
 	}
-	if (delalloc)
+	if (c.delalloc)
 		line(v, "--", "extents", "%" PRIu64 " pages not written back yet: the file is skipped until writeback settles",
-		     delalloc);
-	if (shared)
+		     c.delalloc);
+	if (c.shared)
 		line(v, "--", "extents", "%" PRIu64 " pages in shared (reflinked) extents: those are never cached",
-		     shared);
-	if (unwritten || pages - mapped)
+		     c.shared);
+	if (c.unwritten || pages - c.mapped)
 		line(v, "--", "extents", "%" PRIu64 " pages in holes or unwritten extents: those are never cached",
-		     unwritten + pages - mapped);
-	if (odd)
+		     c.unwritten + pages - c.mapped);
+	if (c.odd)
 		line(v, "--", "extents", "%" PRIu64 " pages in inline, encoded or unaligned extents: those are never cached",
-		     odd);
-	if (shared + unwritten + odd + (pages - mapped) >= pages && pages)
+		     c.odd);
+	if (c.shared + c.unwritten + c.odd + (pages - c.mapped) >= pages && pages)
 		line(v, "NO", "extents", "no page of it can be cached");
 }
 

@@ -10,8 +10,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -153,6 +156,53 @@ int sc_optin_walk(const char *real, const char *mount_point, struct sc_optin *o)
 		if (!strcmp(dir, mount_point) || !strcmp(dir, "/"))
 			break;
 		parent_of(dir);
+	}
+	return 0;
+}
+
+/**
+ * sc_fiemap() - call @fn for each extent of the first @size bytes of a file
+ * @fd: the file
+ * @size: its size
+ * @fn: returns 0 to go on, anything else to stop (sc_fiemap returns it)
+ * @arg: for @fn
+ *
+ * Without FIEMAP_FLAG_SYNC: what is not written back yet shows as
+ * delayed allocation, and the caller decides; forcing writeback of a
+ * whole data set is not a side effect anyone asked for.
+ * Return: 0, -errno when FIEMAP fails, or what @fn returned.
+ */
+int sc_fiemap(int fd, uint64_t size,
+	      int (*fn)(const struct fiemap_extent *e, void *arg), void *arg)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[64];
+	} q;
+	uint64_t start = 0;
+	bool last = false;
+
+	while (!last && start < size) {
+		unsigned int i;
+		int r;
+
+		memset(&q, 0, sizeof(q));
+		q.fm.fm_start = start;
+		q.fm.fm_length = size - start;
+		q.fm.fm_extent_count = 64;
+		if (ioctl(fd, FS_IOC_FIEMAP, &q.fm))
+			return -errno;
+		if (!q.fm.fm_mapped_extents)
+			break;
+		for (i = 0; i < q.fm.fm_mapped_extents; i++) {
+			const struct fiemap_extent *e = &q.ext[i];
+
+			r = fn(e, arg);
+			if (r)
+				return r;
+			last = e->fe_flags & FIEMAP_EXTENT_LAST;
+			start = e->fe_logical + e->fe_length;
+		}
 	}
 	return 0;
 }

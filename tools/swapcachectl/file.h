@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -28,9 +29,14 @@ struct sc_optin {
 	bool no_xattrs;			/* the filesystem has no user.* */
 };
 
+struct fiemap_extent;
+
 int sc_mount_of(const char *real, struct sc_mount *m);
 int sc_xattr_is_one(const char *path, const char *name);
 int sc_optin_walk(const char *real, const char *mount_point,
 		  struct sc_optin *o);
+
+int sc_fiemap(int fd, uint64_t size,
+	      int (*fn)(const struct fiemap_extent *e, void *arg), void *arg);
 
 #endif /* SWAPCACHECTL_FILE_H */

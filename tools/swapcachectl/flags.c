@@ -26,15 +26,11 @@ static void warn_placement(const char *path, const char *real, enum op op)
 	struct sc_mount m;
 	struct sc_optin o;
 	struct stat st;
-	size_t i;
-	bool on_target = false;
 
 	if (sc_mount_of(real, &m) || stat(real, &st))
 		return;
 	if (op == OP_CACHE && targets_known) {
-		for (i = 0; i < ntargets; i++)
-			on_target |= targets[i].dev == st.st_dev;
-		if (!on_target)
+		if (!sc_target_of(targets, ntargets, st.st_dev))
 			sc_warn("%s: set, but its filesystem (%s on %s) is not on a swapcache target: nothing there is cached until it is",
 				path, m.fstype, m.point);
 	}

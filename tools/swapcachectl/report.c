@@ -71,14 +71,6 @@ static void json_num(FILE *f, const char *key, double v, bool comma)
 		fputc(',', f);
 }
 
-static void target_label(char *buf, size_t len, const struct sc_target *t)
-{
-	if (t->segments > 1)
-		snprintf(buf, len, "%s:%u", t->name, t->segment);
-	else
-		snprintf(buf, len, "%s", t->name);
-}
-
 /* ---- status */
 
 struct budget {
@@ -111,7 +103,7 @@ static void print_target(const struct sc_target *t, const int64_t *p)
 	char a[32], b[32], c[32], label[160];
 	int64_t high = p[SC_MAXSWAPPCT], low = high > 5 ? high - 5 : 0;
 
-	target_label(label, sizeof(label), t);
+	sc_target_label(label, sizeof(label), t);
 	printf("target %s (%u:%u): sectors %" PRIu64 "+%" PRIu64 ", origin and cache %s\n",
 	       label, major(t->dev), minor(t->dev), t->start, t->length,
 	       t->table);
@@ -322,7 +314,7 @@ static void stat_line(const struct sc_target *a, const struct sc_target *b,
 	char label[160], budget[32], clock[16], hitcol[16];
 	time_t t = time(NULL);
 
-	target_label(label, sizeof(label), b);
+	sc_target_label(label, sizeof(label), b);
 	if (json) {
 		fputs("{\"target\":", stdout);
 		sc_json_string(stdout, label);
@@ -433,7 +425,7 @@ static void sample(const char *name, const struct sc_target *t, double v)
 
 	fputs(name, stdout);
 	if (t) {
-		target_label(label, sizeof(label), t);
+		sc_target_label(label, sizeof(label), t);
 		fputs("{target=", stdout);
 		sc_prom_label(stdout, label);
 		fputc('}', stdout);
