@@ -5,7 +5,8 @@
 # `set` checks every value with the module's rules against a stand-in for
 # sysfs (SWAPCACHECTL_SYSFS) and writes all of them or none; cache, clear
 # and nocache change the attributes of every path or, when one is
-# missing, of none.  A sanitizer report makes the binary exit non-zero,
+# missing, of none; warm refuses to run without CAP_SYS_ADMIN, and names
+# each path it cannot warm.  A sanitizer report makes the binary exit non-zero,
 # which each check sees.
 here=$(cd "$(dirname "$0")" && pwd)
 CTL=$here/../../build/tools/swapcachectl-asan
@@ -24,9 +25,16 @@ bad() {
 	echo "FAIL: $*"
 }
 
-# run ARGS...: swapcachectl ARGS, its stdout, stderr and status in $tmp.
+# run ARGS...: swapcachectl ARGS, its stdout, stderr and status in $tmp;
+# as user nobody when $privs is "user", as root without CAP_SYS_ADMIN
+# when it is "noadmin".
+privs=''
 run() {
-	"$CTL" "$@" >"$tmp/out" 2>"$tmp/err"
+	case $privs in
+	user) setpriv --reuid=65534 --regid=65534 --clear-groups -- "$CTL" "$@" ;;
+	noadmin) setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin -- "$CTL" "$@" ;;
+	*) "$CTL" "$@" ;;
+	esac >"$tmp/out" 2>"$tmp/err"
 	echo $? >"$tmp/rc"
 }
 
@@ -82,6 +90,9 @@ usage cache -R /
 usage set
 usage metrics now
 usage help me
+usage warm
+usage warm --bogus /
+usage warm -n
 expect 0 "usage: swapcachectl" help
 
 # No module: the stand-in sysfs is empty.
@@ -95,7 +106,19 @@ expect 1 "module is not loaded" set data_enable=1
 expect 0 "swapcache_module_loaded 0" metrics
 if awk -f "$PROM" "$tmp/out"; then ok; else bad "metrics without the module: not the exposition format"; fi
 
-# A module: its parameters at their defaults.
+# warm without CAP_SYS_ADMIN: as another user, and as root without it.
+if [ "$(id -u)" = 0 ]; then
+	privs=user
+	expect 1 "warm needs root" warm /
+	privs=noadmin
+	expect 1 "warm needs root" warm -n /
+	privs=''
+	expect 1 "module is not loaded" warm /
+else
+	expect 1 "warm needs root" warm /
+fi
+
+
 SWAPCACHECTL_SYSFS=$tmp/sys
 params=$SWAPCACHECTL_SYSFS/module/swapcache/parameters
 mkdir -p "$params"
@@ -130,9 +153,9 @@ expect 1 "ok data_enable" explain /dev/null
 expect 1 "NO read_enable" explain /dev/null
 expect 1 "NO kind" explain /dev/null
 
-# The attributes, where the host's filesystem has user.* ones.
 mkdir "$tmp/d"
 : >"$tmp/d/f"
+# The attributes, where the host's filesystem has user.* ones.
 if setfattr -n user.swapcache -v 0 "$tmp/d" 2>/dev/null; then
 	expect 1 "No such file" cache "$tmp/d/f" "$tmp/nosuch"
 	if getfattr -n user.swapcache "$tmp/d/f" >/dev/null 2>&1; then

@@ -206,3 +206,25 @@ sc_read_extents() {
 		--output-format=terse $_jobs >/dev/null ||
 		die "cannot read the extents of $* on $_dev"
 }
+
+# --- Helpers for the tests of swapcachectl (t-8x).
+
+# sc_mkfile PATH PAGES: a file of PAGES 4 KiB pages of random bytes, and
+# the directories above it.
+sc_mkfile() {
+	case $1 in */*) mkdir -p "${1%/*}" ;; esac
+	dd if=/dev/urandom of="$1" bs=4k count="$2" 2>/dev/null ||
+		die "cannot write $1"
+}
+
+# sc_ext4_and_off: ext4 on a target `sc` over 256 MiB ram disks at /mnt,
+# and a second ext4, off the target (on /dev/loop0), at /mnt2.
+sc_ext4_and_off() {
+	sc_ramdisks 256
+	sc_create sc /dev/ram0 /dev/ram1
+	sc_fs_setup ext4
+	sc_loop_origin
+	mkfs.ext4 -q -F /dev/loop0 || die "mkfs.ext4 on loop0"
+	mkdir -p /mnt2
+	mount /dev/loop0 /mnt2 || die "mount /mnt2"
+}

@@ -54,12 +54,6 @@ json_field() {
 	sed 's/[,{}[]/\n/g' | sed -n "s/^\"$1\"://p" | tail -n 1 | tr -d '"'
 }
 
-mkfile() {
-	mkdir -p "${1%/*}"
-	dd if=/dev/urandom of="$1" bs=4k count="$2" 2>/dev/null ||
-		die "cannot write $1"
-}
-
 echo "--- the checkers refuse broken input"
 echo '{"a":1,"a":2}' >/tmp/bad.json
 expect_fail awk -f $J /tmp/bad.json
@@ -91,34 +85,27 @@ fails_saying "no parameter 'nosuch'" set nosuch=1
 swapcachectl set hysteresis=0 accrate=200000
 assert_eq "$(cat $P/hysteresis)/$(cat $P/accrate)" 0/200000 "set"
 
-sc_ramdisks 256
-sc_create sc /dev/ram0 /dev/ram1
-sc_fs_setup ext4
-# A second ext4, off the target.
-sc_loop_origin
-mkfs.ext4 -q -F /dev/loop0 || die "mkfs.ext4 on loop0"
-mkdir -p /mnt2
-mount /dev/loop0 /mnt2 || die "mount /mnt2"
+sc_ext4_and_off
 cd /mnt || die "cd /mnt"
 
 echo "--- cache, nocache, clear"
 mkdir -p hot/veto plain
 swapcachectl cache hot
 swapcachectl nocache hot/veto
-mkfile hot/canary $CANARY
-mkfile hot/f 100
-mkfile hot/big 300
-mkfile hot/veto/f 120
-mkfile plain/f 140
-mkfile plain/own 160
-mkfile plain/gone 180
+sc_mkfile hot/canary $CANARY
+sc_mkfile hot/f 100
+sc_mkfile hot/big 300
+sc_mkfile hot/veto/f 120
+sc_mkfile plain/f 140
+sc_mkfile plain/own 160
+sc_mkfile plain/gone 180
 swapcachectl cache plain/own plain/gone
 swapcachectl clear plain/gone
 assert_eq "$(getfattr --only-values -n user.swapcache hot)" 1 "hot's opt-in"
 assert_eq "$(getfattr --only-values -n trusted.noswapcache hot/veto)" 1 "the veto"
 assert_eq "$(getfattr --only-values -n user.swapcache plain/own)" 1 "plain/own's opt-in"
 expect_fail getfattr -n user.swapcache plain/gone 2>/dev/null
-mkfile /mnt2/f 200
+sc_mkfile /mnt2/f 200
 swapcachectl cache /mnt2/f 2>/tmp/err
 grep -q "not on a swapcache target" /tmp/err || die "no warning for /mnt2/f: $(cat /tmp/err)"
 assert_eq "$(getfattr --only-values -n user.swapcache /mnt2/f)" 1 "/mnt2/f's opt-in"

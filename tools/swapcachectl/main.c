@@ -23,6 +23,8 @@ void sc_usage(FILE *f)
 	      "                       a line per target and interval: reads/s, hit %, SSD writes\n"
 	      "  metrics              the figures in the Prometheus text format\n"
 	      "  set KNOB=VALUE...    set module parameters, all checked before any is written\n"
+	      "  warm [-n|--dry-run] [--json] PATH...\n"
+	      "                       load files and trees into the SSD now, from their extents\n"
 	      "  help                 this text\n"
 	      "See swapcachectl(8).\n", f);
 }
@@ -75,6 +77,7 @@ static const struct {
 	{ "stat", cmd_stat },
 	{ "metrics", cmd_metrics },
 	{ "set", cmd_set },
+	{ "warm", cmd_warm },
 };
 
 int main(int argc, char **argv)
