@@ -17,8 +17,11 @@ tab=/etc/swapcachetab
 modprobe brd rd_nr=6 rd_size=32768 max_part=0 || die "cannot load brd"
 [ -b /dev/ram5 ] || die "brd made no /dev/ram5"
 
-# The example with DragonFly's recommended line enabled, as an admin would.
+# The example with DragonFly's recommended line enabled, as an admin would;
+# removed however the test ends, or every later test's modprobe would turn
+# the thread on.
 mkdir -p /etc/modprobe.d
+trap 'rm -f /etc/modprobe.d/swapcache.conf' EXIT
 sed 's/^#\(options swapcache read_enable=\)/\1/' \
 	/tools/swapcache-activate/swapcache.conf >/etc/modprobe.d/swapcache.conf
 grep -q '^options swapcache read_enable=1 meta_enable=1 data_enable=1' \

@@ -49,6 +49,9 @@ direct_hits() {
 }
 
 load_swapcache
+# Whatever a modprobe.d file says: nothing but warm may write to the SSD.
+echo 0 >$P/data_enable
+echo 0 >$P/meta_enable
 echo 1 >$P/read_enable
 
 echo "--- ext4"
