@@ -179,10 +179,20 @@ grep -qx "swapcache_written_bytes_total{target=\"sc\"} $(($(sc_status_field sc w
 grep -qx 'swapcache_parameter{name="maxfilesize"} 1048576' /tmp/metrics || die "metrics: maxfilesize"
 
 echo "--- stat under load"
+reads() {
+	echo $(($(sc_status_field sc read_hits) + $(sc_status_field sc read_misses)))
+}
+r0=$(reads)
 fio --name=load --filename=/dev/mapper/sc --rw=randread --bs=4k --direct=1 \
-	--size=64M --time_based --runtime=8 --output-format=terse >/dev/null &
+	--size=64M --time_based --runtime=15 --output-format=terse >/dev/null &
 load=$!
-sleep 1
+# fio may take seconds to start under TCG: stat begins once it reads.
+i=0
+while [ "$(reads)" -eq "$r0" ]; do
+	i=$((i + 1))
+	[ $i -le 100 ] || die "fio did not start reading in 10 s"
+	sleep 0.1
+done
 swapcachectl stat -i 1 -c 3 sc >/tmp/stat
 swapcachectl stat -i 0.5 -c 2 --json >/tmp/stat.json
 wait $load || die "fio load"
