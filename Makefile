@@ -8,8 +8,9 @@
 #                      the Debian package, and on both kernel lines the VM
 #                      suite and the host tests (DKMS among them)
 # make demo            boot a VM and show the target at work
-# make deb             the Debian package, build/deb/swapcache-dkms_<version>_all.deb
-#                      (DKMS source, swapcache-activate and its unit), lintian-checked
+# make deb             the Debian packages, build/deb/swapcache-dkms_<version>_all.deb
+#                      (DKMS source, swapcache-activate and its unit) and
+#                      swapcache-tools_<version>_<arch>.deb (swapcachectl), lintian-checked
 # make soak            the randomized fault-injection soak (Documentation/SOAK.md),
 #                      DURATION=seconds per configuration, SOAK_SEED=, SOAK_SWAP=0|1
 # make unit | lint | vm-check KVER=.. | clean

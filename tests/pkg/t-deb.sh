@@ -5,14 +5,19 @@
 # the version in its dkms.conf, the script, the unit, the two /etc files as
 # conffiles, a man page per command and file format, and the guide; and
 # maintainer scripts that hand the module to DKMS and enable the unit.
+# Beside it, swapcache-tools_<version>_<arch>.deb: swapcachectl, built with
+# the packaging's hardening flags, and its man page, and nothing else.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 fail() { echo "t-deb: $*"; exit 1; }
 
-deb=$(scripts/deb | tail -n 1) || fail "make deb failed"
+debs=$(scripts/deb | tail -n 2) || fail "make deb failed"
+{ read -r deb; read -r tools; } <<<"$debs"
 version=$(dpkg-parsechangelog -l debian/changelog -SVersion)
 [[ $deb == build/deb/swapcache-dkms_${version}_all.deb ]] || fail "unexpected package $deb"
+[[ $tools == build/deb/swapcache-tools_${version}_$(dpkg --print-architecture).deb ]] ||
+	fail "unexpected package $tools"
 listing=$(dpkg-deb -c "$deb")
 contents=$(awk '{ print $6 }' <<<"$listing" | sed 's,^\./,/,')
 
@@ -56,4 +61,25 @@ grep -q 'deb-systemd-invoke start' "$tmp/control/postinst" &&
 grep -vE '^[[:space:]]*(#|$)' "$tmp/root/etc/swapcachetab" && fail "/etc/swapcachetab has active lines"
 grep -vE '^[[:space:]]*(#|$)' "$tmp/root/etc/modprobe.d/swapcache.conf" &&
 	fail "/etc/modprobe.d/swapcache.conf has active lines"
-echo "t-deb: $deb: $(wc -l <<<"$contents") entries, lintian clean"
+
+# swapcache-tools: the tool, its man page and the files every package has.
+tools_listing=$(dpkg-deb -c "$tools")
+tools_files=$(awk '$1 !~ /^d/ { print $6 }' <<<"$tools_listing" | sed 's,^\./,/,' | LC_ALL=C sort)
+want_tools=$(printf '%s\n' /usr/sbin/swapcachectl /usr/share/doc/swapcache-tools/changelog.gz \
+	/usr/share/doc/swapcache-tools/copyright /usr/share/lintian/overrides/swapcache-tools \
+	/usr/share/man/man8/swapcachectl.8.gz)
+[[ $tools_files == "$want_tools" ]] ||
+	fail "$tools holds"$'\n'"$tools_files"$'\n'"instead of"$'\n'"$want_tools"
+grep -q '^-rwxr-xr-x .* \./usr/sbin/swapcachectl$' <<<"$tools_listing" ||
+	fail "swapcachectl is not executable in the package"
+dpkg-deb -x "$tools" "$tmp/tools"
+dpkg-deb -f "$tools" Depends | grep -q 'libc6' || fail "$tools does not depend on libc6"
+# The man page is the tree's, and the binary is the tool, built hardened.
+cmp -s <(gzip -dc "$tmp/tools/usr/share/man/man8/swapcachectl.8.gz") tools/swapcachectl/swapcachectl.8 ||
+	fail "the packaged swapcachectl.8 differs from tools/swapcachectl/swapcachectl.8"
+usage=$("$tmp/tools/usr/sbin/swapcachectl" --help 2>&1) || true
+grep -q '^usage: swapcachectl' <<<"$usage" || fail "the packaged swapcachectl does not print its usage"
+dynamic=$(readelf -d "$tmp/tools/usr/sbin/swapcachectl")
+grep -q 'BIND_NOW' <<<"$dynamic" ||
+	fail "swapcachectl was linked without -z now (the packaging's hardening flags)"
+echo "t-deb: $deb: $(wc -l <<<"$contents") entries; $tools: $(wc -l <<<"$tools_files") files; lintian clean"
