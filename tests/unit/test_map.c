@@ -301,6 +301,27 @@ static const char *tm_collect(struct tmap *t, u32 *nr)
 	return NULL;
 }
 
+/*
+ * The kernel's teardown: the map lets go of everything it was given, and
+ * the caller frees it.  Return: NULL, or what was not given back.
+ */
+static const char *tm_teardown(struct tmap *t)
+{
+	const char *err;
+
+	sc_map_release_all(&t->m);
+	err = tm_collect(t, NULL);
+	if (err)
+		return err;
+	if (t->nr_owned)
+		return fail("%u chunks and segments not given back at teardown",
+			    t->nr_owned);
+	if (sc_map_dynamic_bytes(&t->m))
+		return fail("%zu dynamic bytes after teardown",
+			    sc_map_dynamic_bytes(&t->m));
+	return NULL;
+}
+
 static int cmp_ptr(const void *a, const void *b)
 {
 	uintptr_t x = (uintptr_t)((const struct owned *)a)->p;
@@ -951,6 +972,44 @@ static u64 drop_all(struct tmap *t)
 	return drop_range(t, 0, SC_OBLOCK_NONE);
 }
 
+/* Bytes of the chunks and segments given to the map and not taken back. */
+static size_t owned_bytes(const struct tmap *t)
+{
+	size_t bytes = 0;
+	u32 i;
+
+	for (i = 0; i < t->nr_owned; i++)
+		bytes += t->owned[i].kind == MEM_CHUNK ? SC_CHUNK_BYTES :
+			 SC_SEGMENT_BYTES;
+	return bytes;
+}
+
+/*
+ * Memory follows the cache: everything dropped and the garbage taken,
+ * the map holds its fixed part, segment 0 and its reserve of a chunk and
+ * a segment, nothing more.  Return: the blocks dropped.
+ */
+static u64 check_emptied(struct tmap *t, const char *what)
+{
+	const char *err;
+	u64 n;
+
+	n = drop_all(t);
+	err = tm_collect(t, NULL);
+	CHECK(!err, "%s: collect: %s", what, err);
+	CHECK(t->m.nr_cached == 0 && t->m.nr_entries == 0 &&
+	      t->m.nr_chunks == 0 && t->m.nr_segments == 1 &&
+	      nr_buckets(&t->m) == SC_SEGMENT_BUCKETS &&
+	      sc_map_dynamic_bytes(&t->m) == owned_bytes(t) &&
+	      t->nr_owned == (u32)(!!t->m.spare_chunk + !!t->m.spare_segment),
+	      "%s: emptied, the map holds %zu bytes (%zu given): %u chunks,"
+	      " %u segments, %llu buckets", what, sc_map_dynamic_bytes(&t->m),
+	      owned_bytes(t), t->m.nr_chunks, t->m.nr_segments,
+	      nr_buckets(&t->m));
+	CHECK_SOUND(t, what);
+	return n;
+}
+
 /*
  * What the map looked like, for "a refused call changed nothing": the
  * counters, the slab states, what each slot holds, and the arena's and
@@ -1492,14 +1551,40 @@ static void test_memory_protocol(void)
 	CHECK(r == 0 && t.m.nr_chunks == 1, "fill into freed room: %d", r);
 	CHECK_SOUND(&t, "room reused");
 
-	/* everything gone: every chunk back, only the fixed part left */
-	drop_all(&t);
-	err = tm_collect(&t, NULL);
-	CHECK(!err, "collect: %s", err);
-	CHECK(t.m.nr_chunks == 0 && t.nr_owned == (u32)(!!t.m.spare_chunk +
-	      !!t.m.spare_segment),
-	      "after drop_all: %u chunks, %u held", t.m.nr_chunks, t.nr_owned);
-	CHECK_SOUND(&t, "all dropped");
+	check_emptied(&t, "protocol");
+	tm_free(&t);
+}
+
+/*
+ * Teardown with chunks, segments, a reserve and garbage not yet taken:
+ * all of it comes back, once.
+ */
+static void test_release_all(void)
+{
+	struct tmap t;
+	const char *err;
+	u32 s, i;
+
+	tm_init(&t, 4);
+	err = tm_teardown(&t);
+	CHECK(!err, "empty map: %s", err);
+	tm_free(&t);
+
+	tm_init(&t, 1000);
+	for (s = 0; s < 1000; s++)
+		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE,
+			    0);
+	/* some gone: garbage left for the teardown to pass on */
+	for (s = 0; s < 1000; s += 3)
+		for (i = 0; i < SC_SLAB_SIZE; i++)
+			sc_map_remove(&t.m, to_oblock(((u64)s * SC_SLAB_SIZE +
+						       i) * GROUP_PAGES));
+	CHECK(t.m.nr_chunks > 1 && t.m.nr_segments > 1,
+	      "not a teardown of much: %u chunks, %u segments", t.m.nr_chunks,
+	      t.m.nr_segments);
+	CHECK_SOUND(&t, "before teardown");
+	err = tm_teardown(&t);
+	CHECK(!err, "teardown: %s", err);
 	tm_free(&t);
 }
 
@@ -1913,14 +1998,7 @@ static void test_hash(void)
 	      "segments given again: %llu buckets, %u segments (level %u)",
 	      nr_buckets(&t.m), t.m.nr_segments, level_starved);
 	CHECK_SOUND(&t, "caught up");
-	drop_all(&t);
-	err = tm_collect(&t, NULL);
-	CHECK(!err, "collect: %s", err);
-	CHECK(nr_buckets(&t.m) == SC_SEGMENT_BUCKETS && t.m.nr_segments == 1 &&
-	      t.m.nr_chunks == 0,
-	      "dropped: %llu buckets, %u segments, %u chunks",
-	      nr_buckets(&t.m), t.m.nr_segments, t.m.nr_chunks);
-	CHECK_SOUND(&t, "dropped");
+	check_emptied(&t, "hash dropped");
 	tm_free(&t);
 }
 
@@ -2406,13 +2484,9 @@ static void test_walk_ranges(u32 nr_slabs)
 	n = walk_all(&t, 0, 32, 1, &steps, &by_arena);
 	CHECK(n == 22 && steps >= 2 && steps <= 33,
 	      "[0, 32) budget 1: %llu in %u steps", n, steps);
-	n = drop_all(&t);
-	CHECK(n == 8 && t.m.nr_cached == 0 && t.m.nr_free == nr_slabs,
-	      "drop all: %llu, %u left, %u free", n, t.m.nr_cached,
+	n = check_emptied(&t, "walks");
+	CHECK(n == 8 && t.m.nr_free == nr_slabs, "drop all: %llu, %u free", n,
 	      t.m.nr_free);
-	CHECK(tm_collect(&t, NULL) == NULL && t.m.nr_chunks == 0,
-	      "chunks left: %u", t.m.nr_chunks);
-	CHECK_SOUND(&t, "dropped all");
 	tm_free(&t);
 }
 
@@ -2616,17 +2690,6 @@ static void test_touch_no_store(void)
 	tm_free(&t);
 }
 
-static size_t owned_bytes(const struct tmap *t)
-{
-	size_t bytes = 0;
-	u32 i;
-
-	for (i = 0; i < t->nr_owned; i++)
-		bytes += t->owned[i].kind == MEM_CHUNK ? SC_CHUNK_BYTES :
-			 SC_SEGMENT_BYTES;
-	return bytes;
-}
-
 /*
  * Memory follows the cache: bytes per cached page for the best shape
  * (whole groups) and the worst (16 groups a slab), and all of it back
@@ -2638,7 +2701,6 @@ static void test_memory_follows(void)
 	struct tmap t;
 	u32 s;
 	double best, worst, fixed;
-	const char *err;
 
 	tm_init(&t, n);
 	fixed = (double)sc_map_bytes(n);
@@ -2654,14 +2716,7 @@ static void test_memory_follows(void)
 	       (sc_map_dynamic_bytes(&t.m) + fixed) / t.m.nr_cached);
 	CHECK(best <= 2.0, "whole groups: %.2f bytes per cached page", best);
 	CHECK_SOUND(&t, "whole groups");
-	drop_all(&t);
-	err = tm_collect(&t, NULL);
-	CHECK(!err && sc_map_dynamic_bytes(&t.m) == owned_bytes(&t) &&
-	      owned_bytes(&t) <= SC_CHUNK_BYTES + SC_SEGMENT_BYTES &&
-	      t.m.nr_chunks == 0 && t.m.nr_segments == 1,
-	      "emptied: %zu dynamic bytes, %zu held, %u chunks, %u segments",
-	      sc_map_dynamic_bytes(&t.m), owned_bytes(&t), t.m.nr_chunks,
-	      t.m.nr_segments);
+	check_emptied(&t, "whole groups dropped");
 
 	for (s = 0; s < n; s++)
 		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE,
@@ -2678,14 +2733,8 @@ static void test_memory_follows(void)
 	CHECK(worst <= 20.5, "16 groups a slab: %.2f bytes per cached page",
 	      worst);
 	CHECK_SOUND(&t, "16 groups a slab");
-	drop_all(&t);
-	err = tm_collect(&t, NULL);
-	CHECK(!err && owned_bytes(&t) <= SC_CHUNK_BYTES + SC_SEGMENT_BYTES &&
-	      t.m.nr_chunks == 0 && t.m.nr_segments == 1 &&
-	      t.m.nr_free == n,
-	      "emptied: %zu held, %u chunks, %u segments, %u free",
-	      owned_bytes(&t), t.m.nr_chunks, t.m.nr_segments, t.m.nr_free);
-	CHECK_SOUND(&t, "emptied again");
+	check_emptied(&t, "16 groups a slab dropped");
+	CHECK(t.m.nr_free == n, "%u of %u slabs free", t.m.nr_free, n);
 	tm_free(&t);
 }
 
@@ -3647,6 +3696,11 @@ checks:
 		       stats[5], stats[6], stats[7], stats[8], stats[9],
 		       stats[10], stats[11], stats[12], stats[13], stats[14],
 		       stats[15]);
+	if (!sabotage) {
+		const char *err = tm_teardown(&t);
+
+		CHECK(!err, "seed %#llx: %s", run->seed, err);
+	}
 	model_free(&m);
 	free(busy);
 	tm_free(&t);
@@ -3705,6 +3759,7 @@ int main(void)
 	test_init();
 	test_bytes();
 	test_memory_protocol();
+	test_release_all();
 	test_fill_shapes();
 	test_fill_refusals();
 	test_move();
