@@ -50,7 +50,8 @@ static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
  * Return: 0; -ENOSPC when no slab is free or -EBUSY when the target is
  * suspending, both before anything is written; after the SSD write,
  * -EAGAIN when a write to the blocks raced, -EIO when the SSD failed or
- * the target degraded.
+ * the target degraded, -ENOMEM when the map had no memory for the
+ * cluster's entries (the blocks are then simply not cached).
  */
 int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	      struct page **pages, unsigned int count,
@@ -67,6 +68,8 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	r = -ENOSPC;
 	if (slab == SC_NO_SLAB)
 		goto out;
+	/* Before the SSD write, so that the map has room for the cluster. */
+	sc_map_refill(sc);
 
 	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE, sc_slab_sector(slab),
 			pages, count);
@@ -83,6 +86,7 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	r = sc_fill_slab(sc, slab, oblocks, count, snap);
 	if (!r)
 		sc_count(sc, SC_STAT_WRITTEN, count);
+	sc_map_free_garbage(sc);
 out:
 	mutex_unlock(&sc->insert_lock);
 	return r;
@@ -195,7 +199,8 @@ int sc_warm(struct sc_target *sc, sector_t start, sector_t count)
 			r = 0;
 			continue;
 		}
-		if (r == -ENOSPC)
+		/* No slab or no map room: not cached, not an error. */
+		if (r == -ENOSPC || r == -ENOMEM)
 			r = 0;
 		if (r)
 			break;

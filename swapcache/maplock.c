@@ -16,9 +16,19 @@
  * hint that may be stale, are read without it.
  *
  * Slots are recycled only when no read of them is in flight: readers count
- * themselves per slab under the read lock (sc_lookup_run()), and a slab
- * with readers is passed over when a slab is handed out for writing or
- * chosen for eviction (sc_slab_busy()).
+ * themselves under the read lock (sc_lookup_run()), and a slab with
+ * readers is passed over when a slab is handed out for writing or chosen
+ * for eviction (sc_slab_busy()).  The counters are shared between slabs
+ * (sc_slab_readers()), a fixed number whatever the SSD's size, so a slab
+ * may look busy for another's reads: it is passed over once more, never
+ * rewritten under a read.
+ *
+ * The map never allocates (map.h): the memory its arena and hash table
+ * grow into is allocated here, in process context and outside the lock,
+ * before an insertion (sc_map_refill()), and what the map lets go is
+ * freed here too (sc_map_free_garbage()), by the thread, warm and the
+ * destructor, never by the map function, which only leaves it on the
+ * map's list.
  */
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -31,7 +41,61 @@ static bool sc_slab_busy(void *context, sc_slab_t slab)
 {
 	struct sc_target *sc = context;
 
-	return atomic_read(&sc->slab_readers[from_slab(slab)]) != 0;
+	return atomic_read(sc_slab_readers(sc, slab)) != 0;
+}
+
+/**
+ * sc_map_refill() - top up the map's reserve of memory
+ * @sc: the target
+ *
+ * Allocates what sc_map_wants() asks for, outside the lock, without
+ * waiting for I/O (the caller may hold pages the I/O path needs), and
+ * hands it over; a failed allocation only means that a later insertion
+ * may find no room and be refused, the blocks left uncached.  Process
+ * context, insert_lock held (the only path that uses the reserve up).
+ */
+void sc_map_refill(struct sc_target *sc)
+{
+	void *chunk = NULL, *segment = NULL;
+	bool want_chunk, want_segment;
+
+	read_lock(&sc->lock);
+	sc_map_wants(&sc->map, &want_chunk, &want_segment);
+	read_unlock(&sc->lock);
+	if (want_chunk)
+		chunk = __vmalloc(SC_CHUNK_BYTES, GFP_NOIO | __GFP_NOWARN);
+	if (want_segment)
+		segment = __vmalloc(SC_SEGMENT_BYTES, GFP_NOIO | __GFP_NOWARN);
+	if (!chunk && !segment)
+		return;
+	write_lock(&sc->lock);
+	sc_map_provide(&sc->map, &chunk, &segment);
+	write_unlock(&sc->lock);
+	vfree(chunk);
+	vfree(segment);
+}
+
+/**
+ * sc_map_free_garbage() - free what the map has let go
+ * @sc: the target
+ *
+ * Process context (vfree() may sleep).  The list's head is read first
+ * without the lock, a hint that saves the thread's every tick a hold of
+ * the write side: what it misses waits for the next call.
+ */
+void sc_map_free_garbage(struct sc_target *sc)
+{
+	void *garbage, *next;
+
+	if (!READ_ONCE(sc->map.garbage))
+		return;
+	write_lock(&sc->lock);
+	garbage = sc_map_take_garbage(&sc->map);
+	write_unlock(&sc->lock);
+	for (; garbage; garbage = next) {
+		next = sc_map_garbage_next(garbage);
+		vfree(garbage);
+	}
 }
 
 /**
@@ -71,7 +135,7 @@ sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
 	if (from_slot(*slot0) != SC_NIL) {
 		sc_slab_t slab = sc_slot_slab(*slot0);
 
-		atomic_inc(&sc->slab_readers[from_slab(slab)]);
+		atomic_inc(sc_slab_readers(sc, slab));
 		sc_map_touch_slab(&sc->map, slab);
 	}
 	read_unlock(&sc->lock);
@@ -229,14 +293,16 @@ void sc_abort_slab(struct sc_target *sc, sc_slab_t slab)
  * after.  Process context, insert_lock held.
  *
  * Return: 0 when the cluster is in the map; -EIO when the target has
- * degraded and -EAGAIN when a write raced, the slab then back on the free
- * list or evicted.
+ * degraded, -ENOMEM when the map had no room for the cluster's entries
+ * (sc_map_refill() could not allocate) and -EAGAIN when a write raced,
+ * the slab then free again or evicted.
  */
 int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const sc_oblock_t *oblocks, unsigned int count,
 		 const struct sc_guard_snap *snap)
 {
-	bool raced;
+	u32 moved, run;
+	int r;
 
 	write_lock(&sc->lock);
 	if (test_bit(SC_DEGRADED, &sc->flags)) {
@@ -244,12 +310,15 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		write_unlock(&sc->lock);
 		return -EIO;
 	}
-	sc_map_fill_slab(&sc->map, slab, oblocks, count);
-	raced = sc_guards_raced(sc, snap);
-	if (raced)
-		sc_map_evict_slab(&sc->map, slab);
+	r = sc_map_fill_slab(&sc->map, slab, oblocks, count, &moved, &run);
+	if (r) {
+		sc_map_abort_slab(&sc->map, slab);
+	} else if (sc_guards_raced(sc, snap)) {
+		sc_map_evict_run(&sc->map, run);
+		r = -EAGAIN;
+	}
 	write_unlock(&sc->lock);
-	return raced ? -EAGAIN : 0;
+	return r;
 }
 
 /**
@@ -258,7 +327,8 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * @dropped: set to the blocks it held
  *
  * The search goes a step at a time, letting the write side go and
- * yielding the CPU between steps, and gives up after two sweeps.  The
+ * yielding the CPU between steps, and gives up after two turns of the
+ * hand over the map's arena.  The
  * slab stays off the free list until sc_abort_slab(), so that no cluster
  * written to it meanwhile can be wiped by its discard.  Process context,
  * insert_lock held.
@@ -269,17 +339,23 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  */
 sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
 {
-	u32 steps = 2 * sc->map.nr_slabs;
-	sc_slab_t slab;
+	sc_slab_t slab = SC_NO_SLAB;
+	u64 steps;
+	u32 run;
 
 	*dropped = 0;
+	read_lock(&sc->lock);
+	steps = sc_map_clock_turns(&sc->map);
+	read_unlock(&sc->lock);
 	for (;;) {
 		write_lock(&sc->lock);
-		slab = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
-		if (slab != SC_NO_SLAB)
-			*dropped = sc_map_retire_slab(&sc->map, slab);
+		run = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
+		if (run != SC_NIL) {
+			slab = sc_map_run_slab(&sc->map, run);
+			*dropped = sc_map_retire_run(&sc->map, run);
+		}
 		write_unlock(&sc->lock);
-		if (slab != SC_NO_SLAB || !steps)
+		if (run != SC_NIL || !steps)
 			break;
 		cond_resched();
 	}
@@ -291,8 +367,9 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
  * @sc: the target, with its cache device open
  * @error: where to put the constructor's error message
  *
- * Sleeps (GFP_KERNEL).
- * sc_cache_destroy() undoes any part of it.
+ * Only the map's fixed part, about half a byte per slab (map.h): the rest
+ * comes as the cache fills.  Sleeps (GFP_KERNEL).  sc_cache_destroy()
+ * undoes any part of it.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -304,15 +381,19 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	rwlock_init(&sc->lock);
 	/*
 	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power of two
-	 * and would cost up to twice the 13.75 bytes per slot.
+	 * and would cost up to twice what the map needs; and the map's
+	 * memory is then all in vmalloc areas, which is how the bench
+	 * counts it.
 	 */
 	sc->map_mem = vmalloc(sc_map_bytes(nr_slabs));
-	sc->slab_readers = vzalloc(array_size(nr_slabs, sizeof(atomic_t)));
+	if (sc->map_mem)
+		sc_map_init(&sc->map, nr_slabs, sc->map_mem);
+	sc->slab_readers = kvcalloc(SC_SLAB_READER_COUNTERS, sizeof(atomic_t),
+				    GFP_KERNEL);
 	if (!sc->map_mem || !sc->slab_readers) {
 		*error = "Cannot allocate the cache map";
 		return -ENOMEM;
 	}
-	sc_map_init(&sc->map, nr_slabs, sc->map_mem);
 	return 0;
 }
 
@@ -324,6 +405,12 @@ int sc_cache_create(struct sc_target *sc, char **error)
  */
 void sc_cache_destroy(struct sc_target *sc)
 {
-	vfree(sc->slab_readers);
+	if (sc->map_mem) {
+		write_lock(&sc->lock);
+		sc_map_release_all(&sc->map);
+		write_unlock(&sc->lock);
+		sc_map_free_garbage(sc);
+	}
+	kvfree(sc->slab_readers);
 	vfree(sc->map_mem);
 }

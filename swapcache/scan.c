@@ -935,6 +935,8 @@ static void sc_thread_tick(void)
 
 	sc_tick_count++;
 	while (!kthread_should_stop() && (sc = sc_next_target())) {
+		/* What writes and discards dropped from the map meanwhile. */
+		sc_map_free_garbage(sc);
 		if (!test_bit(SC_DEGRADED, &sc->flags) &&
 		    !test_bit(SC_SUSPENDED, &sc->flags)) {
 			sc_clean_update(sc);

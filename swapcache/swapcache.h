@@ -349,9 +349,9 @@ enum {
  * @lock: the map's lock: read side for lookups, write side for changes;
  *	taken only in maplock.c
  * @map: origin blocks to cache slots
- * @map_mem: the map's arrays
- * @slab_readers: per slab, SSD reads in flight; a slab is rewritten only
- *	when none are
+ * @map_mem: the map's fixed part
+ * @slab_readers: SSD reads in flight, per group of slabs (see
+ *	sc_slab_readers()); a slab is rewritten only when its group has none
  * @ssd_error_count: SSD errors so far, for the degraded switch
  * @retry_lock: protects @retries
  * @retries: failed SSD reads waiting to be reissued to the origin
@@ -499,7 +499,21 @@ bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
 		       unsigned int count, struct sc_guard_snap *snap);
 bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
 
+/*
+ * Counters of SSD reads in flight, shared by slabs SC_SLAB_READER_COUNTERS
+ * apart: a fixed 16 KiB per target instead of 4 bytes per slab of the
+ * SSD, at the price of a slab sometimes waiting for another's reads.
+ */
+#define SC_SLAB_READER_COUNTERS	4096
+
+static inline atomic_t *sc_slab_readers(struct sc_target *sc, sc_slab_t slab)
+{
+	return &sc->slab_readers[from_slab(slab) % SC_SLAB_READER_COUNTERS];
+}
+
 /* maplock.c: the map under its lock */
+void sc_map_refill(struct sc_target *sc);
+void sc_map_free_garbage(struct sc_target *sc);
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);
 sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
