@@ -185,7 +185,7 @@ bool sc_holds(struct sc_target *sc, sc_oblock_t oblock)
 }
 
 /**
- * sc_used_slabs() - slabs not on the free list
+ * sc_used_slabs() - slabs not free
  * @sc: the target
  *
  * What the watermarks measure: a slab with any valid slot, or being
@@ -266,7 +266,7 @@ sc_slab_t sc_alloc_slab(struct sc_target *sc)
 
 /**
  * sc_abort_slab() - put a slab from sc_alloc_slab() or sc_clock_evict()
- *	back on the free list
+ *	back among the free slabs
  * @sc: the target
  * @slab: the slab, whose SSD write or discard is over
  *
@@ -329,7 +329,7 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * The search goes a step at a time, letting the write side go and
  * yielding the CPU between steps, and gives up after two turns of the
  * hand over the map's arena.  The
- * slab stays off the free list until sc_abort_slab(), so that no cluster
+ * slab is not handed out until sc_abort_slab(), so that no cluster
  * written to it meanwhile can be wiped by its discard.  Process context,
  * insert_lock held.
  *

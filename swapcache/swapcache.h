@@ -42,16 +42,33 @@
  *
  * The map
  * -------
- * One preallocated array per cache device holds, for every slot, the origin
- * block in it and a link in a hash chain (indexes, not pointers, as
- * dm-cache's smq does); one bucket per four slots heads the chains, and a
- * small record per slab says whether it is free, being filled or active
- * and how many of its slots hold a block.  That is 13.5 bytes per slot
- * when the number of slots is a power of two (the buckets are rounded up
- * to one), plus 4 per slab for the count of SSD reads in flight.  The kernel's own
- * structures cost more for this job: an hlist_node alone is 16 bytes per
- * entry, an xarray node serves 64 consecutive indexes and origin blocks are
- * sparse, and neither runs in user space, where tests/unit/ checks the map
+ * The map's memory follows what is cached, not the SSD's size: a 4 TiB
+ * SSD costs about 36 MiB when constructed (half a byte per slab: its state
+ * in bitmaps, and directories of what may grow), and every cached page
+ * costs about 1.2 bytes more when the thread writes whole 16-page groups,
+ * as it does for a file read in full and as warm does.  The unit of the
+ * map is not the slot but the entry: of one origin group (16 aligned
+ * blocks, DragonFly's cluster), which pages sit in consecutive slots of
+ * one slab, and which of them are still valid.  A whole group is one
+ * entry of 16 bytes; a slab packed with 16 pages from 16 groups, the worst
+ * shape, is 16 entries, about 18 bytes per page, more than the 13.75 per
+ * slot the old preallocated arrays cost at full occupancy: the price of
+ * a link and a full key per page, where a compact table (quotienting,
+ * open addressing) could get under 8, left for later.  A slab's entries
+ * are allocated together, a run in a buddy-allocated arena of 64 KiB
+ * chunks, so that eviction finds them all from any one of them, and the
+ * CLOCK and the walks that drop large ranges sweep the arena, whose size
+ * follows the cache, instead of the SSD's slabs.  The hash table over the
+ * entries grows and shrinks by linear hashing, a bucket split or merged
+ * per entry added or dropped, so no hold of the map's lock ever rehashes
+ * the table.  The map never allocates: maplock.c allocates, in process
+ * context and outside the lock, a reserve of one chunk and one segment
+ * before each insertion, and frees what the map lets go; an insertion
+ * that finds no room is refused whole, its blocks left uncached.  Indexes,
+ * not pointers, as dm-cache's smq uses.  The kernel's own structures cost
+ * more for this job: an hlist_node alone is 16 bytes per entry, an xarray
+ * node serves 64 consecutive indexes and origin blocks are sparse, and
+ * neither runs in user space, where tests/unit/ checks the map
  * against a reference model.  The map is pure code (map.c); maplock.c
  * wraps it in a rwlock_t: the read path takes the read side, so lookups on
  * all CPUs proceed in parallel, and only changes (inserting a cluster,
@@ -143,7 +160,7 @@
  * - Cleaning.  DragonFly frees swap round robin over VM objects.  We evict
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
- *   discard them.  A slab being discarded stays off the free list.
+ *   discard them.  A slab being discarded is not handed out.
  * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
  *   file or a directory above it, and noscache becomes trusted.noswapcache.
  *
