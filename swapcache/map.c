@@ -5,12 +5,20 @@
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
 
 #include "map.h"
+
+/*
+ * Every arena index of the largest map, and a sweep's position one block
+ * past the last, stay below SC_NIL (which ends lists and chains).
+ */
+static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1) >>
+	       SC_CHUNK_SHIFT << SC_CHUNK_SHIFT) < SC_NIL);
 
 #define SC_RUN_MAX_ORDER	(SC_RUN_ORDERS - 1)
 #define SC_REGION		BIT(SC_RUN_MAX_ORDER)	/* entries no block crosses */
@@ -40,6 +48,17 @@ static size_t sc_map_bitmap_bytes(u32 nr_slabs)
 	return BITS_TO_LONGS(nr_slabs) * sizeof(unsigned long);
 }
 
+/* Words of the chunk directory's bitmap, and of each of its summaries. */
+static u32 sc_chunk_words(u32 chunk_slots)
+{
+	return BITS_TO_LONGS(chunk_slots);
+}
+
+static u32 sc_chunk_summary_words(u32 chunk_slots)
+{
+	return BITS_TO_LONGS(sc_chunk_words(chunk_slots));
+}
+
 /**
  * sc_map_bytes() - memory sc_map_init() needs for a map of @nr_slabs slabs
  * @nr_slabs: 1..SC_MAP_MAX_SLABS
@@ -54,6 +73,8 @@ size_t sc_map_bytes(u32 nr_slabs)
 	u32 chunks = sc_map_chunk_slots(nr_slabs);
 
 	return (size_t)chunks * (sizeof(struct sc_entry *) + sizeof(u32)) +
+	       (sc_chunk_words(chunks) + 2 * sc_chunk_summary_words(chunks)) *
+	       sizeof(unsigned long) +
 	       (size_t)sc_map_segment_slots(nr_slabs) * sizeof(u32 *) +
 	       4 * sc_map_bitmap_bytes(nr_slabs) + SC_SEGMENT_BYTES;
 }
@@ -136,6 +157,8 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	map->free_cursor = 0;
 	map->clock_hand = 0;
 	map->nr_chunk_slots = sc_map_chunk_slots(nr_slabs);
+	/* Arena indexes and a sweep's sums of them stay below SC_NIL. */
+	WARN_ON_ONCE((u64)map->nr_chunk_slots << SC_CHUNK_SHIFT >= SC_NIL);
 	map->chunks_high = 0;
 	map->nr_chunks = 0;
 	for (i = 0; i < SC_RUN_ORDERS; i++)
@@ -155,25 +178,40 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	map->active = (unsigned long *)((char *)map->free + bitmap);
 	map->discarding = (unsigned long *)((char *)map->active + bitmap);
 	map->referenced = (unsigned long *)((char *)map->discarding + bitmap);
-	map->chunk_used = (u32 *)((char *)map->referenced + bitmap);
+	map->chunk_present = (unsigned long *)((char *)map->referenced + bitmap);
+	map->chunk_full = map->chunk_present +
+			  sc_chunk_words(map->nr_chunk_slots);
+	map->chunk_any = map->chunk_full +
+			 sc_chunk_summary_words(map->nr_chunk_slots);
+	map->chunk_used = (u32 *)(map->chunk_any +
+				  sc_chunk_summary_words(map->nr_chunk_slots));
 	map->segments[0] = map->chunk_used + map->nr_chunk_slots;
 
 	for (i = 0; i < map->nr_chunk_slots; i++) {
 		map->chunks[i] = NULL;
 		map->chunk_used[i] = 0;
 	}
+	for (i = 0; i < sc_chunk_words(map->nr_chunk_slots); i++)
+		map->chunk_present[i] = 0;
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		map->chunk_full[i] = 0;
+		map->chunk_any[i] = 0;
+	}
 	for (i = 1; i < map->nr_segment_slots; i++)
 		map->segments[i] = NULL;
 	for (i = 0; i < SC_SEGMENT_BUCKETS; i++)
 		map->segments[0][i] = SC_NIL;
+	/* Every slab free: whole words at once, the tail past nr_slabs clear. */
 	for (i = 0; i < BITS_TO_LONGS(nr_slabs); i++) {
-		map->free[i] = 0;
+		map->free[i] = ~0UL;
 		map->active[i] = 0;
 		map->discarding[i] = 0;
 		map->referenced[i] = 0;
 	}
-	for (i = 0; i < nr_slabs; i++)
-		sc_slab_set_state(map, i, SC_SLAB_FREE);
+	if (nr_slabs % BITS_PER_LONG)
+		map->free[nr_slabs / BITS_PER_LONG] =
+			~0UL >> (BITS_PER_LONG - nr_slabs % BITS_PER_LONG);
+	map->nr_free = nr_slabs;
 }
 
 /* ------------------------------------------------------------------ */
@@ -227,7 +265,8 @@ void sc_map_provide(struct sc_map *map, void **chunk, void **segment)
 static void sc_map_to_garbage(struct sc_map *map, void *mem, size_t bytes)
 {
 	*(void **)mem = map->garbage;
-	map->garbage = mem;
+	/* maplock.c peeks at it without the lock (sc_map_free_garbage()). */
+	WRITE_ONCE(map->garbage, mem);
 	map->garbage_bytes += bytes;
 }
 
@@ -252,7 +291,7 @@ void *sc_map_take_garbage(struct sc_map *map)
 {
 	void *garbage = map->garbage;
 
-	map->garbage = NULL;
+	WRITE_ONCE(map->garbage, NULL);
 	map->garbage_bytes = 0;
 	return garbage;
 }
@@ -306,6 +345,12 @@ void sc_map_release_all(struct sc_map *map)
 		if (map->chunks[i])
 			sc_map_to_garbage(map, map->chunks[i], SC_CHUNK_BYTES);
 		map->chunks[i] = NULL;
+	}
+	for (i = 0; i < sc_chunk_words(map->nr_chunk_slots); i++)
+		map->chunk_present[i] = 0;
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		map->chunk_full[i] = 0;
+		map->chunk_any[i] = 0;
 	}
 	for (i = 1; i < map->nr_segment_slots; i++) {
 		if (map->segments[i])
@@ -373,16 +418,63 @@ static void sc_block_unlink(struct sc_map *map, u32 index)
 	e->free = 0;
 }
 
-/* Whether a directory slot is open for the reserve chunk. */
+/* Note a directory slot taken or given back, in the bitmap and its summaries. */
+static void sc_chunk_slot_mark(struct sc_map *map, u32 slot, bool present)
+{
+	u32 word = slot / BITS_PER_LONG;
+
+	if (present)
+		__set_bit(slot, map->chunk_present);
+	else
+		__clear_bit(slot, map->chunk_present);
+	if (map->chunk_present[word])
+		__set_bit(word, map->chunk_any);
+	else
+		__clear_bit(word, map->chunk_any);
+	if (map->chunk_present[word] == ~0UL)
+		__set_bit(word, map->chunk_full);
+	else
+		__clear_bit(word, map->chunk_full);
+}
+
+/*
+ * The lowest directory slot open for the reserve chunk, or SC_NIL: the
+ * lowest, so that the arena stays packed at the start of the directory
+ * and the sweeps stay short.  A read of each summary word at most.
+ */
 static u32 sc_chunk_slot_open(const struct sc_map *map)
 {
-	u32 i;
+	u32 words = sc_chunk_words(map->nr_chunk_slots), i;
 
-	for (i = 0; i < map->chunks_high; i++)
-		if (!map->chunks[i])
-			return i;
-	return map->chunks_high < map->nr_chunk_slots ? map->chunks_high :
-							SC_NIL;
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		unsigned long open_words = ~map->chunk_full[i];
+		u32 word, slot;
+
+		if (!open_words)
+			continue;
+		word = i * BITS_PER_LONG + __ffs(open_words);
+		if (word >= words)
+			break;
+		slot = word * BITS_PER_LONG + __ffs(~map->chunk_present[word]);
+		return slot < map->nr_chunk_slots ? slot : SC_NIL;
+	}
+	return SC_NIL;
+}
+
+/* One past the highest directory slot with a chunk, the same way. */
+static u32 sc_chunk_slots_high(const struct sc_map *map)
+{
+	u32 i = sc_chunk_summary_words(map->nr_chunk_slots);
+
+	while (i--) {
+		u32 word;
+
+		if (!map->chunk_any[i])
+			continue;
+		word = i * BITS_PER_LONG + __fls(map->chunk_any[i]);
+		return word * BITS_PER_LONG + __fls(map->chunk_present[word]) + 1;
+	}
+	return 0;
 }
 
 /* The lowest order >= @order with a free block, or SC_NIL. */
@@ -400,6 +492,26 @@ static bool sc_arena_has_room(const struct sc_map *map, u32 order)
 	       (map->spare_chunk && sc_chunk_slot_open(map) != SC_NIL);
 }
 
+static bool sc_hash_has_room(const struct sc_map *map);
+
+/**
+ * sc_map_has_room() - whether a fill of any cluster would find room
+ * @map: the map
+ *
+ * Room for a run of 16 entries, the most a cluster takes, and for the
+ * bucket splits its entries call for.  The kernel asks before it writes a
+ * cluster to the SSD, after topping up the reserve, so that a cluster the
+ * map could not enter is not written.
+ *
+ * Return: true when sc_map_fill_slab() of any cluster would not fail for
+ * want of memory.
+ */
+bool sc_map_has_room(const struct sc_map *map)
+{
+	return sc_arena_has_room(map, SC_RUN_MAX_ORDER) &&
+	       sc_hash_has_room(map);
+}
+
 /* Put the reserve chunk in the arena, as blocks of the largest order. */
 static void sc_chunk_install(struct sc_map *map)
 {
@@ -408,6 +520,7 @@ static void sc_chunk_install(struct sc_map *map)
 	map->chunks[slot] = map->spare_chunk;
 	map->spare_chunk = NULL;
 	map->chunk_used[slot] = 0;
+	sc_chunk_slot_mark(map, slot, true);
 	map->nr_chunks++;
 	if (slot >= map->chunks_high)
 		map->chunks_high = slot + 1;
@@ -444,9 +557,9 @@ static void sc_chunk_release(struct sc_map *map, u32 slot)
 	for (i = 0; i < SC_CHUNK_ENTRIES; i += SC_REGION)
 		sc_block_unlink(map, base + i);
 	map->chunks[slot] = NULL;
+	sc_chunk_slot_mark(map, slot, false);
 	map->nr_chunks--;
-	while (map->chunks_high && !map->chunks[map->chunks_high - 1])
-		map->chunks_high--;
+	map->chunks_high = sc_chunk_slots_high(map);
 	sc_map_let_go(map, chunk, &map->spare_chunk, SC_CHUNK_BYTES);
 }
 
@@ -515,7 +628,7 @@ static void sc_hash_grow(struct sc_map *map)
 							SC_SEGMENT_SHIFT;
 	u32 *src, *dst, index;
 
-	if (map->nr_entries <= 2 * nr || seg >= map->nr_segment_slots)
+	if (map->nr_entries <= 2 * (u64)nr || seg >= map->nr_segment_slots)
 		return;
 	if (!map->segments[seg]) {
 		u32 i;
@@ -586,6 +699,24 @@ static void sc_hash_shrink(struct sc_map *map)
 	}
 }
 
+/*
+ * Whether the splits a fill of 16 entries may call for have their
+ * segments: the next bucket's segment is in place, or in reserve, or the
+ * table is as large as it may grow.
+ */
+static bool sc_hash_has_room(const struct sc_map *map)
+{
+	u32 nr = sc_nr_buckets(map), seg = nr >> SC_SEGMENT_SHIFT;
+
+	return map->nr_entries + SC_SLAB_SIZE <= 2 * (u64)nr ||
+	       seg >= map->nr_segment_slots || map->segments[seg] ||
+	       map->spare_segment;
+}
+
+/*
+ * Two splits per entry at most: one keeps the load where it is, the
+ * second catches up after splits skipped for want of a segment.
+ */
 static void sc_hash_add(struct sc_map *map, u32 index)
 {
 	struct sc_entry *e = sc_entry_at(map, index);
@@ -594,6 +725,7 @@ static void sc_hash_add(struct sc_map *map, u32 index)
 	e->next = *head;
 	*head = index;
 	map->nr_entries++;
+	sc_hash_grow(map);
 	sc_hash_grow(map);
 }
 

@@ -117,11 +117,13 @@ static inline u32 from_slab(sc_slab_t s)
 #define SC_NO_SLAB	to_slab(SC_NIL)
 
 /*
- * Slabs per map: 16 TiB of SSD, the most for which every slot index, and
- * the slot count itself, stays below SC_NIL in a u32, and every arena
- * index too (16 entries per slab at most).
+ * Slabs per map: just under 16 TiB of SSD, the most for which every slot
+ * index, and the slot count itself, stays below SC_NIL in a u32, and
+ * every arena index and the sums a sweep makes of them too (16 entries
+ * per slab at most, so a chunk of 4096 per 256 slabs, and one chunk
+ * short of 2^32 entries in all).
  */
-#define SC_MAP_MAX_SLABS (BIT(28) - 1)
+#define SC_MAP_MAX_SLABS (BIT(28) - BIT(8))
 
 /*
  * Origin blocks a map can name: an entry keeps 36 bits of the group, so
@@ -221,6 +223,11 @@ struct sc_entry {
  * @nr_segments: segments allocated, the first included
  * @chunks: the arena's chunks, by directory slot, or NULL
  * @chunk_used: per directory slot, entries of the chunk in blocks in use
+ * @chunk_present: a bit per directory slot, set while it has a chunk
+ * @chunk_full: a bit per word of @chunk_present, set when all its bits are
+ * @chunk_any: a bit per word of @chunk_present, set when any of its bits is;
+ *	the two summaries find the lowest open slot and the highest used
+ *	one in a few hundred word reads at most
  * @segments: the hash table's segments, or NULL
  * @free: a bit per slab, set while it is free
  * @active: a bit per slab, set while it is active
@@ -250,6 +257,9 @@ struct sc_map {
 	u32 nr_segments;
 	struct sc_entry **chunks;
 	u32 *chunk_used;
+	unsigned long *chunk_present;
+	unsigned long *chunk_full;
+	unsigned long *chunk_any;
 	u32 **segments;
 	unsigned long *free;
 	unsigned long *active;
@@ -298,6 +308,7 @@ void sc_map_provide(struct sc_map *map, void **chunk, void **segment);
 void *sc_map_take_garbage(struct sc_map *map);
 void *sc_map_garbage_next(void *garbage);
 size_t sc_map_dynamic_bytes(const struct sc_map *map);
+bool sc_map_has_room(const struct sc_map *map);
 void sc_map_release_all(struct sc_map *map);
 enum sc_slab_state sc_map_slab_state(const struct sc_map *map,
 				     sc_slab_t slab);

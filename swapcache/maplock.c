@@ -50,12 +50,18 @@ static bool sc_slab_busy(void *context, sc_slab_t slab)
  *
  * Allocates what sc_map_wants() asks for, outside the lock, without
  * waiting for I/O (the caller may hold pages the I/O path needs), and
- * hands it over; a failed allocation only means that a later insertion
- * may find no room and be refused, the blocks left uncached.  Process
- * context, insert_lock held (the only path that uses the reserve up).
+ * hands it over.  Process context, insert_lock held (fills, the only
+ * users of the reserve, hold it too, so the answer stays true until the
+ * caller's fill).
+ *
+ * Return: whether the map now has room for any cluster: false when an
+ * allocation failed and the map had no room without it; the cluster is
+ * then not to be written, and its blocks stay uncached.
  */
-void sc_map_refill(struct sc_target *sc)
+bool sc_map_refill(struct sc_target *sc)
 {
+	bool room;
+
 	void *chunk = NULL, *segment = NULL;
 	bool want_chunk, want_segment;
 
@@ -66,22 +72,24 @@ void sc_map_refill(struct sc_target *sc)
 		chunk = __vmalloc(SC_CHUNK_BYTES, GFP_NOIO | __GFP_NOWARN);
 	if (want_segment)
 		segment = __vmalloc(SC_SEGMENT_BYTES, GFP_NOIO | __GFP_NOWARN);
-	if (!chunk && !segment)
-		return;
 	write_lock(&sc->lock);
 	sc_map_provide(&sc->map, &chunk, &segment);
+	room = sc_map_has_room(&sc->map);
 	write_unlock(&sc->lock);
 	vfree(chunk);
 	vfree(segment);
+	return room;
 }
 
 /**
  * sc_map_free_garbage() - free what the map has let go
  * @sc: the target
  *
- * Process context (vfree() may sleep).  The list's head is read first
- * without the lock, a hint that saves the thread's every tick a hold of
- * the write side: what it misses waits for the next call.
+ * Process context (vfree() may sleep), holding nothing that others wait
+ * on for long: after a large removal the list can be long.  The list's
+ * head is read first without the lock, a hint that saves the thread's
+ * every tick a hold of the write side: what it misses waits for the next
+ * call.
  */
 void sc_map_free_garbage(struct sc_target *sc)
 {
@@ -95,6 +103,7 @@ void sc_map_free_garbage(struct sc_target *sc)
 	for (; garbage; garbage = next) {
 		next = sc_map_garbage_next(garbage);
 		vfree(garbage);
+		cond_resched();
 	}
 }
 
@@ -241,6 +250,9 @@ bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
 	if (dropped)
 		*dropped += walk.dropped;
+	/* The workers and messages that come here may free what they dropped. */
+	if (may_sleep)
+		sc_map_free_garbage(sc);
 	return done;
 }
 
@@ -353,6 +365,9 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
 		if (run != SC_NIL) {
 			slab = sc_map_run_slab(&sc->map, run);
 			*dropped = sc_map_retire_run(&sc->map, run);
+			/* A run always has blocks; 0 would be an active slab. */
+			if (WARN_ON_ONCE(!*dropped))
+				slab = SC_NO_SLAB;
 		}
 		write_unlock(&sc->lock);
 		if (run != SC_NIL || !steps)
@@ -377,7 +392,17 @@ int sc_cache_create(struct sc_target *sc, char **error)
 {
 	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
 
-	nr_slabs = min_t(u64, nr_slabs, SC_MAP_MAX_SLABS);
+	if (nr_slabs > SC_MAP_MAX_SLABS) {
+		DMWARN("%s: only the first %lu MiB of the cache device are used",
+		       dm_table_device_name(sc->ti->table),
+		       SC_MAP_MAX_SLABS >> (20 - SC_BLOCK_SHIFT - SC_SLAB_SHIFT));
+		nr_slabs = SC_MAP_MAX_SLABS;
+	}
+	/* A counter per 64 slabs, at least 4096: few slabs look busy for others. */
+	sc->slab_readers_mask =
+		roundup_pow_of_two(clamp_t(u64, nr_slabs / 64,
+					   SC_SLAB_READER_COUNTERS,
+					   SC_MAP_MAX_SLABS / 64)) - 1;
 	rwlock_init(&sc->lock);
 	/*
 	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power of two
@@ -388,8 +413,8 @@ int sc_cache_create(struct sc_target *sc, char **error)
 	sc->map_mem = vmalloc(sc_map_bytes(nr_slabs));
 	if (sc->map_mem)
 		sc_map_init(&sc->map, nr_slabs, sc->map_mem);
-	sc->slab_readers = kvcalloc(SC_SLAB_READER_COUNTERS, sizeof(atomic_t),
-				    GFP_KERNEL);
+	sc->slab_readers = kvcalloc(sc->slab_readers_mask + 1,
+				    sizeof(atomic_t), GFP_KERNEL);
 	if (!sc->map_mem || !sc->slab_readers) {
 		*error = "Cannot allocate the cache map";
 		return -ENOMEM;

@@ -369,6 +369,8 @@ enum {
  * @map_mem: the map's fixed part
  * @slab_readers: SSD reads in flight, per group of slabs (see
  *	sc_slab_readers()); a slab is rewritten only when its group has none
+ * @slab_readers_mask: the number of counters less one, a power of two less
+ *	one
  * @ssd_error_count: SSD errors so far, for the degraded switch
  * @retry_lock: protects @retries
  * @retries: failed SSD reads waiting to be reissued to the origin
@@ -407,6 +409,7 @@ struct sc_target {
 	struct sc_map map;
 	void *map_mem;
 	atomic_t *slab_readers;
+	u32 slab_readers_mask;
 	atomic_t ssd_error_count;
 
 	spinlock_t retry_lock;		/* protects retries */
@@ -517,19 +520,19 @@ bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
 bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
 
 /*
- * Counters of SSD reads in flight, shared by slabs SC_SLAB_READER_COUNTERS
- * apart: a fixed 16 KiB per target instead of 4 bytes per slab of the
- * SSD, at the price of a slab sometimes waiting for another's reads.
+ * Counters of SSD reads in flight, shared by slabs slab_readers_mask + 1
+ * apart: one per 64 slabs (at least 4096) instead of one per slab, at the
+ * price of a slab sometimes waiting for another's reads.
  */
 #define SC_SLAB_READER_COUNTERS	4096
 
 static inline atomic_t *sc_slab_readers(struct sc_target *sc, sc_slab_t slab)
 {
-	return &sc->slab_readers[from_slab(slab) % SC_SLAB_READER_COUNTERS];
+	return &sc->slab_readers[from_slab(slab) & sc->slab_readers_mask];
 }
 
 /* maplock.c: the map under its lock */
-void sc_map_refill(struct sc_target *sc);
+bool sc_map_refill(struct sc_target *sc);
 void sc_map_free_garbage(struct sc_target *sc);
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);

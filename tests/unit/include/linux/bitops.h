@@ -22,6 +22,12 @@ static inline unsigned long __ffs(unsigned long word)
 	return __builtin_ctzl(word);
 }
 
+/* The index of the highest set bit; @word must not be 0. */
+static inline unsigned long __fls(unsigned long word)
+{
+	return BITS_PER_LONG - 1 - __builtin_clzl(word);
+}
+
 static inline unsigned int hweight16(unsigned int w)
 {
 	return __builtin_popcount(w & 0xffff);
