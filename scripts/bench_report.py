@@ -392,8 +392,9 @@ def memory_scale(F, P):
     """Scenario 6b: RAM after construction over large stand-ins, and per
     cached page in the best and worst shapes, beside dm-cache and L2ARC."""
     get, V = F.get, F.V
-    P("### 6b. Memory at scale: RAM right after construction (cache device: a dm-zero "
-      "stand-in of that size; origin: a 16 TiB null_blk, not memory backed)")
+    P("### 6b. Memory at scale: RAM right after construction (cache device: a stand-in of "
+      "that size, a null_blk that is not memory backed, as a dm-zero table would be; "
+      "origin: a 16 TiB one of the same kind)")
     P("")
     P("RAM = vmalloc pages of the system's modules (/proc/vmallocinfo; with guard pages "
       "in brackets) + SUnreclaim + Percpu differences (/proc/meminfo) + dm-bufio's "
@@ -433,13 +434,16 @@ def memory_scale(F, P):
       "dm-cache: its RAM after construction at the largest size measured, which it "
       "allocates whole up front, over the pages its blocks hold):")
     P("")
-    P("| system | shape | pages cached | RAM added | bytes per cached page | of which vmalloc |")
+    P("| system | shape | pages cached | RAM added | bytes per cached page | vmalloc alone, per page |")
     P("|---|---|---|---|---|---|")
     for sec, shape in (("memwarm", f"whole 16-page groups (`warm` of {F.meta('MEM_WARM_MIB')} MiB)"),
                        ("memscatter", f"scattered: every 16th page of a file resident, "
                                       f"{F.meta('MEM_SCATTER_PAGES')} pages, cached by the thread")):
         u, r = get(sec, "swapcache", "used"), ram(F, sec, "swapcache", 0)
-        P(f"| swapcache | {shape} | {u:.0f} | {r / 1024:.0f} KiB | **{f2(ratio(r, u))}** | "
+        if not u:
+            P(f"| swapcache | {shape} | none: the thread cached none of them in 120 s | — | — | — |")
+            continue
+        P(f"| swapcache | {shape} | {u:.0f} | {r / 1024:.0f} KiB | {f2(ratio(r, u))} | "
           f"{f2(ratio(get(sec, 'swapcache', 'vmalloc_pages'), u))} |")
     for s, ppb in (("dm-cache-32k", 8), ("dm-cache-64k", 16)):
         done = [g for g in MEM_GIB if not V.get(("memctor", s, "skipped", g), 0)

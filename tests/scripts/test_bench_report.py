@@ -151,6 +151,12 @@ class Render(unittest.TestCase):
         self.assertRegex(md, r"\| swapcache \| 4 TiB \| [^\n]* refused \|")
         self.assertRegex(md, r"\| dm-cache-32k \| 4 TiB \| [^\n]* not attempted: ")
 
+    def test_nothing_cached_said_so(self):
+        rows = [r[:4] + (["0"] if r[:3] == ["memscatter", "swapcache", "used"] else r[4:5]) + r[5:]
+                for r in complete_rows(6)]
+        md = br.render(br.Figures(rows), {})
+        self.assertIn("the thread cached none of them", md)
+
     def test_warmup_dat(self):
         dat = br.warmup_dat(br.Figures(complete_rows()))
         blocks = [b for b in dat.split("\n\n\n") if b]
