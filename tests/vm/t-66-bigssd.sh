@@ -16,6 +16,7 @@
 
 load_swapcache
 sc_ramdisks 64
+modprobe dm-zero || die "cannot load dm-zero"
 HEAD=131072			# sectors of the brd head, 64 MiB
 TIB=2147483648			# sectors per TiB
 SSD=$((4 * TIB))
