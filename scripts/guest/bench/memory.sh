@@ -7,9 +7,9 @@
 # its worst (every slab 16 pages of 16 different groups, by the thread).
 #
 # The cache devices are stand-ins of the size measured, null_blk disks that
-# are not memory backed, as a dm-zero table would be (dm-zero is not in the
-# test bed's initramfs): writes complete and keep nothing, reads complete
-# with nothing read, and nothing here reads the SSD back.  The origin is
+# are not memory backed, which serve as a dm-zero table would: writes
+# complete and keep nothing, reads complete with nothing read, and nothing
+# here reads the SSD back.  The origin is
 # such a disk too, 16 TiB, except for the scattered shape, which needs ext4
 # and so a memory-backed origin.  dm-cache's metadata device is a fresh, therefore
 # zeroed, memory-backed null_blk, sized 16 bytes per cache block plus 16 MiB
