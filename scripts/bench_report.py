@@ -21,6 +21,14 @@ HIT = ["raw-ssd", "brd", "dm-linear", "dm-cache", "bcache", "swapcache"]
 MISS = ["raw-hdd", "dm-cache", "bcache", "swapcache"]
 FS = ["raw-hdd", "raw-ssd", "dm-cache", "bcache", "swapcache"]
 CACHES = ["dm-cache", "bcache", "swapcache"]
+# Scenario 6b: the stand-in sizes (GiB) and the systems constructed over them.
+MEM_GIB = [64, 1024, 4096]
+MEM_SYS = ["swapcache", "dm-cache-32k", "dm-cache-64k"]
+MEM_PARTS = ["vmalloc", "vmalloc_pages", "sunreclaim", "percpu", "bufio"]
+# ZFS L2ARC's in-core header for a block that is only on the cache device:
+# 96 bytes plus a 32-byte checksum since illumos 5408, "managing ZFS cache
+# devices requires lots of RAM" (OpenZFS commit b9541d6).
+L2ARC_HDR = 128
 
 
 class Incomplete(Exception):
@@ -89,6 +97,17 @@ def check(F):
                            "SSD_MIB", "COLD_MIB", "HIT_MIB", "MISS_MIB", "HDD_NS"], [0])
     if missing:
         raise Incomplete("missing from the CSV: " + ", ".join(missing))
+    if ("meta", "all", "ONLY", 0) in F.V:
+        # Runs since the scale part of scenario 6 exists; older consoles
+        # (bench/results/) have neither it nor the knob.
+        check_memory(F, need)
+        if F.meta("ONLY") == 6:
+            need("meta", ["all"], ["complete", "total_seconds"], [0])
+            if missing:
+                raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
+            if ("meta", "all", "kernel_release") not in F.TEXT:
+                raise Incomplete("the CSV does not say which kernel ran")
+            return
     R = range(1, F.meta("ROUNDS") + 1)
     PP = range(1, F.meta("PASSES") + 1)
     need("meta", ["all"], ["complete", "total_seconds"], [0])
@@ -116,6 +135,28 @@ def check(F):
         raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
     if ("meta", "all", "kernel_release") not in F.TEXT:
         raise Incomplete("the CSV does not say which kernel ran")
+
+
+def check_memory(F, need):
+    """The rows of scenario 6b, through check()'s need(): which ones depends
+    on what each construction came to (refused, not attempted)."""
+    need("meta", ["all"], ["MEM_REPS", "MEM_WARM_MIB", "MEM_SCATTER_PAGES"], [0])
+    need("memctor", ["all"], ["slabinfo_swapcache"], [0])
+    need("memctor", MEM_SYS, ["failed"], MEM_GIB)
+    need("memctor", MEM_SYS[1:], ["blocks", "estimate", "skipped"], MEM_GIB)
+    for s in MEM_SYS:
+        for g in MEM_GIB:
+            if F.V.get(("memctor", s, "failed", g), 1) or F.V.get(("memctor", s, "skipped", g), 0):
+                continue
+            need("memctor", [s], MEM_PARTS, [g])
+            if s == "swapcache":
+                need("memctor", [s], ["slots"], [g])
+                if ("meta", "all", "MEM_REPS", 0) in F.V:
+                    need("ctortime", [s], [f"gib{g}"], range(1, F.meta("MEM_REPS") + 1))
+            else:
+                need("ctortime", [s], [f"gib{g}"], [1])
+    need("memwarm", ["swapcache"], MEM_PARTS + ["used", "vmalloc_left"], [0])
+    need("memscatter", ["swapcache"], MEM_PARTS + ["used", "resident"], [0])
 
 
 med = statistics.median
@@ -177,6 +218,13 @@ def render(F, env):
       f"{PASSES} warm-up passes; whole run {get('meta', 'all', 'total_seconds'):.0f} s. "
       f"Module sha256 {env.get('BENCH_KO', '?')}…, built from tree {env.get('BENCH_TREE', '?')}.")
     P("")
+    if ("meta", "all", "ONLY", 0) in V and meta("ONLY") == 6:
+        md[0] = (f"Kernel `{TEXT[('meta', 'all', 'kernel_release')]}`, QEMU TCG, 2 vCPUs; "
+                 f"the memory scenario only (BENCH_ONLY=6); whole run "
+                 f"{get('meta', 'all', 'total_seconds'):.0f} s. Module sha256 "
+                 f"{env.get('BENCH_KO', '?')}…, built from tree {env.get('BENCH_TREE', '?')}.")
+        memory_scale(F, P)
+        return "\n".join(md) + "\n"
     P(f"Devices: slow disk = null_blk, {meta('HDD_NS') / 1e6:g} ms hrtimer completion; "
       f"SSD = null_blk, inline completion, {meta('SSD_MIB')} MiB; each system its own fresh pair.")
     P("")
@@ -304,6 +352,8 @@ def render(F, env):
         P(f"| {what} | {mb:.0f} ({mp:.0f}) | {sl:.0f} | {f2(mb / sl)} ({f2(mp / sl)}) | {us:.0f} | "
           f"{f2(ratio(mb, us))} ({f2(ratio(mp, us))}) | {f2(mb / (sl * 0.75))} ({f2(mp / (sl * 0.75))}) |")
     P("")
+    if ("meta", "all", "ONLY", 0) in V:
+        memory_scale(F, P)
 
     # Scenario 7
     tk, wrp = get("cpu", "swapcache", "warmup_ticks"), get("cpu", "swapcache", "warmup_written")
@@ -326,6 +376,93 @@ def render(F, env):
           f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
     P("")
     return "\n".join(md) + "\n"
+
+
+def mib(x):
+    return f"{x / 2**20:.2f} MiB"
+
+
+def ram(F, sec, s, i):
+    """The RAM figure of a measurement: vmalloc pages, slab, per-cpu and
+    dm-bufio differences summed."""
+    return sum(F.get(sec, s, p, i) for p in MEM_PARTS if p != "vmalloc")
+
+
+def memory_scale(F, P):
+    """Scenario 6b: RAM after construction over large stand-ins, and per
+    cached page in the best and worst shapes, beside dm-cache and L2ARC."""
+    get, V = F.get, F.V
+    P("### 6b. Memory at scale: RAM right after construction (cache device: a stand-in of "
+      "that size, a null_blk that is not memory backed, as a dm-zero table would be; "
+      "origin: a 16 TiB one of the same kind)")
+    P("")
+    P("RAM = vmalloc pages of the system's modules (/proc/vmallocinfo; with guard pages "
+      "in brackets) + SUnreclaim + Percpu differences (/proc/meminfo) + dm-bufio's "
+      "`current_allocated_bytes`; constructor time = `dmsetup create`'s wall time, "
+      f"swapcache's the median of {F.meta('MEM_REPS')}, dm-cache's one run.")
+    P("")
+    P("| system | SSD | blocks | RAM | per TiB of SSD | vmalloc | slab | per-cpu | dm-bufio | create ms | × the 64 GiB one |")
+    P("|---|---|---|---|---|---|---|---|---|---|---|")
+    base = {}
+    for s in MEM_SYS:
+        for g in MEM_GIB:
+            size = f"{g} GiB" if g < 1024 else f"{g // 1024} TiB"
+            blocks = (get("memctor", s, "slots", g) / 16 if s == "swapcache" and ("memctor", s, "slots", g) in V
+                      else V.get(("memctor", s, "blocks", g), float("nan")))
+            unit = "slabs" if s == "swapcache" else "blocks"
+            head = f"| {s} | {size} | {blocks:.0f} {unit} |"
+            if V.get(("memctor", s, "skipped", g), 0):
+                P(f"{head} not attempted: about {mib(get('memctor', s, 'estimate', g))} in core "
+                  "by the size below, more than the guest can spare | | | | | | | |")
+                continue
+            if get("memctor", s, "failed", g):
+                P(f"{head} refused | | | | | | | |")
+                continue
+            reps = [k[3] for k in V if k[:3] == ("ctortime", s, f"gib{g}")]
+            ms = med([get("ctortime", s, f"gib{g}", r) for r in reps])
+            base.setdefault(s, ms)
+            r = ram(F, "memctor", s, g)
+            P(f"{head} {mib(r)} | {mib(r * 1024 / g)} | {mib(get('memctor', s, 'vmalloc_pages', g))} "
+              f"({mib(get('memctor', s, 'vmalloc', g))}) | {get('memctor', s, 'sunreclaim', g) / 1024:.0f} KiB | "
+              f"{get('memctor', s, 'percpu', g) / 1024:.0f} KiB | {get('memctor', s, 'bufio', g) / 1024:.0f} KiB | "
+              f"{ms:.1f} | {f2(ratio(ms, base[s]))} |")
+    P("")
+    n = get("memctor", "all", "slabinfo_swapcache")
+    P(f"Slab caches of swapcache's own in /proc/slabinfo: {n:.0f}.")
+    P("")
+    P("RAM per cached page (swapcache: what caching added after construction, 4 TiB stand-in; "
+      "dm-cache: its RAM after construction at the largest size measured, which it "
+      "allocates whole up front, over the pages its blocks hold):")
+    P("")
+    P("| system | shape | pages cached | RAM added | bytes per cached page | vmalloc alone, per page |")
+    P("|---|---|---|---|---|---|")
+    for sec, shape in (("memwarm", f"whole 16-page groups (`warm` of {F.meta('MEM_WARM_MIB')} MiB)"),
+                       ("memscatter", f"scattered: every 16th page of a file resident, "
+                                      f"{F.meta('MEM_SCATTER_PAGES')} pages, cached by the thread")):
+        u, r = get(sec, "swapcache", "used"), ram(F, sec, "swapcache", 0)
+        if not u:
+            P(f"| swapcache | {shape} | none: the thread cached none of them in 120 s | — | — | — |")
+            continue
+        P(f"| swapcache | {shape} | {u:.0f} | {r / 1024:.0f} KiB | {f2(ratio(r, u))} | "
+          f"{f2(ratio(get(sec, 'swapcache', 'vmalloc_pages'), u))} |")
+    for s, ppb in (("dm-cache-32k", 8), ("dm-cache-64k", 16)):
+        done = [g for g in MEM_GIB if not V.get(("memctor", s, "skipped", g), 0)
+                and not get("memctor", s, "failed", g)]
+        if not done:
+            P(f"| {s} | — | — | never constructed | — | — |")
+            continue
+        g = done[-1]
+        b, r = get("memctor", s, "blocks", g), ram(F, "memctor", s, g)
+        for shape, pages in (("full, whole blocks", b * ppb), ("one wanted page per block", b)):
+            P(f"| {s} | {shape} ({g} GiB) | {pages:.0f} | {mib(r)} | {f2(r / pages)} | "
+              f"{f2(get('memctor', s, 'vmalloc_pages', g) / pages)} |")
+    P(f"| ZFS L2ARC | per block only on the cache device: {L2ARC_HDR}-byte header | — | — | "
+      f"{L2ARC_HDR} at 4 KiB records, {L2ARC_HDR // 8} at 32 KiB, {L2ARC_HDR // 32} at 128 KiB | — |")
+    P("")
+    left = get("memwarm", "swapcache", "vmalloc_left")
+    P(f"After `invalidate` and removal, swapcache's vmalloc areas differ from before the "
+      f"construction by {left:.0f} bytes.")
+    P("")
 
 
 def warmup_dat(F):
@@ -356,13 +493,16 @@ def main(argv):
         F = Figures(rows)
         check(F)
         md = render(F, os.environ)
-        dat = warmup_dat(F)
+        only = ("meta", "all", "ONLY", 0) in F.V and F.meta("ONLY") != 0
+        dat = None if only else warmup_dat(F)
     except Incomplete as e:
         sys.exit(f"bench: {e}")
     with open(os.path.join(out, "results.md"), "w") as fh:
         fh.write(md)
-    with open(os.path.join(out, "warmup.dat"), "w") as fh:
-        fh.write(dat)
+    # A run of one scenario has no warm-up curves: no data, no plots.
+    if dat is not None:
+        with open(os.path.join(out, "warmup.dat"), "w") as fh:
+            fh.write(dat)
 
 
 if __name__ == "__main__":

@@ -47,10 +47,10 @@ static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
  * insert_lock, then the map's lock.  Sleeps; process context, no spinlock
  * held (the thread may hold s_umount for reading, a warm its warm_lock).
  *
- * Return: 0; -ENOSPC when no slab is free or -EBUSY when the target is
- * suspending, both before anything is written; after the SSD write,
- * -EAGAIN when a write to the blocks raced, -EIO when the SSD failed or
- * the target degraded.
+ * Return: 0; -ENOSPC when no slab is free, -EBUSY when the target is
+ * suspending and -ENOMEM when the map has no memory for the cluster, all
+ * before anything is written; after the SSD write, -EAGAIN when a write
+ * to the blocks raced, -EIO when the SSD failed or the target degraded.
  */
 int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	      struct page **pages, unsigned int count,
@@ -67,6 +67,12 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 	r = -ENOSPC;
 	if (slab == SC_NO_SLAB)
 		goto out;
+	/* A cluster the map would have no memory for is not written. */
+	r = -ENOMEM;
+	if (!sc_map_refill(sc)) {
+		sc_abort_slab(sc, slab);
+		goto out;
+	}
 
 	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE, sc_slab_sector(slab),
 			pages, count);
@@ -195,8 +201,14 @@ int sc_warm(struct sc_target *sc, sector_t start, sector_t count)
 			r = 0;
 			continue;
 		}
+		/* No slab: not cached, not an error. */
 		if (r == -ENOSPC)
 			r = 0;
+		/* No memory: not cached either, and the rest would not be. */
+		if (r == -ENOMEM) {
+			r = 0;
+			break;
+		}
 		if (r)
 			break;
 	}

@@ -20,7 +20,11 @@
  * its regions and gives up if any of them has a write in flight (started
  * != completed), since such a write could land before or after the data
  * is read.  At T1, under the map's write lock, it enters the cluster, and
- * then takes it out again if any "started" moved.  Full barriers on both
+ * then takes it out again if any "started" moved.  Both steps are whole:
+ * the map allocates nothing under the lock, so a fill either enters every
+ * block of the cluster or, finding no room in its reserve, none, and the
+ * take-out evicts the very run the fill made, in the same hold of the
+ * lock.  Full barriers on both
  * sides (after the writer's bump, before the inserter's check) make it a
  * Dekker pair: either the writer sees the inserted blocks and drops them,
  * or the inserter sees the bump and withdraws.  Collisions in the hash

@@ -5,82 +5,135 @@
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
+#include <linux/errno.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/minmax.h>
 
 #include "map.h"
 
-/* 64-bit words in the active-slab bitmap */
-static u32 sc_map_active_words(u32 nr_slabs)
+/*
+ * Every arena index of the largest map, and a sweep's position one block
+ * past the last, stay below SC_NIL (which ends lists and chains).
+ */
+static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1) >>
+	       SC_CHUNK_SHIFT << SC_CHUNK_SHIFT) < SC_NIL);
+
+#define SC_RUN_MAX_ORDER	(SC_RUN_ORDERS - 1)
+#define SC_REGION		BIT(SC_RUN_MAX_ORDER)	/* entries no block crosses */
+#define SC_SHIFT_BIAS		(SC_SLAB_SIZE - 1)	/* keeps sc_entry.shift unsigned */
+
+/* Chunk directory slots: room for 16 entries per slab, the most a run takes. */
+static u32 sc_map_chunk_slots(u32 nr_slabs)
 {
-	return BITS_TO_U64(nr_slabs);
+	return ((u64)nr_slabs * SC_SLAB_SIZE + SC_CHUNK_ENTRIES - 1) >>
+	       SC_CHUNK_SHIFT;
 }
 
 /*
- * A bucket per four slots, rounded up to a power of two.  The slot count
- * fits an unsigned long even on 32-bit kernels (map.h); with at least one
- * slab there are at least four buckets, so hash_64() never gets 0 bits.
+ * Segment directory slots: buckets grow to half the entries at most
+ * (sc_hash_grow()), so 8 per slab; never fewer than the first segment.
  */
-static u32 sc_map_hash_bits(u32 nr_slabs)
+static u32 sc_map_segment_slots(u32 nr_slabs)
 {
-	return order_base_2((unsigned long)nr_slabs * SC_SLAB_SIZE / 4);
+	u64 buckets = (u64)nr_slabs * SC_SLAB_SIZE / 2;
+
+	return max_t(u64, 1, (buckets + SC_SEGMENT_BUCKETS - 1) >>
+			     SC_SEGMENT_SHIFT);
+}
+
+static size_t sc_map_bitmap_bytes(u32 nr_slabs)
+{
+	return BITS_TO_LONGS(nr_slabs) * sizeof(unsigned long);
+}
+
+/* Words of the chunk directory's bitmap, and of each of its summaries. */
+static u32 sc_chunk_words(u32 chunk_slots)
+{
+	return BITS_TO_LONGS(chunk_slots);
+}
+
+static u32 sc_chunk_summary_words(u32 chunk_slots)
+{
+	return BITS_TO_LONGS(sc_chunk_words(chunk_slots));
 }
 
 /**
- * sc_map_bytes() - memory needed for a map of @nr_slabs slabs
+ * sc_map_bytes() - memory sc_map_init() needs for a map of @nr_slabs slabs
  * @nr_slabs: 1..SC_MAP_MAX_SLABS
+ *
+ * The fixed part only (map.h): the arena and the hash table beyond its
+ * first segment come later, through sc_map_provide().
  *
  * Return: the size of the block to hand to sc_map_init().
  */
 size_t sc_map_bytes(u32 nr_slabs)
 {
-	size_t slots = (size_t)nr_slabs << SC_SLAB_SHIFT;
+	u32 chunks = sc_map_chunk_slots(nr_slabs);
 
-	return slots * sizeof(u64) + (size_t)nr_slabs * sizeof(struct sc_slab) +
-	       (size_t)sc_map_active_words(nr_slabs) * sizeof(u64) +
-	       slots * sizeof(u32) +
-	       ((size_t)1 << sc_map_hash_bits(nr_slabs)) * sizeof(u32);
+	return (size_t)chunks * (sizeof(struct sc_entry *) + sizeof(u32)) +
+	       (sc_chunk_words(chunks) + 2 * sc_chunk_summary_words(chunks)) *
+	       sizeof(unsigned long) +
+	       (size_t)sc_map_segment_slots(nr_slabs) * sizeof(u32 *) +
+	       4 * sc_map_bitmap_bytes(nr_slabs) + SC_SEGMENT_BYTES;
+}
+
+static bool sc_slab_test(const unsigned long *bitmap, u32 slab)
+{
+	return test_bit(slab, bitmap);
 }
 
 /*
- * Every change of a slab's state goes through here, so that the bitmap of
- * active slabs, which the stepped walks skip through, says the same.
+ * Every change of a slab's state goes through here, so that the three
+ * bitmaps always name one state and nr_free counts the free ones.
  */
 static void sc_slab_set_state(struct sc_map *map, u32 slab,
 			      enum sc_slab_state state)
 {
-	u64 bit = BIT_ULL(slab % 64);
-
-	map->slabs[slab].state = state;
-	if (state == SC_SLAB_ACTIVE)
-		map->active[slab / 64] |= bit;
-	else
-		map->active[slab / 64] &= ~bit;
+	if (sc_slab_test(map->free, slab))
+		map->nr_free--;
+	__clear_bit(slab, map->free);
+	__clear_bit(slab, map->active);
+	__clear_bit(slab, map->discarding);
+	switch (state) {
+	case SC_SLAB_FREE:
+		__set_bit(slab, map->free);
+		map->nr_free++;
+		break;
+	case SC_SLAB_ACTIVE:
+		__set_bit(slab, map->active);
+		break;
+	case SC_SLAB_DISCARDING:
+		__set_bit(slab, map->discarding);
+		break;
+	case SC_SLAB_FILLING:
+		break;
+	}
 }
 
-static void sc_free_push(struct sc_map *map, u32 slab)
+/**
+ * sc_map_slab_state() - where @slab is in its life
+ * @map: the map
+ * @slab: a slab of the map
+ *
+ * Return: its enum sc_slab_state; SC_SLAB_FILLING, with a warning, for a
+ * slab out of range.
+ */
+enum sc_slab_state sc_map_slab_state(const struct sc_map *map, sc_slab_t slab)
 {
-	sc_slab_set_state(map, slab, SC_SLAB_FREE);
-	map->slabs[slab].next_free = SC_NIL;
-	if (map->free_tail == SC_NIL)
-		map->free_head = slab;
-	else
-		map->slabs[map->free_tail].next_free = slab;
-	map->free_tail = slab;
-	map->nr_free++;
-}
+	u32 s = from_slab(slab);
 
-static u32 sc_free_pop(struct sc_map *map)
-{
-	u32 slab = map->free_head;
-
-	if (slab == SC_NIL)
-		return SC_NIL;
-	map->free_head = map->slabs[slab].next_free;
-	if (map->free_head == SC_NIL)
-		map->free_tail = SC_NIL;
-	map->nr_free--;
-	return slab;
+	/* Out of range: a state in which no call will touch it. */
+	if (WARN_ON_ONCE(s >= map->nr_slabs))
+		return SC_SLAB_FILLING;
+	if (sc_slab_test(map->free, s))
+		return SC_SLAB_FREE;
+	if (sc_slab_test(map->active, s))
+		return SC_SLAB_ACTIVE;
+	if (sc_slab_test(map->discarding, s))
+		return SC_SLAB_DISCARDING;
+	return SC_SLAB_FILLING;
 }
 
 /**
@@ -93,42 +146,627 @@ static u32 sc_free_pop(struct sc_map *map)
  */
 void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 {
-	u32 nr_buckets, i;
+	size_t bitmap = sc_map_bitmap_bytes(nr_slabs);
+	u32 i;
 
 	map->nr_slabs = nr_slabs;
 	map->nr_slots = nr_slabs << SC_SLAB_SHIFT;
-	map->hash_bits = sc_map_hash_bits(nr_slabs);
 	map->nr_cached = 0;
 	map->nr_free = 0;
-	map->free_head = SC_NIL;
-	map->free_tail = SC_NIL;
+	map->nr_entries = 0;
+	map->free_cursor = 0;
 	map->clock_hand = 0;
+	map->nr_chunk_slots = sc_map_chunk_slots(nr_slabs);
+	/* Arena indexes and a sweep's sums of them stay below SC_NIL. */
+	WARN_ON_ONCE((u64)map->nr_chunk_slots << SC_CHUNK_SHIFT >= SC_NIL);
+	map->chunks_high = 0;
+	map->nr_chunks = 0;
+	for (i = 0; i < SC_RUN_ORDERS; i++)
+		map->free_blocks[i] = SC_NIL;
+	map->lh_level = SC_SEGMENT_SHIFT;
+	map->lh_split = 0;
+	map->nr_segment_slots = sc_map_segment_slots(nr_slabs);
+	map->nr_segments = 1;
+	map->spare_chunk = NULL;
+	map->spare_segment = NULL;
+	map->garbage = NULL;
+	map->garbage_bytes = 0;
 
-	nr_buckets = 1U << map->hash_bits;
-	map->slot_oblock = mem;
-	map->slabs = (struct sc_slab *)(map->slot_oblock + map->nr_slots);
-	map->active = (u64 *)(map->slabs + nr_slabs);
-	map->slot_next = (u32 *)(map->active + sc_map_active_words(nr_slabs));
-	map->buckets = map->slot_next + map->nr_slots;
+	map->chunks = mem;
+	map->segments = (u32 **)(map->chunks + map->nr_chunk_slots);
+	map->free = (unsigned long *)(map->segments + map->nr_segment_slots);
+	map->active = (unsigned long *)((char *)map->free + bitmap);
+	map->discarding = (unsigned long *)((char *)map->active + bitmap);
+	map->referenced = (unsigned long *)((char *)map->discarding + bitmap);
+	map->chunk_present = (unsigned long *)((char *)map->referenced + bitmap);
+	map->chunk_full = map->chunk_present +
+			  sc_chunk_words(map->nr_chunk_slots);
+	map->chunk_any = map->chunk_full +
+			 sc_chunk_summary_words(map->nr_chunk_slots);
+	map->chunk_used = (u32 *)(map->chunk_any +
+				  sc_chunk_summary_words(map->nr_chunk_slots));
+	map->segments[0] = map->chunk_used + map->nr_chunk_slots;
 
-	for (i = 0; i < sc_map_active_words(nr_slabs); i++)
-		map->active[i] = 0;
-	for (i = 0; i < map->nr_slots; i++) {
-		map->slot_oblock[i] = SC_OBLOCK_NONE;
-		map->slot_next[i] = SC_NIL;
+	for (i = 0; i < map->nr_chunk_slots; i++) {
+		map->chunks[i] = NULL;
+		map->chunk_used[i] = 0;
 	}
-	for (i = 0; i < nr_buckets; i++)
-		map->buckets[i] = SC_NIL;
-	for (i = 0; i < nr_slabs; i++) {
-		map->slabs[i].nr_valid = 0;
-		map->slabs[i].referenced = 0;
-		sc_free_push(map, i);
+	for (i = 0; i < sc_chunk_words(map->nr_chunk_slots); i++)
+		map->chunk_present[i] = 0;
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		map->chunk_full[i] = 0;
+		map->chunk_any[i] = 0;
+	}
+	for (i = 1; i < map->nr_segment_slots; i++)
+		map->segments[i] = NULL;
+	for (i = 0; i < SC_SEGMENT_BUCKETS; i++)
+		map->segments[0][i] = SC_NIL;
+	/* Every slab free: whole words at once, the tail past nr_slabs clear. */
+	for (i = 0; i < BITS_TO_LONGS(nr_slabs); i++) {
+		map->free[i] = ~0UL;
+		map->active[i] = 0;
+		map->discarding[i] = 0;
+		map->referenced[i] = 0;
+	}
+	if (nr_slabs % BITS_PER_LONG)
+		map->free[nr_slabs / BITS_PER_LONG] =
+			~0UL >> (BITS_PER_LONG - nr_slabs % BITS_PER_LONG);
+	map->nr_free = nr_slabs;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory in and out                                                   */
+
+/**
+ * sc_map_wants() - whether the map would take memory now
+ * @map: the map
+ * @chunk: set when it has no spare arena chunk
+ * @segment: set when it has no spare hash segment and may still grow
+ *
+ * The caller allocates what is wanted outside its lock and hands it over
+ * with sc_map_provide().  The map keeps one of each in reserve, so that a
+ * fill always finds room for a run and a bucket split, and so that a
+ * cache that empties and fills around a chunk boundary does not free and
+ * reallocate 64 KiB each time.
+ *
+ * Return: *@chunk || *@segment.
+ */
+bool sc_map_wants(const struct sc_map *map, bool *chunk, bool *segment)
+{
+	*chunk = !map->spare_chunk;
+	*segment = !map->spare_segment &&
+		   map->nr_segments < map->nr_segment_slots;
+	return *chunk || *segment;
+}
+
+/**
+ * sc_map_provide() - hand the map memory for its reserve
+ * @map: the map
+ * @chunk: a pointer to SC_CHUNK_BYTES bytes, or to NULL; set to NULL when
+ *	the map took it
+ * @segment: the same for SC_SEGMENT_BYTES bytes
+ *
+ * What the map does not take stays the caller's.
+ */
+void sc_map_provide(struct sc_map *map, void **chunk, void **segment)
+{
+	if (!map->spare_chunk && *chunk) {
+		map->spare_chunk = *chunk;
+		*chunk = NULL;
+	}
+	if (!map->spare_segment && *segment &&
+	    map->nr_segments < map->nr_segment_slots) {
+		map->spare_segment = *segment;
+		*segment = NULL;
 	}
 }
 
-static u32 *sc_bucket(const struct sc_map *map, u64 oblock)
+/* A chunk or segment the map no longer needs: the reserve, or garbage. */
+static void sc_map_to_garbage(struct sc_map *map, void *mem, size_t bytes)
 {
-	return &map->buckets[hash_64(oblock, map->hash_bits)];
+	*(void **)mem = map->garbage;
+	/* maplock.c peeks at it without the lock (sc_map_free_garbage()). */
+	WRITE_ONCE(map->garbage, mem);
+	map->garbage_bytes += bytes;
+}
+
+static void sc_map_let_go(struct sc_map *map, void *mem, void **spare,
+			  size_t bytes)
+{
+	if (*spare)
+		sc_map_to_garbage(map, mem, bytes);
+	else
+		*spare = mem;
+}
+
+/**
+ * sc_map_take_garbage() - the chunks and segments the map has let go
+ * @map: the map
+ *
+ * Return: a list of blocks to free, walked with sc_map_garbage_next(),
+ * each SC_CHUNK_BYTES or SC_SEGMENT_BYTES as it came in, or NULL.  The
+ * map forgets them.
+ */
+void *sc_map_take_garbage(struct sc_map *map)
+{
+	void *garbage = map->garbage;
+
+	WRITE_ONCE(map->garbage, NULL);
+	map->garbage_bytes = 0;
+	return garbage;
+}
+
+/**
+ * sc_map_garbage_next() - the block after @garbage on a garbage list
+ * @garbage: a block from sc_map_take_garbage()'s list, not yet freed
+ *
+ * Return: the next block, or NULL.
+ */
+void *sc_map_garbage_next(void *garbage)
+{
+	return *(void **)garbage;
+}
+
+/**
+ * sc_map_dynamic_bytes() - memory the map holds beyond sc_map_bytes()
+ * @map: the map
+ *
+ * The arena's chunks, the hash segments after the first, the reserve and
+ * the garbage not yet taken.
+ *
+ * Return: bytes.
+ */
+size_t sc_map_dynamic_bytes(const struct sc_map *map)
+{
+	size_t bytes = (size_t)map->nr_chunks * SC_CHUNK_BYTES +
+		       (size_t)(map->nr_segments - 1) * SC_SEGMENT_BYTES +
+		       map->garbage_bytes;
+
+	if (map->spare_chunk)
+		bytes += SC_CHUNK_BYTES;
+	if (map->spare_segment)
+		bytes += SC_SEGMENT_BYTES;
+	return bytes;
+}
+
+/**
+ * sc_map_release_all() - let go of every chunk and segment, to tear down
+ * @map: the map, not used again but through sc_map_take_garbage()
+ *
+ * Puts the arena's chunks, the hash segments after the first and the
+ * reserve on the garbage list, for the caller to free what the map got
+ * from sc_map_provide().  The fixed part stays the caller's.
+ */
+void sc_map_release_all(struct sc_map *map)
+{
+	u32 i;
+
+	for (i = 0; i < map->chunks_high; i++) {
+		if (map->chunks[i])
+			sc_map_to_garbage(map, map->chunks[i], SC_CHUNK_BYTES);
+		map->chunks[i] = NULL;
+	}
+	for (i = 0; i < sc_chunk_words(map->nr_chunk_slots); i++)
+		map->chunk_present[i] = 0;
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		map->chunk_full[i] = 0;
+		map->chunk_any[i] = 0;
+	}
+	for (i = 1; i < map->nr_segment_slots; i++) {
+		if (map->segments[i])
+			sc_map_to_garbage(map, map->segments[i],
+					  SC_SEGMENT_BYTES);
+		map->segments[i] = NULL;
+	}
+	if (map->spare_chunk)
+		sc_map_to_garbage(map, map->spare_chunk, SC_CHUNK_BYTES);
+	if (map->spare_segment)
+		sc_map_to_garbage(map, map->spare_segment, SC_SEGMENT_BYTES);
+	map->chunks_high = 0;
+	map->nr_chunks = 0;
+	map->nr_segments = 1;
+	map->spare_chunk = NULL;
+	map->spare_segment = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The arena: a buddy allocator of blocks of 1..16 entries              */
+
+static struct sc_entry *sc_entry_at(const struct sc_map *map, u32 index)
+{
+	return &map->chunks[index >> SC_CHUNK_SHIFT][index &
+						    (SC_CHUNK_ENTRIES - 1)];
+}
+
+static u32 sc_run_order(u32 len)
+{
+	return order_base_2(len);
+}
+
+/* Entries a block at @index spans: a free block's, or a run's. */
+static u32 sc_block_size(const struct sc_map *map, u32 index)
+{
+	const struct sc_entry *e = sc_entry_at(map, index);
+
+	return BIT(e->free ? e->run_last : sc_run_order(e->run_last + 1));
+}
+
+static void sc_block_push(struct sc_map *map, u32 index, u32 order)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+	u32 head = map->free_blocks[order];
+
+	e->free = 1;
+	e->run_last = order;
+	e->next = head;
+	e->group_lo = SC_NIL;
+	if (head != SC_NIL)
+		sc_entry_at(map, head)->group_lo = index;
+	map->free_blocks[order] = index;
+}
+
+static void sc_block_unlink(struct sc_map *map, u32 index)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+
+	if (e->group_lo == SC_NIL)
+		map->free_blocks[e->run_last] = e->next;
+	else
+		sc_entry_at(map, e->group_lo)->next = e->next;
+	if (e->next != SC_NIL)
+		sc_entry_at(map, e->next)->group_lo = e->group_lo;
+	e->free = 0;
+}
+
+/* Note a directory slot taken or given back, in the bitmap and its summaries. */
+static void sc_chunk_slot_mark(struct sc_map *map, u32 slot, bool present)
+{
+	u32 word = slot / BITS_PER_LONG;
+
+	if (present)
+		__set_bit(slot, map->chunk_present);
+	else
+		__clear_bit(slot, map->chunk_present);
+	if (map->chunk_present[word])
+		__set_bit(word, map->chunk_any);
+	else
+		__clear_bit(word, map->chunk_any);
+	if (map->chunk_present[word] == ~0UL)
+		__set_bit(word, map->chunk_full);
+	else
+		__clear_bit(word, map->chunk_full);
+}
+
+/*
+ * The lowest directory slot open for the reserve chunk, or SC_NIL: the
+ * lowest, so that the arena stays packed at the start of the directory
+ * and the sweeps stay short.  A read of each summary word at most.
+ */
+static u32 sc_chunk_slot_open(const struct sc_map *map)
+{
+	u32 words = sc_chunk_words(map->nr_chunk_slots), i;
+
+	for (i = 0; i < sc_chunk_summary_words(map->nr_chunk_slots); i++) {
+		unsigned long open_words = ~map->chunk_full[i];
+		u32 word, slot;
+
+		if (!open_words)
+			continue;
+		word = i * BITS_PER_LONG + __ffs(open_words);
+		if (word >= words)
+			break;
+		slot = word * BITS_PER_LONG + __ffs(~map->chunk_present[word]);
+		return slot < map->nr_chunk_slots ? slot : SC_NIL;
+	}
+	return SC_NIL;
+}
+
+/* One past the highest directory slot with a chunk, the same way. */
+static u32 sc_chunk_slots_high(const struct sc_map *map)
+{
+	u32 i = sc_chunk_summary_words(map->nr_chunk_slots);
+
+	while (i--) {
+		u32 word;
+
+		if (!map->chunk_any[i])
+			continue;
+		word = i * BITS_PER_LONG + __fls(map->chunk_any[i]);
+		return word * BITS_PER_LONG + __fls(map->chunk_present[word]) + 1;
+	}
+	return 0;
+}
+
+/* The lowest order >= @order with a free block, or SC_NIL. */
+static u32 sc_free_order(const struct sc_map *map, u32 order)
+{
+	for (; order < SC_RUN_ORDERS; order++)
+		if (map->free_blocks[order] != SC_NIL)
+			return order;
+	return SC_NIL;
+}
+
+static bool sc_arena_has_room(const struct sc_map *map, u32 order)
+{
+	return sc_free_order(map, order) != SC_NIL ||
+	       (map->spare_chunk && sc_chunk_slot_open(map) != SC_NIL);
+}
+
+static bool sc_hash_has_room(const struct sc_map *map);
+
+/**
+ * sc_map_has_room() - whether a fill of any cluster would find room
+ * @map: the map
+ *
+ * Room for a run of 16 entries, the most a cluster takes, and for the
+ * bucket splits its entries call for.  The kernel asks before it writes a
+ * cluster to the SSD, after topping up the reserve, so that a cluster the
+ * map could not enter is not written.
+ *
+ * Return: true when sc_map_fill_slab() of any cluster would not fail for
+ * want of memory.
+ */
+bool sc_map_has_room(const struct sc_map *map)
+{
+	return sc_arena_has_room(map, SC_RUN_MAX_ORDER) &&
+	       sc_hash_has_room(map);
+}
+
+/* Put the reserve chunk in the arena, as blocks of the largest order. */
+static void sc_chunk_install(struct sc_map *map)
+{
+	u32 slot = sc_chunk_slot_open(map), i;
+
+	map->chunks[slot] = map->spare_chunk;
+	map->spare_chunk = NULL;
+	map->chunk_used[slot] = 0;
+	sc_chunk_slot_mark(map, slot, true);
+	map->nr_chunks++;
+	if (slot >= map->chunks_high)
+		map->chunks_high = slot + 1;
+	for (i = SC_CHUNK_ENTRIES; i; i -= SC_REGION)
+		sc_block_push(map, (slot << SC_CHUNK_SHIFT) + i - SC_REGION,
+			      SC_RUN_MAX_ORDER);
+}
+
+/* A block of @order entries; sc_arena_has_room() said there is one. */
+static u32 sc_block_alloc(struct sc_map *map, u32 order)
+{
+	u32 have = sc_free_order(map, order), index;
+
+	if (have == SC_NIL) {
+		sc_chunk_install(map);
+		have = SC_RUN_MAX_ORDER;
+	}
+	index = map->free_blocks[have];
+	sc_block_unlink(map, index);
+	while (have > order) {
+		have--;
+		sc_block_push(map, index + BIT(have), have);
+	}
+	map->chunk_used[index >> SC_CHUNK_SHIFT] += BIT(order);
+	return index;
+}
+
+/* Give a chunk with no block in use back: out of the lists, out of the arena. */
+static void sc_chunk_release(struct sc_map *map, u32 slot)
+{
+	u32 base = slot << SC_CHUNK_SHIFT, i;
+	void *chunk = map->chunks[slot];
+
+	for (i = 0; i < SC_CHUNK_ENTRIES; i += SC_REGION)
+		sc_block_unlink(map, base + i);
+	map->chunks[slot] = NULL;
+	sc_chunk_slot_mark(map, slot, false);
+	map->nr_chunks--;
+	map->chunks_high = sc_chunk_slots_high(map);
+	sc_map_let_go(map, chunk, &map->spare_chunk, SC_CHUNK_BYTES);
+}
+
+static void sc_block_free(struct sc_map *map, u32 index, u32 order)
+{
+	u32 slot = index >> SC_CHUNK_SHIFT;
+
+	map->chunk_used[slot] -= BIT(order);
+	while (order < SC_RUN_MAX_ORDER) {
+		u32 buddy = index ^ BIT(order);
+		struct sc_entry *b = sc_entry_at(map, buddy);
+
+		if (!b->free || b->run_last != order)
+			break;
+		sc_block_unlink(map, buddy);
+		index &= ~BIT(order);
+		order++;
+	}
+	sc_block_push(map, index, order);
+	if (!map->chunk_used[slot])
+		sc_chunk_release(map, slot);
+}
+
+/* ------------------------------------------------------------------ */
+/* The hash table: linear hashing over segments of buckets              */
+
+static u64 sc_entry_group(const struct sc_entry *e)
+{
+	return e->group_lo | (u64)e->group_hi << 32;
+}
+
+static u32 sc_group_hash(u64 group)
+{
+	return hash_64(group, 32);
+}
+
+static u32 sc_nr_buckets(const struct sc_map *map)
+{
+	return BIT(map->lh_level) + map->lh_split;
+}
+
+static u32 *sc_bucket_at(const struct sc_map *map, u32 i)
+{
+	return &map->segments[i >> SC_SEGMENT_SHIFT][i &
+						     (SC_SEGMENT_BUCKETS - 1)];
+}
+
+static u32 *sc_bucket(const struct sc_map *map, u64 group)
+{
+	u32 h = sc_group_hash(group), i = h & (BIT(map->lh_level) - 1);
+
+	if (i < map->lh_split)
+		i = h & (BIT(map->lh_level + 1) - 1);
+	return sc_bucket_at(map, i);
+}
+
+/*
+ * One split when chains average more than two entries: the bucket at the
+ * split pointer gives the entries whose next hash bit is set to a new
+ * bucket at the end.  Skipped when the new bucket's segment is needed and
+ * the reserve has none: chains just grow a little until the next fill.
+ */
+static void sc_hash_grow(struct sc_map *map)
+{
+	u32 nr = sc_nr_buckets(map), from = map->lh_split, seg = nr >>
+							SC_SEGMENT_SHIFT;
+	u32 *src, *dst, index;
+
+	if (map->nr_entries <= 2 * (u64)nr || seg >= map->nr_segment_slots)
+		return;
+	if (!map->segments[seg]) {
+		u32 i;
+
+		if (!map->spare_segment)
+			return;
+		map->segments[seg] = map->spare_segment;
+		map->spare_segment = NULL;
+		map->nr_segments++;
+		for (i = 0; i < SC_SEGMENT_BUCKETS; i++)
+			map->segments[seg][i] = SC_NIL;
+	}
+	src = sc_bucket_at(map, from);
+	dst = sc_bucket_at(map, nr);
+	index = *src;
+	*src = SC_NIL;
+	*dst = SC_NIL;
+	while (index != SC_NIL) {
+		struct sc_entry *e = sc_entry_at(map, index);
+		u32 next = e->next;
+		u32 *to = sc_group_hash(sc_entry_group(e)) &
+			  BIT(map->lh_level) ? dst : src;
+
+		e->next = *to;
+		*to = index;
+		index = next;
+	}
+	if (++map->lh_split == BIT(map->lh_level)) {
+		map->lh_level++;
+		map->lh_split = 0;
+	}
+}
+
+/*
+ * The reverse, when chains average less than one entry (half the
+ * threshold of a split, so that the two do not undo each other): the last
+ * bucket's chain joins the one it was split from, and a segment left
+ * with no bucket goes.  The first segment always stays.
+ */
+static void sc_hash_shrink(struct sc_map *map)
+{
+	u32 nr = sc_nr_buckets(map), last = nr - 1, *src, *dst, index;
+
+	if (nr <= SC_SEGMENT_BUCKETS || map->nr_entries >= nr)
+		return;
+	if (!map->lh_split) {
+		map->lh_level--;
+		map->lh_split = BIT(map->lh_level);
+	}
+	map->lh_split--;
+	src = sc_bucket_at(map, last);
+	dst = sc_bucket_at(map, map->lh_split);
+	for (index = *src; index != SC_NIL;) {
+		struct sc_entry *e = sc_entry_at(map, index);
+		u32 next = e->next;
+
+		e->next = *dst;
+		*dst = index;
+		index = next;
+	}
+	if (!(last & (SC_SEGMENT_BUCKETS - 1))) {
+		u32 seg = last >> SC_SEGMENT_SHIFT;
+
+		sc_map_let_go(map, map->segments[seg], &map->spare_segment,
+			      SC_SEGMENT_BYTES);
+		map->segments[seg] = NULL;
+		map->nr_segments--;
+	}
+}
+
+/*
+ * Whether the splits a fill of 16 entries may call for have their
+ * segments: the next bucket's segment is in place, or in reserve, or the
+ * table is as large as it may grow.
+ */
+static bool sc_hash_has_room(const struct sc_map *map)
+{
+	u32 nr = sc_nr_buckets(map), seg = nr >> SC_SEGMENT_SHIFT;
+
+	return map->nr_entries + SC_SLAB_SIZE <= 2 * (u64)nr ||
+	       seg >= map->nr_segment_slots || map->segments[seg] ||
+	       map->spare_segment;
+}
+
+/*
+ * Two splits per entry at most: one keeps the load where it is, the
+ * second catches up after splits skipped for want of a segment.
+ */
+static void sc_hash_add(struct sc_map *map, u32 index)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+	u32 *head = sc_bucket(map, sc_entry_group(e));
+
+	e->next = *head;
+	*head = index;
+	map->nr_entries++;
+	sc_hash_grow(map);
+	sc_hash_grow(map);
+}
+
+static void sc_hash_del(struct sc_map *map, u32 index)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+	u32 *link = sc_bucket(map, sc_entry_group(e));
+
+	while (*link != index)
+		link = &sc_entry_at(map, *link)->next;
+	*link = e->next;
+	e->next = SC_NIL;
+	map->nr_entries--;
+	sc_hash_shrink(map);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups and removals                                                 */
+
+static u32 sc_entry_slot(const struct sc_entry *e, u32 page)
+{
+	return ((u32)e->slab << SC_SLAB_SHIFT) + page + e->shift -
+	       SC_SHIFT_BIAS;
+}
+
+/* The entry that holds @oblock, or SC_NIL. */
+static u32 sc_find(const struct sc_map *map, u64 oblock)
+{
+	u64 group = oblock >> SC_SLAB_SHIFT;
+	u32 bit = BIT(oblock & (SC_SLAB_SIZE - 1)), index;
+
+	if (oblock >= SC_MAP_MAX_OBLOCKS)
+		return SC_NIL;
+	for (index = *sc_bucket(map, group); index != SC_NIL;) {
+		const struct sc_entry *e = sc_entry_at(map, index);
+
+		if ((e->valid & bit) && sc_entry_group(e) == group)
+			return index;
+		index = e->next;
+	}
+	return SC_NIL;
 }
 
 /**
@@ -143,133 +781,47 @@ static u32 *sc_bucket(const struct sc_map *map, u64 oblock)
 sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock)
 {
 	u64 b = from_oblock(oblock);
-	u32 slot;
+	u32 index = sc_find(map, b);
 
-	for (slot = *sc_bucket(map, b); slot != SC_NIL;
-	     slot = map->slot_next[slot])
-		if (map->slot_oblock[slot] == b)
-			return to_slot(slot);
-	return SC_NO_SLOT;
+	if (index == SC_NIL)
+		return SC_NO_SLOT;
+	return to_slot(sc_entry_slot(sc_entry_at(map, index),
+				     b & (SC_SLAB_SIZE - 1)));
 }
 
-/* Take a slot out of the map; an active slab left empty becomes free. */
-static void sc_unlink(struct sc_map *map, u32 slot)
+static bool sc_run_empty(const struct sc_map *map, u32 run)
 {
-	u32 *link = sc_bucket(map, map->slot_oblock[slot]);
-	struct sc_slab *slab = &map->slabs[slot >> SC_SLAB_SHIFT];
+	u32 last = sc_entry_at(map, run)->run_last, i;
 
-	while (*link != slot)
-		link = &map->slot_next[*link];
-	*link = map->slot_next[slot];
-	map->slot_next[slot] = SC_NIL;
-	map->slot_oblock[slot] = SC_OBLOCK_NONE;
+	for (i = 0; i <= last; i++)
+		if (sc_entry_at(map, run + i)->valid)
+			return false;
+	return true;
+}
+
+/*
+ * Drop one page of an entry.  When that empties the slab's run, the run
+ * goes back to the arena and an active slab becomes free (a retiring one
+ * is already discarding).  Return: true when the run went: its entries,
+ * maybe its whole chunk, are then no longer the caller's to read.
+ */
+static bool sc_drop_page(struct sc_map *map, u32 index, u32 page)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+	u32 run = index - e->run_index, slab = e->slab;
+
+	e->valid &= ~BIT(page);
 	map->nr_cached--;
-	if (--slab->nr_valid == 0 && slab->state == SC_SLAB_ACTIVE)
-		sc_free_push(map, slot >> SC_SLAB_SHIFT);
-}
-
-/**
- * sc_map_alloc_slab() - hand out a free slab to be written
- * @map: the map
- * @busy: optional; a slab for which it returns true is passed over and
- *	requeued (the kernel uses it for slabs that reads still use)
- * @context: passed to @busy
- *
- * The oldest freed slab goes first, which gives reads of its old contents
- * the longest time to finish.
- *
- * Return: a slab now in state SC_SLAB_FILLING, or SC_NO_SLAB if none is
- * free.
- */
-sc_slab_t sc_map_alloc_slab(struct sc_map *map,
-			    bool (*busy)(void *context, sc_slab_t slab),
-			    void *context)
-{
-	u32 tries = map->nr_free;
-
-	while (tries--) {
-		u32 slab = sc_free_pop(map);
-
-		if (busy && busy(context, to_slab(slab))) {
-			sc_free_push(map, slab);
-			continue;
-		}
-		sc_slab_set_state(map, slab, SC_SLAB_FILLING);
-		return to_slab(slab);
-	}
-	return SC_NO_SLAB;
-}
-
-/**
- * sc_map_fill_slab() - enter a written cluster into the map
- * @map: the map
- * @slab: a slab from sc_map_alloc_slab()
- * @oblocks: the origin block in each slot, in slot order; each below
- *	SC_OBLOCK_NONE
- * @count: 1..SC_SLAB_SIZE; 0 gives the slab back
- *
- * The caller has checked that the data is current (never stale): a block
- * already cached elsewhere has its old slot dropped for the new one.
- *
- * The slab starts unreferenced, as a CLOCK inserts new entries: it must
- * earn its second chance with a hit, or a burst of new clusters would push
- * out slabs that readers use.  Clearing the bit here also forgets a touch
- * left from the slab's previous contents.
- *
- * Return: how many blocks moved from another slot.
- */
-u32 sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
-		     const sc_oblock_t *oblocks, u32 count)
-{
-	struct sc_slab *s = &map->slabs[from_slab(slab)];
-	u32 moved = 0, i;
-
-	if (!count) {
-		sc_free_push(map, from_slab(slab));
-		return 0;
-	}
-	for (i = 0; i < count; i++) {
-		u32 slot = from_slot(sc_slab_slot(slab, i));
-		u64 b = from_oblock(oblocks[i]);
-		sc_slot_t old = sc_map_lookup(map, oblocks[i]);
-		u32 *head;
-
-		if (from_slot(old) != SC_NIL) {
-			sc_unlink(map, from_slot(old));
-			moved++;
-		}
-		head = sc_bucket(map, b);
-		map->slot_oblock[slot] = b;
-		map->slot_next[slot] = *head;
-		*head = slot;
-		s->nr_valid++;
-		map->nr_cached++;
-	}
-	s->referenced = 0;
-	sc_slab_set_state(map, from_slab(slab), SC_SLAB_ACTIVE);
-	return moved;
-}
-
-/**
- * sc_map_abort_slab() - put a slab that is not in the map on the free list
- * @map: the map
- * @slab: a filling slab (from sc_map_alloc_slab()) whose cluster was not
- *	entered, or a discarding one (from sc_map_retire_slab()) whose
- *	range has been discarded
- *
- * A slab in any other state is left alone, with a warning: an active one
- * would go on the free list while still mapped, and its slots be
- * overwritten under readers of its blocks; a free one would be linked
- * into the free list twice.
- */
-void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
-{
-	u8 state = map->slabs[from_slab(slab)].state;
-
-	if (WARN_ON_ONCE(state != SC_SLAB_FILLING &&
-			 state != SC_SLAB_DISCARDING))
-		return;
-	sc_free_push(map, from_slab(slab));
+	if (e->valid)
+		return false;
+	sc_hash_del(map, index);
+	if (!sc_run_empty(map, run))
+		return false;
+	sc_block_free(map, run,
+		      sc_run_order(sc_entry_at(map, run)->run_last + 1));
+	if (sc_slab_test(map->active, slab))
+		sc_slab_set_state(map, slab, SC_SLAB_FREE);
+	return true;
 }
 
 /**
@@ -281,26 +833,419 @@ void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
  */
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock)
 {
-	sc_slot_t slot = sc_map_lookup(map, oblock);
+	u64 b = from_oblock(oblock);
+	u32 index = sc_find(map, b);
 
-	if (from_slot(slot) == SC_NIL)
+	if (index == SC_NIL)
 		return false;
-	sc_unlink(map, from_slot(slot));
+	sc_drop_page(map, index, b & (SC_SLAB_SIZE - 1));
 	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Slabs                                                                */
+
+/**
+ * sc_map_alloc_slab() - hand out a free slab to be written
+ * @map: the map
+ * @busy: optional; a slab for which it returns true is passed over and
+ *	stays free (the kernel uses it for slabs that reads still use)
+ * @context: passed to @busy
+ *
+ * Free slabs go out in address order from where the last one did,
+ * wrapping: a slab freed just behind the cursor waits a whole turn, which
+ * gives reads of its old contents the longest time to finish, as a FIFO
+ * would, with no list to keep.  Looks at SC_MAP_STEP bitmap words at
+ * most, so it may miss free slabs that a full sweep would find; the
+ * cursor has moved on, and the next call goes on from there.
+ *
+ * Return: a slab now in state SC_SLAB_FILLING, or SC_NO_SLAB.
+ */
+sc_slab_t sc_map_alloc_slab(struct sc_map *map,
+			    bool (*busy)(void *context, sc_slab_t slab),
+			    void *context)
+{
+	u32 start = map->free_cursor, pos = start, budget = SC_MAP_STEP;
+	u32 words = BITS_TO_LONGS(map->nr_slabs);
+	bool wrapped = false;
+
+	/* One turn at most: the start word again, only below the cursor. */
+	while (budget-- && map->nr_free) {
+		u32 word = pos / BITS_PER_LONG;
+		unsigned long bits = map->free[word] &
+				     (~0UL << (pos % BITS_PER_LONG));
+
+		if (wrapped && word == start / BITS_PER_LONG)
+			bits &= ~(~0UL << (start % BITS_PER_LONG));
+		while (bits) {
+			u32 slab = word * BITS_PER_LONG + __ffs(bits);
+
+			bits &= bits - 1;
+			if (slab >= map->nr_slabs)
+				break;
+			if (busy && busy(context, to_slab(slab)))
+				continue;
+			sc_slab_set_state(map, slab, SC_SLAB_FILLING);
+			map->free_cursor = slab + 1 < map->nr_slabs ? slab + 1 :
+								      0;
+			return to_slab(slab);
+		}
+		if (wrapped && word == start / BITS_PER_LONG) {
+			pos = start;
+			break;
+		}
+		pos = (word + 1) * BITS_PER_LONG;
+		if (word + 1 == words)
+			pos = 0;
+		wrapped |= pos / BITS_PER_LONG == start / BITS_PER_LONG;
+	}
+	map->free_cursor = pos;
+	return SC_NO_SLAB;
+}
+
+/*
+ * Whether slot @i of a cluster continues the entry that slot @i - 1 is
+ * in: the same group, the next page.
+ */
+static bool sc_run_continues(const sc_oblock_t *oblocks, u32 i)
+{
+	u64 b = from_oblock(oblocks[i]), prev = from_oblock(oblocks[i - 1]);
+
+	return b == prev + 1 && (b >> SC_SLAB_SHIFT) == (prev >> SC_SLAB_SHIFT);
+}
+
+/* Refuse a cluster the map cannot hold: a block out of range, or twice. */
+static bool sc_cluster_bad(const sc_oblock_t *oblocks, u32 count)
+{
+	u32 i, j;
+
+	for (i = 0; i < count; i++) {
+		if (from_oblock(oblocks[i]) >= SC_MAP_MAX_OBLOCKS)
+			return true;
+		for (j = 0; j < i; j++)
+			if (from_oblock(oblocks[j]) == from_oblock(oblocks[i]))
+				return true;
+	}
+	return false;
+}
+
+/**
+ * sc_map_fill_slab() - enter a written cluster into the map
+ * @map: the map
+ * @slab: a slab from sc_map_alloc_slab()
+ * @oblocks: the origin block in each slot, in slot order; each distinct
+ *	and below SC_MAP_MAX_OBLOCKS
+ * @count: 1..SC_SLAB_SIZE; 0 gives the slab back
+ * @moved: set to how many blocks moved from another slot
+ * @run: set to the slab's run, for sc_map_evict_run()
+ *
+ * The caller has checked that the data is current (never stale): a block
+ * already cached elsewhere has its old slot dropped for the new one.
+ * Consecutive slots holding consecutive blocks of one group share an
+ * entry, so a whole group in order costs one.
+ *
+ * The slab starts unreferenced, as a CLOCK inserts new entries: it must
+ * earn its second chance with a hit, or a burst of new clusters would push
+ * out slabs that readers use.
+ *
+ * Return: 0; -ENOMEM when the arena has no room for the run (the reserve
+ * is empty: sc_map_provide()), -EINVAL for a cluster it refuses or a slab
+ * that is not filling, with a warning.  On error nothing changed.
+ */
+int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
+		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
+		     u32 *run)
+{
+	u32 nr_entries = 1, entry = 0, index, i;
+	struct sc_entry *e = NULL;
+
+	*moved = 0;
+	*run = SC_NIL;
+	if (WARN_ON_ONCE(from_slab(slab) >= map->nr_slabs ||
+			 sc_map_slab_state(map, slab) != SC_SLAB_FILLING))
+		return -EINVAL;
+	if (!count) {
+		sc_slab_set_state(map, from_slab(slab), SC_SLAB_FREE);
+		return 0;
+	}
+	if (WARN_ON_ONCE(count > SC_SLAB_SIZE ||
+			 sc_cluster_bad(oblocks, count)))
+		return -EINVAL;
+	for (i = 1; i < count; i++)
+		nr_entries += !sc_run_continues(oblocks, i);
+	if (!sc_arena_has_room(map, sc_run_order(nr_entries)))
+		return -ENOMEM;
+
+	/* Dropping old copies only frees arena room: the check above holds. */
+	for (i = 0; i < count; i++)
+		*moved += sc_map_remove(map, oblocks[i]);
+
+	index = sc_block_alloc(map, sc_run_order(nr_entries));
+	for (i = 0; i < count; i++) {
+		u64 b = from_oblock(oblocks[i]);
+		u32 page = b & (SC_SLAB_SIZE - 1);
+
+		if (!i || !sc_run_continues(oblocks, i)) {
+			if (e)
+				sc_hash_add(map, index + entry++);
+			e = sc_entry_at(map, index + entry);
+			e->group_lo = (u32)(b >> SC_SLAB_SHIFT);
+			e->group_hi = b >> (SC_SLAB_SHIFT + 32);
+			e->slab = from_slab(slab);
+			e->valid = 0;
+			e->shift = i - page + SC_SHIFT_BIAS;
+			e->run_index = entry;
+			e->run_last = nr_entries - 1;
+			e->free = 0;
+		}
+		e->valid |= BIT(page);
+	}
+	sc_hash_add(map, index + entry);
+	map->nr_cached += count;
+	__clear_bit(from_slab(slab), map->referenced);
+	sc_slab_set_state(map, from_slab(slab), SC_SLAB_ACTIVE);
+	*run = index;
+	return 0;
+}
+
+/**
+ * sc_map_abort_slab() - give back a slab that is not in the map
+ * @map: the map
+ * @slab: a filling slab (from sc_map_alloc_slab()) whose cluster was not
+ *	entered, or a discarding one (from sc_map_retire_run()) whose
+ *	range has been discarded
+ *
+ * A slab in any other state is left alone, with a warning: an active one
+ * would be handed out while still mapped, and its slots be overwritten
+ * under readers of its blocks.
+ */
+void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
+{
+	enum sc_slab_state state;
+
+	if (WARN_ON_ONCE(from_slab(slab) >= map->nr_slabs))
+		return;
+	state = sc_map_slab_state(map, slab);
+	if (WARN_ON_ONCE(state != SC_SLAB_FILLING &&
+			 state != SC_SLAB_DISCARDING))
+		return;
+	sc_slab_set_state(map, from_slab(slab), SC_SLAB_FREE);
+}
+
+/*
+ * Whether @run names the first entry of a slab's run in the arena: what a
+ * caller passes back from sc_map_fill_slab() or sc_map_clock_step() within
+ * the same hold of the map.
+ */
+static bool sc_run_ok(const struct sc_map *map, u32 run)
+{
+	const struct sc_entry *e;
+
+	if (run == SC_NIL || run >> SC_CHUNK_SHIFT >= map->chunks_high ||
+	    !map->chunks[run >> SC_CHUNK_SHIFT])
+		return false;
+	e = sc_entry_at(map, run);
+	return !e->free && !e->run_index &&
+	       !(run & (BIT(sc_run_order(e->run_last + 1)) - 1)) &&
+	       e->slab < map->nr_slabs;
+}
+
+/**
+ * sc_map_run_slab() - the slab a run describes
+ * @map: the map
+ * @run: a run from sc_map_fill_slab() or sc_map_clock_step(), still in
+ *	the map
+ *
+ * Return: the slab.
+ */
+sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run)
+{
+	if (WARN_ON_ONCE(!sc_run_ok(map, run)))
+		return SC_NO_SLAB;
+	return to_slab(sc_entry_at(map, run)->slab);
+}
+
+/*
+ * Drop every block of a run.  @during is its slab's state meanwhile:
+ * SC_SLAB_ACTIVE lets sc_drop_page() free it with its last block,
+ * SC_SLAB_DISCARDING keeps it from being handed out.
+ */
+static u32 sc_drop_run(struct sc_map *map, u32 run, enum sc_slab_state during)
+{
+	struct sc_entry *first;
+	u32 slab, last, dropped = 0, i;
+
+	if (WARN_ON_ONCE(!sc_run_ok(map, run)))
+		return 0;
+	first = sc_entry_at(map, run);
+	slab = first->slab;
+	last = first->run_last;
+	if (!sc_slab_test(map->active, slab))
+		return 0;
+	sc_slab_set_state(map, slab, during);
+	for (i = 0; i <= last; i++) {
+		struct sc_entry *e = sc_entry_at(map, run + i);
+
+		while (e->valid) {
+			dropped++;
+			if (sc_drop_page(map, run + i, __ffs(e->valid)))
+				return dropped;
+		}
+	}
+	return dropped;
+}
+
+/**
+ * sc_map_evict_run() - drop every block of a slab's run and free the slab
+ * @map: the map
+ * @run: a run from sc_map_fill_slab() or sc_map_clock_step()
+ *
+ * Return: how many blocks were dropped; 0 when @run is no longer an
+ * active slab's run (left alone).
+ */
+u32 sc_map_evict_run(struct sc_map *map, u32 run)
+{
+	return sc_drop_run(map, run, SC_SLAB_ACTIVE);
+}
+
+/**
+ * sc_map_retire_run() - drop every block of a slab's run, keep the slab out
+ * @map: the map
+ * @run: a run from sc_map_clock_step()
+ *
+ * As sc_map_evict_run(), but the slab is left in state SC_SLAB_DISCARDING,
+ * so that nothing can allocate and rewrite it while the caller discards
+ * its range on the cache device.  The caller then gives it back with
+ * sc_map_abort_slab().
+ *
+ * Return: how many blocks were dropped.  An active slab holds at least
+ * one, so 0 means that @run was not an active slab's run, was left alone,
+ * and that its slab must not be given back.
+ */
+u32 sc_map_retire_run(struct sc_map *map, u32 run)
+{
+	return sc_drop_run(map, run, SC_SLAB_DISCARDING);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sweeps of the arena: the CLOCK and the large walks                   */
+
+/*
+ * The first block at or after @pos: blocks never cross a region of 16
+ * entries, so walking the region from its start finds the boundaries
+ * even after blocks merged or split under a position kept between calls.
+ * Return: SC_NIL when @pos is in no chunk, or past the last block of its
+ * chunk (then *@skip is where the next chunk could start).
+ */
+static u32 sc_block_at_or_after(const struct sc_map *map, u32 pos, u32 *skip)
+{
+	u32 at = pos & ~(SC_REGION - 1);
+
+	if (!map->chunks[pos >> SC_CHUNK_SHIFT]) {
+		*skip = (pos | (SC_CHUNK_ENTRIES - 1)) + 1;
+		return SC_NIL;
+	}
+	while (at < pos)
+		at += sc_block_size(map, at);
+	/* Past the last block of a chunk: the next chunk may be gone. */
+	if (!(at & (SC_CHUNK_ENTRIES - 1)) && at != pos) {
+		*skip = at;
+		return SC_NIL;
+	}
+	return at;
+}
+
+/* Arena entries a sweep covers: the chunks up to the highest in use. */
+static u64 sc_arena_span(const struct sc_map *map)
+{
+	return (u64)map->chunks_high << SC_CHUNK_SHIFT;
+}
+
+/**
+ * sc_map_clock_turns() - how far two turns of the CLOCK's hand go
+ * @map: the map
+ *
+ * Return: the *steps to give sc_map_clock_step() for a whole search.
+ */
+u64 sc_map_clock_turns(const struct sc_map *map)
+{
+	return 2 * sc_arena_span(map);
+}
+
+/**
+ * sc_map_clock_step() - the cleaner's next slab to evict, a bounded step
+ *	of the search at a time
+ * @map: the map
+ * @busy: optional; an active slab for which it returns true is passed
+ *	over (the kernel uses it for slabs that reads still use)
+ * @context: passed to @busy
+ * @steps: arena entries the hand may still pass; decreased by those this
+ *	call passed.  sc_map_clock_turns() for a whole search.
+ *
+ * Advances the hand over the arena's blocks, looking at SC_MAP_STEP at
+ * most.  A slab that was hit since the hand last passed its run loses its
+ * referenced bit and is spared this time: the second chance, which keeps
+ * slabs with recent hits while cold ones go.  Two turns of the hand are
+ * enough to find any slab that is not busy, since the first clears every
+ * bit, unless fills and evictions between steps move runs behind the
+ * hand; past that, the cleaner is better off trying again later.
+ *
+ * Return: the victim's run (sc_map_retire_run(), sc_map_run_slab()), the
+ * hand now past it, or SC_NIL if none was found in this step (the search
+ * is over when *@steps is 0).
+ */
+u32 sc_map_clock_step(struct sc_map *map,
+		      bool (*busy)(void *context, sc_slab_t slab),
+		      void *context, u64 *steps)
+{
+	u32 budget = SC_MAP_STEP;
+
+	while (budget-- && *steps) {
+		u32 pos = map->clock_hand, at, skip, size;
+		struct sc_entry *e;
+
+		if ((u64)pos >= sc_arena_span(map)) {
+			map->clock_hand = 0;
+			if (!map->chunks_high) {
+				*steps = 0;
+				break;
+			}
+			continue;
+		}
+		at = sc_block_at_or_after(map, pos, &skip);
+		if (at == SC_NIL) {
+			map->clock_hand = skip;
+			*steps -= min_t(u64, *steps, skip - pos);
+			continue;
+		}
+		e = sc_entry_at(map, at);
+		size = sc_block_size(map, at);
+		map->clock_hand = at + size;
+		*steps -= min_t(u64, *steps, at + size - pos);
+		if (e->free)
+			continue;
+		if (test_bit(e->slab, map->referenced)) {
+			__clear_bit(e->slab, map->referenced);
+			continue;
+		}
+		if (busy && busy(context, to_slab(e->slab)))
+			continue;
+		return at;
+	}
+	return SC_NIL;
 }
 
 /*
  * The cost model of sc_map_walk_init(): in units of one lookup (a few
- * cache misses), a walk of the range costs one per block; a walk of the
- * active slabs costs one per bitmap word, one per active slab (two lines
- * of sequential slots) and one per block dropped, at most words +
- * 2 * nr_cached.  Taking the cheaper one bounds a walk's total work by
- * what it has to do, never by the SSD's size alone.
+ * cache misses), a walk of the range costs one per block; a sweep of the
+ * arena costs one per block of it looked at and one per page dropped, at
+ * most a region per 16 entries + entries + nr_cached.  Taking the cheaper
+ * one bounds a walk's total work by what it has to do, never by the SSD's
+ * size alone.
  */
-static bool sc_map_walk_by_slab(const struct sc_map *map, u64 count)
+static bool sc_map_walk_by_arena(const struct sc_map *map, u64 count)
 {
-	return count > sc_map_active_words(map->nr_slabs) +
-		       2 * (u64)map->nr_cached;
+	return count > sc_arena_span(map) + map->nr_cached;
 }
 
 /**
@@ -310,8 +1255,8 @@ static bool sc_map_walk_by_slab(const struct sc_map *map, u64 count)
  * @first: the first origin block
  * @count: how many; the range stops below SC_OBLOCK_NONE
  *
- * Chooses the range or the active slabs to walk, whichever costs less
- * (see sc_map_walk_by_slab()).  Reads the map: the same access as
+ * Chooses the range or the arena to walk, whichever costs less (see
+ * sc_map_walk_by_arena()).  Reads the map: the same access as
  * sc_map_walk_step().
  */
 void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
@@ -324,8 +1269,32 @@ void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 	walk->first = start;
 	walk->count = count;
 	walk->dropped = 0;
-	walk->by_slab = sc_map_walk_by_slab(map, count);
-	walk->pos = walk->by_slab ? 0 : start;
+	walk->by_arena = sc_map_walk_by_arena(map, count);
+	walk->pos = walk->by_arena ? 0 : start;
+}
+
+/* Drop the pages of one run that fall in the walk's range. */
+static u32 sc_walk_run(struct sc_map *map, struct sc_map_walk *walk, u32 run)
+{
+	u32 last = sc_entry_at(map, run)->run_last, dropped = 0, i;
+
+	for (i = 0; i <= last; i++) {
+		struct sc_entry *e = sc_entry_at(map, run + i);
+		u64 base = sc_entry_group(e) << SC_SLAB_SHIFT;
+		u32 valid = e->valid;
+
+		while (valid) {
+			u32 page = __ffs(valid);
+
+			valid &= valid - 1;
+			if (base + page - walk->first >= walk->count)
+				continue;
+			dropped++;
+			if (sc_drop_page(map, run + i, page))
+				return dropped;
+		}
+	}
+	return dropped;
 }
 
 /**
@@ -349,141 +1318,29 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		      u32 budget)
 {
 	u64 end = walk->first + walk->count;
-	u32 i;
 
-	if (!walk->by_slab) {
+	if (!walk->by_arena) {
 		for (; walk->pos < end && budget && map->nr_cached; budget--)
 			walk->dropped += sc_map_remove(map,
 						       to_oblock(walk->pos++));
 		return walk->pos == end || !map->nr_cached;
 	}
-	while (walk->pos < map->nr_slabs && budget && map->nr_cached) {
-		u32 pos = walk->pos, slab;
-		u64 bits = map->active[pos / 64] & (~0ULL << (pos % 64));
+	while (walk->pos < sc_arena_span(map) && budget && map->nr_cached) {
+		u32 pos = walk->pos, at, skip, size, dropped;
 
 		budget--;
-		if (!bits) {
-			walk->pos = (pos / 64 + 1) * 64;
+		at = sc_block_at_or_after(map, pos, &skip);
+		if (at == SC_NIL) {
+			walk->pos = skip;
 			continue;
 		}
-		slab = (pos & ~63U) + __ffs64(bits);
-		walk->pos = slab + 1;
-		for (i = 0; i < SC_SLAB_SIZE; i++) {
-			u32 slot = from_slot(sc_slab_slot(to_slab(slab), i));
-			u64 b = map->slot_oblock[slot];
-
-			if (b != SC_OBLOCK_NONE && b - walk->first < walk->count) {
-				sc_unlink(map, slot);
-				walk->dropped++;
-				if (budget)
-					budget--;
-			}
-		}
+		size = sc_block_size(map, at);
+		walk->pos = at + size;
+		if (sc_entry_at(map, at)->free)
+			continue;
+		dropped = sc_walk_run(map, walk, at);
+		walk->dropped += dropped;
+		budget -= min(budget, dropped);
 	}
-	return walk->pos >= map->nr_slabs || !map->nr_cached;
-}
-
-/*
- * Drop every block of an active slab.  @during is its state meanwhile:
- * SC_SLAB_ACTIVE lets sc_unlink() free it with its last block,
- * SC_SLAB_DISCARDING keeps it off the free list.
- */
-static u32 sc_drop_slab(struct sc_map *map, sc_slab_t slab,
-			enum sc_slab_state during)
-{
-	u32 dropped = 0, i;
-
-	if (map->slabs[from_slab(slab)].state != SC_SLAB_ACTIVE)
-		return 0;
-	sc_slab_set_state(map, from_slab(slab), during);
-	for (i = 0; i < SC_SLAB_SIZE; i++) {
-		u32 slot = from_slot(sc_slab_slot(slab, i));
-
-		if (map->slot_oblock[slot] != SC_OBLOCK_NONE) {
-			sc_unlink(map, slot);
-			dropped++;
-		}
-	}
-	return dropped;
-}
-
-/**
- * sc_map_evict_slab() - drop every block of an active slab and free it
- * @map: the map
- * @slab: any slab; only an active one is touched
- *
- * Return: how many blocks were dropped.
- */
-u32 sc_map_evict_slab(struct sc_map *map, sc_slab_t slab)
-{
-	return sc_drop_slab(map, slab, SC_SLAB_ACTIVE);
-}
-
-/**
- * sc_map_retire_slab() - drop every block of an active slab, keep it out
- * @map: the map
- * @slab: any slab; only an active one is touched
- *
- * As sc_map_evict_slab(), but the slab is left in state
- * SC_SLAB_DISCARDING, off the free list, so that nothing can allocate and
- * rewrite it while the caller discards its range on the cache device.
- * The caller then gives it back with sc_map_abort_slab().
- *
- * Return: how many blocks were dropped.  An active slab holds at least
- * one, so 0 means that @slab was not active, was left alone and must not
- * be given back.
- */
-u32 sc_map_retire_slab(struct sc_map *map, sc_slab_t slab)
-{
-	return sc_drop_slab(map, slab, SC_SLAB_DISCARDING);
-}
-
-/**
- * sc_map_clock_step() - the cleaner's next slab to evict, a bounded step
- *	of the search at a time
- * @map: the map
- * @busy: optional; an active slab for which it returns true is passed
- *	over (the kernel uses it for slabs that reads still use)
- * @context: passed to @busy
- * @steps: slabs the search may still look at; decreased by those this
- *	call looked at, at most SC_MAP_STEP.  2 * nr_slabs for a whole
- *	search.
- *
- * Advances the hand over the slabs, skipping those not active.  An active
- * slab that was hit since the hand last passed loses its referenced bit
- * and is spared this time: the second chance, which keeps slabs with
- * recent hits while cold ones go.  Two turns of the hand are enough to
- * find any active slab that is not busy, since the first clears every
- * bit; past that, the cleaner is better off trying again later.  The hand
- * stays in the map between calls, so a search cut into steps, with other
- * changes to the map between them, is still the CLOCK.
- *
- * Return: an active slab, the hand now past it, or SC_NO_SLAB if none
- * was found in this step (the search is over when *@steps is 0).
- */
-sc_slab_t sc_map_clock_step(struct sc_map *map,
-			    bool (*busy)(void *context, sc_slab_t slab),
-			    void *context, u32 *steps)
-{
-	u32 budget = *steps < SC_MAP_STEP ? *steps : SC_MAP_STEP;
-
-	*steps -= budget;
-	while (budget--) {
-		u32 slab = map->clock_hand;
-		struct sc_slab *s = &map->slabs[slab];
-
-		if (++map->clock_hand == map->nr_slabs)
-			map->clock_hand = 0;
-		if (s->state != SC_SLAB_ACTIVE)
-			continue;
-		if (s->referenced) {
-			s->referenced = 0;
-			continue;
-		}
-		if (busy && busy(context, to_slab(slab)))
-			continue;
-		*steps += budget;
-		return to_slab(slab);
-	}
-	return SC_NO_SLAB;
+	return walk->pos >= sc_arena_span(map) || !map->nr_cached;
 }

@@ -2,44 +2,66 @@
 /*
  * The map: which cache slot holds which origin block, and the slabs the
  * slots are grouped in.  Pure logic, shared with tests/unit/; the kernel
- * side (maplock.c) wraps it in a lock.
+ * side (maplock.c) wraps it in a lock and gives it memory.
  *
- * Layout, all in one allocation sized by sc_map_bytes():
+ * Memory follows what is cached, not the SSD's size.  What is fixed at
+ * construction, for N slabs of 64 KiB:
  *
- *   slot_oblock[slot]	the origin block a slot holds, or SC_OBLOCK_NONE
- *   slot_next[slot]	the next slot in the same hash chain, or SC_NIL
- *   buckets[hash]	the first slot of each chain, or SC_NIL
- *   slabs[slab]	per 16 slots: state, how many hold a block, free
- *			list link, the CLOCK's referenced bit
- *   active[slab / 64]	a bit per slab, set while it is active
+ *   four bitmaps of N bits	free, active, discarding, referenced
+ *   chunk directory		a pointer and a count per 4096 arena entries
+ *				the SSD could need (16 per slab at most)
+ *   segment directory		a pointer per 4096 hash buckets it could need
+ *   segment 0			the first 4096 buckets, 16 KiB
  *
- * 8 + 4 bytes per slot, 4 bytes per bucket (one bucket per four slots)
- * and 8 bytes and a bit per slab: 13.5 bytes per slot when the number of
- * slots is a power of two; the buckets are rounded up to one.
+ * about 0.56 bytes per slab (9 MiB per TiB of SSD) plus 16 KiB.  What
+ * grows and shrinks with the cache:
+ *
+ *   the arena			64 KiB chunks of 16-byte entries, given to the
+ *				map by its caller (sc_map_provide()), given
+ *				back when a chunk empties (sc_map_take_garbage())
+ *   the hash table		16 KiB segments of 4096 u32 chain heads,
+ *				linear hashing: one bucket split or merged per
+ *				entry added or dropped, so that chains average
+ *				one to two entries without a rehash of the table
+ *
+ * An entry (struct sc_entry) says: of origin group G (16 aligned origin
+ * blocks, the thread's cluster), pages [first, first + n) are in
+ * consecutive slots of slab S, and which of them are still valid.  A slab
+ * filled with one whole group, what warm and whole-file admission
+ * produce, costs one entry: 16 bytes, plus a bucket's share (2-4 bytes),
+ * for 16 pages: about 1.2 bytes per cached page.  The worst shape is a
+ * slab of 16 pages from 16 groups, or from one group out of order: 16
+ * entries, about 18-20 bytes per page.  The entries of one slab sit
+ * together in the arena, a run of at most 16 in a block of a power of two
+ * (a buddy allocator), so that the slab's entries are found from any one
+ * of them, and the CLOCK and the large walks sweep the arena, whose size
+ * follows the cache, instead of the slabs.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the
  * one store made on the read side; every other call needs exclusive
- * access.  No function sleeps or allocates.
+ * access.  No function sleeps or allocates: memory comes in through
+ * sc_map_provide() and leaves through sc_map_take_garbage(), both called
+ * with exclusive access, the allocation and the freeing done by the caller
+ * outside it.  A fill that finds no room fails whole and changes nothing.
  *
  * No call does work proportional to the map's size while it has the map
- * to itself, except sc_map_init(): removing a range (sc_map_walk_init() and
- * sc_map_walk_step(), of which dropping everything is the case of the
+ * to itself, except sc_map_init(): removing a range (sc_map_walk_init()
+ * and sc_map_walk_step(), of which dropping everything is the case of the
  * whole range) and the CLOCK's search (sc_map_clock_step()) are cut into
  * steps of about SC_MAP_STEP units, between which the caller may let
- * others at the map.  A walk of a large range visits only the active
- * slabs, found through a bitmap of them, so that discarding a whole
- * disk costs what the cache holds, not the SSD's size.
+ * others at the map; handing out a slab looks at SC_MAP_STEP bitmap words
+ * at most; a fill or a removal splits or merges at most one bucket per
+ * entry.
  *
  * Eviction is a CLOCK over the slabs (sc_map_clock_step()): a hit sets
- * its slab's referenced bit, and the hand, sweeping the slabs in order,
- * clears that bit once before the slab can be picked.  Slabs with recent
- * hits thus survive a sweep that evicts cold ones, at the price of one
- * byte per slab and no list to reorder on the read side.
+ * its slab's referenced bit, and the hand, sweeping the slabs' runs in
+ * arena order, clears that bit once before the slab can be picked.
  */
 #ifndef SWAPCACHE_MAP_H
 #define SWAPCACHE_MAP_H
 
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/limits.h>
@@ -88,17 +110,27 @@ static inline u32 from_slab(sc_slab_t s)
 }
 
 #define SC_SLAB_SHIFT	4
-#define SC_SLAB_SIZE	BIT(SC_SLAB_SHIFT)	/* slots per slab */
+#define SC_SLAB_SIZE	BIT(SC_SLAB_SHIFT)	/* slots per slab, pages per group */
 #define SC_NIL		U32_MAX
 #define SC_OBLOCK_NONE	U64_MAX
 #define SC_NO_SLOT	to_slot(SC_NIL)
 #define SC_NO_SLAB	to_slab(SC_NIL)
 
 /*
- * Slabs per map: 16 TiB of SSD, the most for which every slot index, and
- * the slot count itself, stays below SC_NIL in a u32.
+ * Slabs per map: just under 16 TiB of SSD, the most for which every slot
+ * index, and the slot count itself, stays below SC_NIL in a u32, and
+ * every arena index and the sums a sweep makes of them too (16 entries
+ * per slab at most, so a chunk of 4096 per 256 slabs, and one chunk
+ * short of 2^32 entries in all).
  */
-#define SC_MAP_MAX_SLABS (BIT(28) - 1)
+#define SC_MAP_MAX_SLABS (BIT(28) - BIT(8))
+
+/*
+ * Origin blocks a map can name: an entry keeps 36 bits of the group, so
+ * 2^40 blocks of 4 KiB, a 4 PiB origin.  The constructor refuses more.
+ */
+#define SC_MAP_GROUP_BITS	36
+#define SC_MAP_MAX_OBLOCKS	BIT_ULL(SC_MAP_GROUP_BITS + SC_SLAB_SHIFT)
 
 /*
  * Work per step of a stepped call, in units of about one lookup (a few
@@ -107,21 +139,30 @@ static inline u32 from_slab(sc_slab_t s)
  */
 #define SC_MAP_STEP	1024U
 
+/* The arena: entries per chunk, and the largest block, a slab's run. */
+#define SC_CHUNK_SHIFT	12
+#define SC_CHUNK_ENTRIES BIT(SC_CHUNK_SHIFT)
+#define SC_RUN_ORDERS	(SC_SLAB_SHIFT + 1)	/* blocks of 1, 2, 4, 8, 16 */
+
+/* The hash table: buckets per segment. */
+#define SC_SEGMENT_SHIFT 12
+#define SC_SEGMENT_BUCKETS BIT(SC_SEGMENT_SHIFT)
+
 /**
  * enum sc_slab_state - where a slab is in its life
- * @SC_SLAB_FREE: on the free list
+ * @SC_SLAB_FREE: may be handed out
  * @SC_SLAB_FILLING: handed out by sc_map_alloc_slab(), its cluster being
  *	written; not in the map
  * @SC_SLAB_ACTIVE: at least one slot in the map
- * @SC_SLAB_DISCARDING: emptied by sc_map_retire_slab(), its range being
+ * @SC_SLAB_DISCARDING: emptied by sc_map_retire_run(), its range being
  *	discarded on the cache device; not in the map, and not handed out
  *	until then, so that no new cluster in it can be wiped
  *
  * FREE -> FILLING by sc_map_alloc_slab().  FILLING -> ACTIVE by
  * sc_map_fill_slab(), or -> FREE by sc_map_abort_slab() (or a fill of no
  * blocks).  ACTIVE -> FREE when its last block goes (sc_map_remove(), a
- * walk, sc_map_fill_slab() moving a block, sc_map_evict_slab()), or
- * -> DISCARDING by sc_map_retire_slab().  DISCARDING -> FREE by
+ * walk, sc_map_fill_slab() moving a block, sc_map_evict_run()), or
+ * -> DISCARDING by sc_map_retire_run().  DISCARDING -> FREE by
  * sc_map_abort_slab().  No other call changes a slab's state.
  */
 enum sc_slab_state {
@@ -132,72 +173,123 @@ enum sc_slab_state {
 };
 
 /**
- * struct sc_slab - one 64 KiB unit of the cache device
- * @next_free: the next slab on the free list, or SC_NIL
- * @nr_valid: slots of this slab that are in the map
- * @state: an enum sc_slab_state
- * @referenced: hit since the CLOCK's hand last passed; meaningful only
- *	while active
+ * struct sc_entry - a run of one group's pages in consecutive slots
+ * @next: in use, the next entry in the hash chain; free, the next free
+ *	block of the same order; SC_NIL ends either
+ * @group_lo: in use, the group's low 32 bits; free, the previous free
+ *	block of the same order, or SC_NIL
+ * @slab: the slab the pages are in
+ * @group_hi: the group's high bits
+ * @valid: which pages of the group are cached here, bit i for page i; 0
+ *	once every one of them has been dropped (the entry is then out of
+ *	the hash, and stays in its run until the run goes)
+ * @shift: page i is in slot i + @shift - 15 of the slab
+ * @run_index: this entry's place in its slab's run
+ * @run_last: in use, the run's length less one; free, the block's order
+ * @free: the first entry of a free block
  *
- * 8 bytes: @referenced lives in what was padding (tests/unit/ asserts the
- * size).  It is a byte of its own, not a bit beside @state, so that the
- * read side can store it without a read-modify-write of fields that only
- * the write side may change.
+ * 16 bytes (tests/unit/ asserts it).  Only the first entry of a free
+ * block has @free set and meaningful links; the others of the block and
+ * the entries of a block past its run are never looked at.
  */
-struct sc_slab {
-	u32 next_free;
-	u8 nr_valid;
-	u8 state;
-	u8 referenced;
+struct sc_entry {
+	u32 next;
+	u32 group_lo;
+	u32 slab : 28;
+	u32 group_hi : SC_MAP_GROUP_BITS - 32;
+	u16 valid;
+	u16 shift : 5;
+	u16 run_index : 4;
+	u16 run_last : 4;
+	u16 free : 1;
 };
 
 /**
  * struct sc_map - origin blocks to cache slots
  * @nr_slabs: slabs on the cache device
  * @nr_slots: nr_slabs * SC_SLAB_SIZE
- * @hash_bits: log2 of the number of buckets
  * @nr_cached: slots in the map
- * @nr_free: slabs on the free list
- * @free_head: oldest free slab, handed out first, or SC_NIL
- * @free_tail: newest free slab, or SC_NIL
- * @clock_hand: the next slab sc_map_clock_step() looks at
- * @slot_oblock: per slot, the origin block it holds
- * @slot_next: per slot, the hash chain link
- * @buckets: per bucket, the first slot of the chain
- * @slabs: per slab
- * @active: a bit per slab, set while the slab is SC_SLAB_ACTIVE
+ * @nr_free: slabs free
+ * @nr_entries: entries in the hash
+ * @free_cursor: where sc_map_alloc_slab() looks first
+ * @clock_hand: the arena entry sc_map_clock_step() looks at next
+ * @nr_chunk_slots: chunk directory slots, fixed
+ * @chunks_high: one past the highest directory slot with a chunk
+ * @nr_chunks: chunks in the arena
+ * @free_blocks: per order, the first free block
+ * @lh_level: the hash table has 2^lh_level + lh_split buckets
+ * @lh_split: the next bucket to split
+ * @nr_segment_slots: segment directory slots, fixed
+ * @nr_segments: segments allocated, the first included
+ * @chunks: the arena's chunks, by directory slot, or NULL
+ * @chunk_used: per directory slot, entries of the chunk in blocks in use
+ * @chunk_present: a bit per directory slot, set while it has a chunk
+ * @chunk_full: a bit per word of @chunk_present, set when all its bits are
+ * @chunk_any: a bit per word of @chunk_present, set when any of its bits is;
+ *	the two summaries find the lowest open slot and the highest used
+ *	one in a few hundred word reads at most
+ * @segments: the hash table's segments, or NULL
+ * @free: a bit per slab, set while it is free
+ * @active: a bit per slab, set while it is active
+ * @discarding: a bit per slab, set while it is discarding
+ * @referenced: a bit per slab, set by a hit, cleared by the CLOCK
+ * @spare_chunk: memory for the next chunk, from sc_map_provide()
+ * @spare_segment: memory for the next segment, from sc_map_provide()
+ * @garbage: chunks and segments the map let go, for the caller to free,
+ *	linked through their first bytes
+ * @garbage_bytes: their size
  */
 struct sc_map {
 	u32 nr_slabs;
 	u32 nr_slots;
-	u32 hash_bits;
 	u32 nr_cached;
 	u32 nr_free;
-	u32 free_head;
-	u32 free_tail;
+	u32 nr_entries;
+	u32 free_cursor;
 	u32 clock_hand;
-	u64 *slot_oblock;
-	u32 *slot_next;
-	u32 *buckets;
-	struct sc_slab *slabs;
-	u64 *active;
+	u32 nr_chunk_slots;
+	u32 chunks_high;
+	u32 nr_chunks;
+	u32 free_blocks[SC_RUN_ORDERS];
+	u32 lh_level;
+	u32 lh_split;
+	u32 nr_segment_slots;
+	u32 nr_segments;
+	struct sc_entry **chunks;
+	u32 *chunk_used;
+	unsigned long *chunk_present;
+	unsigned long *chunk_full;
+	unsigned long *chunk_any;
+	u32 **segments;
+	unsigned long *free;
+	unsigned long *active;
+	unsigned long *discarding;
+	unsigned long *referenced;
+	void *spare_chunk;
+	void *spare_segment;
+	void *garbage;
+	size_t garbage_bytes;
 };
 
 /**
  * struct sc_map_walk - a removal of a range done in bounded steps
  * @first: the range's first origin block
  * @count: its length, clamped so that it ends below SC_OBLOCK_NONE
- * @pos: the next origin block to look up, or the next slab to visit
+ * @pos: the next origin block to look up, or the next arena entry to visit
  * @dropped: blocks dropped so far
- * @by_slab: visiting the active slabs rather than looking the range up
+ * @by_arena: visiting the arena rather than looking the range up
  */
 struct sc_map_walk {
 	u64 first;
 	u64 count;
 	u64 pos;
 	u64 dropped;
-	bool by_slab;
+	bool by_arena;
 };
+
+/* Bytes of a chunk and of a segment, as sc_map_provide() takes them. */
+#define SC_CHUNK_BYTES	(SC_CHUNK_ENTRIES * sizeof(struct sc_entry))
+#define SC_SEGMENT_BYTES (SC_SEGMENT_BUCKETS * sizeof(u32))
 
 static inline sc_slab_t sc_slot_slab(sc_slot_t slot)
 {
@@ -211,23 +303,35 @@ static inline sc_slot_t sc_slab_slot(sc_slab_t slab, u32 index)
 
 size_t sc_map_bytes(u32 nr_slabs);
 void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem);
+bool sc_map_wants(const struct sc_map *map, bool *chunk, bool *segment);
+void sc_map_provide(struct sc_map *map, void **chunk, void **segment);
+void *sc_map_take_garbage(struct sc_map *map);
+void *sc_map_garbage_next(void *garbage);
+size_t sc_map_dynamic_bytes(const struct sc_map *map);
+bool sc_map_has_room(const struct sc_map *map);
+void sc_map_release_all(struct sc_map *map);
+enum sc_slab_state sc_map_slab_state(const struct sc_map *map,
+				     sc_slab_t slab);
 sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock);
 sc_slab_t sc_map_alloc_slab(struct sc_map *map,
 			    bool (*busy)(void *context, sc_slab_t slab),
 			    void *context);
-u32 sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
-		     const sc_oblock_t *oblocks, u32 count);
+int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
+		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
+		     u32 *run);
 void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab);
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
 void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 		      sc_oblock_t first, u64 count);
 bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		      u32 budget);
-u32 sc_map_evict_slab(struct sc_map *map, sc_slab_t slab);
-u32 sc_map_retire_slab(struct sc_map *map, sc_slab_t slab);
-sc_slab_t sc_map_clock_step(struct sc_map *map,
-			    bool (*busy)(void *context, sc_slab_t slab),
-			    void *context, u32 *steps);
+sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run);
+u32 sc_map_evict_run(struct sc_map *map, u32 run);
+u32 sc_map_retire_run(struct sc_map *map, u32 run);
+u64 sc_map_clock_turns(const struct sc_map *map);
+u32 sc_map_clock_step(struct sc_map *map,
+		      bool (*busy)(void *context, sc_slab_t slab),
+		      void *context, u64 *steps);
 
 /**
  * sc_map_touch_slab() - note a hit on @slab for the CLOCK
@@ -235,18 +339,15 @@ sc_slab_t sc_map_clock_step(struct sc_map *map,
  * @slab: the slab of a slot that sc_map_lookup() just found
  *
  * Runs on every cache hit, under the read side of the target's lock, on
- * many CPUs at once.  Storing only when the bit is clear keeps a hot
- * slab's cache line shared instead of bouncing it between CPUs; racing
- * stores all write the same 1, and the write side, which clears the bit,
- * excludes every caller.  The _ONCE accessors say so to the compiler and
- * to KCSAN.
+ * many CPUs at once.  Setting the bit only when it is clear keeps a hot
+ * slab's cache line shared instead of bouncing it between CPUs; the set
+ * is atomic because neighbouring slabs share the word, and the write
+ * side, which clears bits, excludes every caller.
  */
 static inline void sc_map_touch_slab(struct sc_map *map, sc_slab_t slab)
 {
-	struct sc_slab *s = &map->slabs[from_slab(slab)];
-
-	if (!READ_ONCE(s->referenced))
-		WRITE_ONCE(s->referenced, 1);
+	if (!test_bit(from_slab(slab), map->referenced))
+		set_bit(from_slab(slab), map->referenced);
 }
 
 #endif /* SWAPCACHE_MAP_H */

@@ -16,9 +16,19 @@
  * hint that may be stale, are read without it.
  *
  * Slots are recycled only when no read of them is in flight: readers count
- * themselves per slab under the read lock (sc_lookup_run()), and a slab
- * with readers is passed over when a slab is handed out for writing or
- * chosen for eviction (sc_slab_busy()).
+ * themselves under the read lock (sc_lookup_run()), and a slab with
+ * readers is passed over when a slab is handed out for writing or chosen
+ * for eviction (sc_slab_busy()).  The counters are shared between slabs
+ * (sc_slab_readers()), a fixed number whatever the SSD's size, so a slab
+ * may look busy for another's reads: it is passed over once more, never
+ * rewritten under a read.
+ *
+ * The map never allocates (map.h): the memory its arena and hash table
+ * grow into is allocated here, in process context and outside the lock,
+ * before an insertion (sc_map_refill()), and what the map lets go is
+ * freed here too (sc_map_free_garbage()), by the thread, warm and the
+ * destructor, never by the map function, which only leaves it on the
+ * map's list.
  */
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -31,7 +41,70 @@ static bool sc_slab_busy(void *context, sc_slab_t slab)
 {
 	struct sc_target *sc = context;
 
-	return atomic_read(&sc->slab_readers[from_slab(slab)]) != 0;
+	return atomic_read(sc_slab_readers(sc, slab)) != 0;
+}
+
+/**
+ * sc_map_refill() - top up the map's reserve of memory
+ * @sc: the target
+ *
+ * Allocates what sc_map_wants() asks for, outside the lock, without
+ * waiting for I/O (the caller may hold pages the I/O path needs), and
+ * hands it over.  Process context, insert_lock held (fills, the only
+ * users of the reserve, hold it too, so the answer stays true until the
+ * caller's fill).
+ *
+ * Return: whether the map now has room for any cluster: false when an
+ * allocation failed and the map had no room without it; the cluster is
+ * then not to be written, and its blocks stay uncached.
+ */
+bool sc_map_refill(struct sc_target *sc)
+{
+	bool room;
+
+	void *chunk = NULL, *segment = NULL;
+	bool want_chunk, want_segment;
+
+	read_lock(&sc->lock);
+	sc_map_wants(&sc->map, &want_chunk, &want_segment);
+	read_unlock(&sc->lock);
+	if (want_chunk)
+		chunk = __vmalloc(SC_CHUNK_BYTES, GFP_NOIO | __GFP_NOWARN);
+	if (want_segment)
+		segment = __vmalloc(SC_SEGMENT_BYTES, GFP_NOIO | __GFP_NOWARN);
+	write_lock(&sc->lock);
+	sc_map_provide(&sc->map, &chunk, &segment);
+	room = sc_map_has_room(&sc->map);
+	write_unlock(&sc->lock);
+	vfree(chunk);
+	vfree(segment);
+	return room;
+}
+
+/**
+ * sc_map_free_garbage() - free what the map has let go
+ * @sc: the target
+ *
+ * Process context (vfree() may sleep), holding nothing that others wait
+ * on for long: after a large removal the list can be long.  The list's
+ * head is read first without the lock, a hint that saves the thread's
+ * every tick a hold of the write side: what it misses waits for the next
+ * call.
+ */
+void sc_map_free_garbage(struct sc_target *sc)
+{
+	void *garbage, *next;
+
+	if (!READ_ONCE(sc->map.garbage))
+		return;
+	write_lock(&sc->lock);
+	garbage = sc_map_take_garbage(&sc->map);
+	write_unlock(&sc->lock);
+	for (; garbage; garbage = next) {
+		next = sc_map_garbage_next(garbage);
+		vfree(garbage);
+		cond_resched();
+	}
 }
 
 /**
@@ -71,7 +144,7 @@ sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
 	if (from_slot(*slot0) != SC_NIL) {
 		sc_slab_t slab = sc_slot_slab(*slot0);
 
-		atomic_inc(&sc->slab_readers[from_slab(slab)]);
+		atomic_inc(sc_slab_readers(sc, slab));
 		sc_map_touch_slab(&sc->map, slab);
 	}
 	read_unlock(&sc->lock);
@@ -121,7 +194,7 @@ bool sc_holds(struct sc_target *sc, sc_oblock_t oblock)
 }
 
 /**
- * sc_used_slabs() - slabs not on the free list
+ * sc_used_slabs() - slabs not free
  * @sc: the target
  *
  * What the watermarks measure: a slab with any valid slot, or being
@@ -177,6 +250,9 @@ bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
 	if (dropped)
 		*dropped += walk.dropped;
+	/* The workers and messages that come here may free what they dropped. */
+	if (may_sleep)
+		sc_map_free_garbage(sc);
 	return done;
 }
 
@@ -202,7 +278,7 @@ sc_slab_t sc_alloc_slab(struct sc_target *sc)
 
 /**
  * sc_abort_slab() - put a slab from sc_alloc_slab() or sc_clock_evict()
- *	back on the free list
+ *	back among the free slabs
  * @sc: the target
  * @slab: the slab, whose SSD write or discard is over
  *
@@ -229,14 +305,16 @@ void sc_abort_slab(struct sc_target *sc, sc_slab_t slab)
  * after.  Process context, insert_lock held.
  *
  * Return: 0 when the cluster is in the map; -EIO when the target has
- * degraded and -EAGAIN when a write raced, the slab then back on the free
- * list or evicted.
+ * degraded, -ENOMEM when the map had no room for the cluster's entries
+ * (sc_map_refill() could not allocate) and -EAGAIN when a write raced,
+ * the slab then free again or evicted.
  */
 int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const sc_oblock_t *oblocks, unsigned int count,
 		 const struct sc_guard_snap *snap)
 {
-	bool raced;
+	u32 moved, run;
+	int r;
 
 	write_lock(&sc->lock);
 	if (test_bit(SC_DEGRADED, &sc->flags)) {
@@ -244,12 +322,15 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		write_unlock(&sc->lock);
 		return -EIO;
 	}
-	sc_map_fill_slab(&sc->map, slab, oblocks, count);
-	raced = sc_guards_raced(sc, snap);
-	if (raced)
-		sc_map_evict_slab(&sc->map, slab);
+	r = sc_map_fill_slab(&sc->map, slab, oblocks, count, &moved, &run);
+	if (r) {
+		sc_map_abort_slab(&sc->map, slab);
+	} else if (sc_guards_raced(sc, snap)) {
+		sc_map_evict_run(&sc->map, run);
+		r = -EAGAIN;
+	}
 	write_unlock(&sc->lock);
-	return raced ? -EAGAIN : 0;
+	return r;
 }
 
 /**
@@ -258,8 +339,9 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * @dropped: set to the blocks it held
  *
  * The search goes a step at a time, letting the write side go and
- * yielding the CPU between steps, and gives up after two sweeps.  The
- * slab stays off the free list until sc_abort_slab(), so that no cluster
+ * yielding the CPU between steps, and gives up after two turns of the
+ * hand over the map's arena.  The
+ * slab is not handed out until sc_abort_slab(), so that no cluster
  * written to it meanwhile can be wiped by its discard.  Process context,
  * insert_lock held.
  *
@@ -269,17 +351,26 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  */
 sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
 {
-	u32 steps = 2 * sc->map.nr_slabs;
-	sc_slab_t slab;
+	sc_slab_t slab = SC_NO_SLAB;
+	u64 steps;
+	u32 run;
 
 	*dropped = 0;
+	read_lock(&sc->lock);
+	steps = sc_map_clock_turns(&sc->map);
+	read_unlock(&sc->lock);
 	for (;;) {
 		write_lock(&sc->lock);
-		slab = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
-		if (slab != SC_NO_SLAB)
-			*dropped = sc_map_retire_slab(&sc->map, slab);
+		run = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
+		if (run != SC_NIL) {
+			slab = sc_map_run_slab(&sc->map, run);
+			*dropped = sc_map_retire_run(&sc->map, run);
+			/* A run always has blocks; 0 would be an active slab. */
+			if (WARN_ON_ONCE(!*dropped))
+				slab = SC_NO_SLAB;
+		}
 		write_unlock(&sc->lock);
-		if (slab != SC_NO_SLAB || !steps)
+		if (run != SC_NIL || !steps)
 			break;
 		cond_resched();
 	}
@@ -291,8 +382,9 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
  * @sc: the target, with its cache device open
  * @error: where to put the constructor's error message
  *
- * Sleeps (GFP_KERNEL).
- * sc_cache_destroy() undoes any part of it.
+ * Only the map's fixed part, about half a byte per slab (map.h): the rest
+ * comes as the cache fills.  Sleeps (GFP_KERNEL).  sc_cache_destroy()
+ * undoes any part of it.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -300,19 +392,33 @@ int sc_cache_create(struct sc_target *sc, char **error)
 {
 	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
 
-	nr_slabs = min_t(u64, nr_slabs, SC_MAP_MAX_SLABS);
+	if (nr_slabs > SC_MAP_MAX_SLABS) {
+		DMWARN("%s: only the first %lu MiB of the cache device are used",
+		       dm_table_device_name(sc->ti->table),
+		       SC_MAP_MAX_SLABS >> (20 - SC_BLOCK_SHIFT - SC_SLAB_SHIFT));
+		nr_slabs = SC_MAP_MAX_SLABS;
+	}
+	/* A counter per 64 slabs, at least 4096: few slabs look busy for others. */
+	sc->slab_readers_mask =
+		roundup_pow_of_two(clamp_t(u64, nr_slabs / 64,
+					   SC_SLAB_READER_COUNTERS,
+					   SC_MAP_MAX_SLABS / 64)) - 1;
 	rwlock_init(&sc->lock);
 	/*
 	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power of two
-	 * and would cost up to twice the 13.75 bytes per slot.
+	 * and would cost up to twice what the map needs; and the map's
+	 * memory is then all in vmalloc areas, which is how the bench
+	 * counts it.
 	 */
 	sc->map_mem = vmalloc(sc_map_bytes(nr_slabs));
-	sc->slab_readers = vzalloc(array_size(nr_slabs, sizeof(atomic_t)));
+	if (sc->map_mem)
+		sc_map_init(&sc->map, nr_slabs, sc->map_mem);
+	sc->slab_readers = kvcalloc(sc->slab_readers_mask + 1,
+				    sizeof(atomic_t), GFP_KERNEL);
 	if (!sc->map_mem || !sc->slab_readers) {
 		*error = "Cannot allocate the cache map";
 		return -ENOMEM;
 	}
-	sc_map_init(&sc->map, nr_slabs, sc->map_mem);
 	return 0;
 }
 
@@ -324,6 +430,12 @@ int sc_cache_create(struct sc_target *sc, char **error)
  */
 void sc_cache_destroy(struct sc_target *sc)
 {
-	vfree(sc->slab_readers);
+	if (sc->map_mem) {
+		write_lock(&sc->lock);
+		sc_map_release_all(&sc->map);
+		write_unlock(&sc->lock);
+		sc_map_free_garbage(sc);
+	}
+	kvfree(sc->slab_readers);
 	vfree(sc->map_mem);
 }

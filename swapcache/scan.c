@@ -156,7 +156,7 @@ static void sc_budget_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 {
 	int r = sc_insert(sc, oblocks, sc_pages, count, snap);
 
-	if (r != -ENOSPC && r != -EBUSY)
+	if (r != -ENOSPC && r != -EBUSY && r != -ENOMEM)
 		atomic64_sub((s64)count << PAGE_SHIFT,
 			     &sc_tunable_values[SC_CURBURST]);
 }
@@ -924,18 +924,25 @@ static void sc_release_target(struct sc_target *sc)
 		wake_up(&sc_target_released);
 }
 
-/* One 10 Hz tick: vm_swapcache.c's loop body, per target. */
-static void sc_thread_tick(void)
+/*
+ * One 10 Hz tick: vm_swapcache.c's loop body, per target.  Without @work
+ * (nothing enabled, every 5 s), only what writes and discards dropped
+ * from the maps meanwhile is freed.
+ */
+static void sc_thread_tick(bool work)
 {
 	struct sc_target *sc;
-	bool may_write, wrote = false;
+	bool may_write = false, wrote = false;
 
-	sc_budget_refill();
-	may_write = sc_budget_may_write();
+	if (work) {
+		sc_budget_refill();
+		may_write = sc_budget_may_write();
+	}
 
 	sc_tick_count++;
 	while (!kthread_should_stop() && (sc = sc_next_target())) {
-		if (!test_bit(SC_DEGRADED, &sc->flags) &&
+		sc_map_free_garbage(sc);
+		if (work && !test_bit(SC_DEGRADED, &sc->flags) &&
 		    !test_bit(SC_SUSPENDED, &sc->flags)) {
 			sc_clean_update(sc);
 			if (READ_ONCE(sc->water) == SC_WATER_CLEANING) {
@@ -970,8 +977,7 @@ static int sc_thread_fn(void *unused)
 		WRITE_ONCE(sc_thread_kicked, false);
 		if (kthread_should_stop())
 			break;
-		if (sc_thread_has_work())
-			sc_thread_tick();
+		sc_thread_tick(sc_thread_has_work());
 	}
 	return 0;
 }

@@ -42,16 +42,33 @@
  *
  * The map
  * -------
- * One preallocated array per cache device holds, for every slot, the origin
- * block in it and a link in a hash chain (indexes, not pointers, as
- * dm-cache's smq does); one bucket per four slots heads the chains, and a
- * small record per slab says whether it is free, being filled or active
- * and how many of its slots hold a block.  That is 13.5 bytes per slot
- * when the number of slots is a power of two (the buckets are rounded up
- * to one), plus 4 per slab for the count of SSD reads in flight.  The kernel's own
- * structures cost more for this job: an hlist_node alone is 16 bytes per
- * entry, an xarray node serves 64 consecutive indexes and origin blocks are
- * sparse, and neither runs in user space, where tests/unit/ checks the map
+ * The map's memory follows what is cached, not the SSD's size: a 4 TiB
+ * SSD costs about 36 MiB when constructed (half a byte per slab: its state
+ * in bitmaps, and directories of what may grow), and every cached page
+ * costs about 1.2 bytes more when the thread writes whole 16-page groups,
+ * as it does for a file read in full and as warm does.  The unit of the
+ * map is not the slot but the entry: of one origin group (16 aligned
+ * blocks, DragonFly's cluster), which pages sit in consecutive slots of
+ * one slab, and which of them are still valid.  A whole group is one
+ * entry of 16 bytes; a slab packed with 16 pages from 16 groups, the worst
+ * shape, is 16 entries, about 18 bytes per page, more than the 13.75 per
+ * slot the old preallocated arrays cost at full occupancy: the price of
+ * a link and a full key per page, where a compact table (quotienting,
+ * open addressing) could get under 8, left for later.  A slab's entries
+ * are allocated together, a run in a buddy-allocated arena of 64 KiB
+ * chunks, so that eviction finds them all from any one of them, and the
+ * CLOCK and the walks that drop large ranges sweep the arena, whose size
+ * follows the cache, instead of the SSD's slabs.  The hash table over the
+ * entries grows and shrinks by linear hashing, a bucket split or merged
+ * per entry added or dropped, so no hold of the map's lock ever rehashes
+ * the table.  The map never allocates: maplock.c allocates, in process
+ * context and outside the lock, a reserve of one chunk and one segment
+ * before each insertion, and frees what the map lets go; an insertion
+ * that finds no room is refused whole, its blocks left uncached.  Indexes,
+ * not pointers, as dm-cache's smq uses.  The kernel's own structures cost
+ * more for this job: an hlist_node alone is 16 bytes per entry, an xarray
+ * node serves 64 consecutive indexes and origin blocks are sparse, and
+ * neither runs in user space, where tests/unit/ checks the map
  * against a reference model.  The map is pure code (map.c); maplock.c
  * wraps it in a rwlock_t: the read path takes the read side, so lookups on
  * all CPUs proceed in parallel, and only changes (inserting a cluster,
@@ -143,7 +160,7 @@
  * - Cleaning.  DragonFly frees swap round robin over VM objects.  We evict
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
- *   discard them.  A slab being discarded stays off the free list.
+ *   discard them.  A slab being discarded is not handed out.
  * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
  *   file or a directory above it, and noscache becomes trusted.noswapcache.
  *
@@ -349,9 +366,11 @@ enum {
  * @lock: the map's lock: read side for lookups, write side for changes;
  *	taken only in maplock.c
  * @map: origin blocks to cache slots
- * @map_mem: the map's arrays
- * @slab_readers: per slab, SSD reads in flight; a slab is rewritten only
- *	when none are
+ * @map_mem: the map's fixed part
+ * @slab_readers: SSD reads in flight, per group of slabs (see
+ *	sc_slab_readers()); a slab is rewritten only when its group has none
+ * @slab_readers_mask: the number of counters less one, a power of two less
+ *	one
  * @ssd_error_count: SSD errors so far, for the degraded switch
  * @retry_lock: protects @retries
  * @retries: failed SSD reads waiting to be reissued to the origin
@@ -390,6 +409,7 @@ struct sc_target {
 	struct sc_map map;
 	void *map_mem;
 	atomic_t *slab_readers;
+	u32 slab_readers_mask;
 	atomic_t ssd_error_count;
 
 	spinlock_t retry_lock;		/* protects retries */
@@ -499,7 +519,21 @@ bool sc_guard_snapshot(struct sc_target *sc, const sc_oblock_t *oblocks,
 		       unsigned int count, struct sc_guard_snap *snap);
 bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
 
+/*
+ * Counters of SSD reads in flight, shared by slabs slab_readers_mask + 1
+ * apart: one per 64 slabs (at least 4096) instead of one per slab, at the
+ * price of a slab sometimes waiting for another's reads.
+ */
+#define SC_SLAB_READER_COUNTERS	4096
+
+static inline atomic_t *sc_slab_readers(struct sc_target *sc, sc_slab_t slab)
+{
+	return &sc->slab_readers[from_slab(slab) & sc->slab_readers_mask];
+}
+
 /* maplock.c: the map under its lock */
+bool sc_map_refill(struct sc_target *sc);
+void sc_map_free_garbage(struct sc_target *sc);
 int sc_cache_create(struct sc_target *sc, char **error);
 void sc_cache_destroy(struct sc_target *sc);
 sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,

@@ -226,6 +226,10 @@ static int sc_check_devices(struct dm_target *ti, struct sc_target *sc)
 		ti->error = "Target length exceeds the origin device's size";
 		return -EINVAL;
 	}
+	if (ti->len >> SC_SECTOR_SHIFT_BLOCK >= SC_MAP_MAX_OBLOCKS) {
+		ti->error = "Target length exceeds 4 PiB";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -407,7 +411,7 @@ static int sc_end_io(struct dm_target *ti, struct bio *bio,
 			sc_meta_read_done(sc, bio, pb);
 		break;
 	case SC_BIO_SSD_READ:
-		atomic_dec(&sc->slab_readers[from_slab(pb->slab)]);
+		atomic_dec(sc_slab_readers(sc, pb->slab));
 		if (!*error)
 			break;
 		sc_retry_later(sc, bio);

@@ -15,12 +15,18 @@ sys.path.insert(0, os.path.dirname(SCRIPT))
 import bench_report as br  # noqa: E402
 
 
-def complete_rows():
+def complete_rows(only=None, flags=None):
     """Rows for every figure check() asks for, each value 1 (2 passes, 2
-    rounds), plus the kernel's name and two idle hysteresis settings."""
+    rounds), plus the kernel's name and two idle hysteresis settings.  ONLY,
+    if given, is the BENCH_ONLY knob (the run then has scenario 6b too);
+    every construction succeeded unless FLAGS, {(system, GiB): "failed" or
+    "skipped"}, says otherwise."""
+    flags = flags or {}
     rows = [["meta", "all", "ROUNDS", "0", "2", "knob"],
             ["meta", "all", "PASSES", "0", "2", "knob"],
             ["meta", "all", "kernel_release", "0", "6.1.0-test", "text"]]
+    if only is not None:
+        rows.append(["meta", "all", "ONLY", "0", str(only), "knob"])
     for _ in range(100):
         try:
             br.check(br.Figures(rows))
@@ -30,9 +36,14 @@ def complete_rows():
             assert msg.startswith("missing from the CSV: "), msg
             for key in msg[len("missing from the CSV: "):].split(", "):
                 sec, sysn, met, idx = key.split("/")
-                rows.append([sec, sysn, met, idx, "1", "count"])
+                val = "1"
+                if met in ("failed", "skipped"):
+                    val = "1" if flags.get((sysn, int(idx))) == met else "0"
+                rows.append([sec, sysn, met, idx, val, "count"])
     else:
         raise AssertionError("check() is never satisfied")
+    if only == 6:
+        return rows
     rows.append(["smallfiles", "swapcache", "idle_ticks", "50", "1", "ticks"])
     rows.append(["smallfiles", "swapcache", "idle_seconds", "50", "1", "s"])
     rows.append(["smallfiles", "swapcache", "idle_written", "50", "1", "pages"])
@@ -79,6 +90,24 @@ class Check(unittest.TestCase):
         with self.assertRaisesRegex(br.Incomplete, "hit/bcache/iops/1"):
             br.check(br.Figures(rows))
 
+    def test_scale_rows_needed_once_the_run_has_them(self):
+        for only in (0, 6):
+            rows = [r for r in complete_rows(only) if r[:3] != ["memscatter", "swapcache", "used"]]
+            with self.assertRaisesRegex(br.Incomplete, "memscatter/swapcache/used/0"):
+                br.check(br.Figures(rows))
+
+    def test_memory_only_needs_no_other_scenario(self):
+        rows = complete_rows(6)
+        self.assertFalse([r for r in rows if r[0] in ("hit", "warmup", "smallfiles")])
+        self.assertTrue([r for r in rows if r[0] == "memscatter"])
+
+    def test_refused_construction_needs_no_figures(self):
+        rows = complete_rows(6, {("swapcache", 4096): "failed",
+                                 ("dm-cache-32k", 4096): "skipped"})
+        self.assertFalse([r for r in rows if r[:4] == ["memctor", "swapcache", "vmalloc", "4096"]])
+        self.assertFalse([r for r in rows if r[:4] == ["memctor", "dm-cache-32k", "bufio", "4096"]])
+        self.assertTrue([r for r in rows if r[:4] == ["memctor", "dm-cache-32k", "bufio", "1024"]])
+
     def test_no_kernel_name(self):
         rows = [r for r in complete_rows() if r[2] != "kernel_release"]
         with self.assertRaisesRegex(br.Incomplete, "which kernel"):
@@ -97,6 +126,36 @@ class Render(unittest.TestCase):
         self.assertIn("hysteresis=50:", md)
         for s in br.HIT:
             self.assertIn(f"| {s} | ", md)
+
+    def test_memory_scale(self):
+        F = br.Figures(complete_rows(0))
+        md = br.render(F, {})
+        for n in range(1, 8):
+            self.assertIn(f"### {n}. ", md)
+        self.assertIn("### 6b. ", md)
+        for s in br.MEM_SYS:
+            self.assertIn(f"| {s} | 4 TiB |", md)
+        self.assertIn("| ZFS L2ARC |", md)
+
+    def test_memory_only(self):
+        md = br.render(br.Figures(complete_rows(6)), {})
+        self.assertIn("the memory scenario only", md)
+        self.assertIn("### 6b. ", md)
+        self.assertNotIn("### 1. ", md)
+
+    def test_refused_and_skipped(self):
+        rows = complete_rows(6, {("swapcache", 4096): "failed",
+                                 ("dm-cache-32k", 4096): "skipped"})
+        md = br.render(br.Figures(rows), {})
+        self.assertIn("| swapcache | 4 TiB | ", md)
+        self.assertRegex(md, r"\| swapcache \| 4 TiB \| [^\n]* refused \|")
+        self.assertRegex(md, r"\| dm-cache-32k \| 4 TiB \| [^\n]* not attempted: ")
+
+    def test_nothing_cached_said_so(self):
+        rows = [r[:4] + (["0"] if r[:3] == ["memscatter", "swapcache", "used"] else r[4:5]) + r[5:]
+                for r in complete_rows(6)]
+        md = br.render(br.Figures(rows), {})
+        self.assertIn("the thread cached none of them", md)
 
     def test_warmup_dat(self):
         dat = br.warmup_dat(br.Figures(complete_rows()))
@@ -121,6 +180,12 @@ class Main(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in ("results.csv", "results.md", "warmup.dat"):
             self.assertTrue(os.path.getsize(os.path.join(d, f)) > 0, f)
+
+    def test_memory_only_writes_no_curves(self):
+        d, p = self.run_on(console(complete_rows(6)))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.getsize(os.path.join(d, "results.md")) > 0)
+        self.assertFalse(os.path.exists(os.path.join(d, "warmup.dat")))
 
     def test_fails_without_tables(self):
         d, p = self.run_on(console(complete_rows()[:-1], begin=1))

@@ -2,8 +2,12 @@
 /*
  * The map (swapcache/map.c): directed tests of each call's contract, then
  * a randomized differential test against a plain-array model with the
- * map's structural invariants checked after every operation.  Runs the
- * module's own map.c.
+ * map's structural invariants checked after every operation, then
+ * sabotaged runs of that test (a map deliberately broken in one way) that
+ * the checks must catch, so that a check that cannot fail shows up.
+ * Runs the module's own map.c; the test plays the kernel's part of giving
+ * the map memory and freeing what it lets go, and accounts for every
+ * byte of it.
  */
 #include <assert.h>
 #include <setjmp.h>
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/hash.h>
@@ -23,93 +28,16 @@ unsigned long sc_shim_warnings;
 #include "harness.h"
 #include "map.h"
 
-/* The referenced byte went into padding: a slab record stays 8 bytes. */
-static_assert(sizeof(struct sc_slab) == 8, "struct sc_slab is not 8 bytes");
+static_assert(sizeof(struct sc_entry) == 16, "struct sc_entry is not 16 bytes");
+
+#define LONG_BITS	(8 * sizeof(long))
+#define GROUP_PAGES	SC_SLAB_SIZE
+#define ARENA_NIL	SC_NIL
 
 /* ------------------------------------------------------------------ */
-/* The stepped walks in one go: the kernel always steps, the tests     */
-/* often want a whole removal or search as one operation.              */
+/* Small helpers                                                      */
 
-/**
- * sc_map_remove_range() - drop every origin block in [@first, @first + @count)
- * @map: the map
- * @first: the first origin block
- * @count: how many
- *
- * sc_map_walk_step() to the end, in one go.
- *
- * Return: how many blocks were dropped.
- */
-static u64 sc_map_remove_range(struct sc_map *map, sc_oblock_t first, u64 count)
-{
-	struct sc_map_walk walk;
-
-	sc_map_walk_init(map, &walk, first, count);
-	while (!sc_map_walk_step(map, &walk, SC_MAP_STEP))
-		;
-	return walk.dropped;
-}
-
-/**
- * sc_map_clear() - drop everything
- * @map: the map
- *
- * A walk of every origin block, in one go (sc_map_walk_init() with the
- * whole range is the stepped form).  Slabs being filled stay handed out.
- * The CLOCK's hand stays where it is, still a slab of the map; the
- * referenced bits left on freed slabs mean nothing, and
- * sc_map_fill_slab() clears them.
- *
- * Return: how many blocks were dropped.
- */
-static u32 sc_map_clear(struct sc_map *map)
-{
-	return sc_map_remove_range(map, to_oblock(0), SC_OBLOCK_NONE);
-}
-
-/**
- * sc_map_clock_victim() - the cleaner's next slab to evict, in one go
- * @map: the map
- * @busy: as for sc_map_clock_step()
- * @context: passed to @busy
- *
- * A whole search, up to two turns of the hand: sc_map_clock_step() until
- * it finds a slab or has looked at 2 * nr_slabs.
- *
- * Return: an active slab, the hand now past it, or SC_NIL if none was
- * found in two turns.
- */
-static u32 sc_map_clock_victim(struct sc_map *map,
-			       bool (*busy)(void *context, u32 slab), void *context)
-{
-	/* at most 2 * SC_MAP_MAX_SLABS: no overflow */
-	u32 steps = 2 * map->nr_slabs, slab;
-
-	do
-		slab = sc_map_clock_step(map, busy, context, &steps);
-	while (slab == SC_NIL && steps);
-	return slab;
-}
-
-/* ------------------------------------------------------------------ */
-/* Helpers                                                            */
-
-static void *map_new(struct sc_map *map, u32 nr_slabs)
-{
-	size_t bytes = sc_map_bytes(nr_slabs);
-	void *mem = malloc(bytes);
-
-	if (!mem) {
-		perror("malloc");
-		exit(2);
-	}
-	/* Garbage, so that init must set every field it relies on. */
-	memset(mem, 0xa5, bytes);
-	sc_map_init(map, nr_slabs, mem);
-	return mem;
-}
-
-static char errbuf[512];
+static char errbuf[1024];
 
 static const char *fail(const char *fmt, ...)
 {
@@ -121,1121 +49,83 @@ static const char *fail(const char *fmt, ...)
 	return errbuf;
 }
 
+static bool bit(const unsigned long *map, u32 i)
+{
+	return map[i / LONG_BITS] >> (i % LONG_BITS) & 1;
+}
+
+static void bit_assign(unsigned long *map, u32 i, bool on)
+{
+	if (on)
+		map[i / LONG_BITS] |= 1UL << (i % LONG_BITS);
+	else
+		map[i / LONG_BITS] &= ~(1UL << (i % LONG_BITS));
+}
+
+static u32 order_of(u32 n)
+{
+	u32 o = 0;
+
+	while ((1U << o) < n)
+		o++;
+	return o;
+}
+
+static u64 entry_group(const struct sc_entry *e)
+{
+	return e->group_lo | (u64)e->group_hi << 32;
+}
+
+/* The arena entry at index @a; its chunk must be there. */
+static struct sc_entry *ent(const struct sc_map *map, u32 a)
+{
+	return &map->chunks[a >> SC_CHUNK_SHIFT][a & (SC_CHUNK_ENTRIES - 1)];
+}
+
+static bool ent_present(const struct sc_map *map, u32 a)
+{
+	return a >> SC_CHUNK_SHIFT < map->nr_chunk_slots &&
+	       map->chunks[a >> SC_CHUNK_SHIFT];
+}
+
+static u64 nr_buckets(const struct sc_map *map)
+{
+	return (1ULL << map->lh_level) + map->lh_split;
+}
+
+/* Linear hashing's address of @group, as map.h's contract states it. */
+static u32 bucket_of(const struct sc_map *map, u64 group)
+{
+	u64 h = hash_64(group, 32);
+	u64 i = h & ((1ULL << map->lh_level) - 1);
+
+	if (i < map->lh_split)
+		i = h & ((1ULL << (map->lh_level + 1)) - 1);
+	return (u32)i;
+}
+
+static u32 *bucket_head(const struct sc_map *map, u32 i)
+{
+	return &map->segments[i >> SC_SEGMENT_SHIFT][i & (SC_SEGMENT_BUCKETS - 1)];
+}
+
+/* The slot of page @p of entry @e. */
+static u32 entry_slot(const struct sc_entry *e, u32 p)
+{
+	return e->slab * SC_SLAB_SIZE + p + e->shift - 15;
+}
+
 static u32 slot_of(const struct sc_map *map, u64 b)
 {
 	return from_slot(sc_map_lookup(map, to_oblock(b)));
 }
 
-/*
- * Walks the free list into @out (room for nr_slabs entries).  Return: its
- * length, or an error when it loops, leaves the map or runs past nr_slabs.
- */
-static const char *walk_free(const struct sc_map *map, u32 *out, u32 *len)
+static enum sc_slab_state state_of(const struct sc_map *map, u32 slab)
 {
-	u32 n = 0, slab, last = SC_NIL;
-
-	for (slab = map->free_head; slab != SC_NIL;
-	     slab = map->slabs[slab].next_free) {
-		if (slab >= map->nr_slabs)
-			return fail("free list reaches slab %u of %u", slab,
-				    map->nr_slabs);
-		if (n == map->nr_slabs)
-			return fail("free list longer than %u slabs (loop?)",
-				    map->nr_slabs);
-		out[n++] = slab;
-		last = slab;
-	}
-	if (map->free_tail != last)
-		return fail("free_tail %u but the walk ends at %u",
-			    map->free_tail, last);
-	*len = n;
-	return NULL;
+	return sc_map_slab_state(map, to_slab(slab));
 }
 
-/* Per slab: state, nr_valid against the slots, nr_cached the sum. */
-static const char *check_slabs(const struct sc_map *map)
-{
-	u32 slab, i, total = 0, valid_slots = 0;
-
-	if (map->nr_slots != map->nr_slabs * SC_SLAB_SIZE)
-		return fail("nr_slots %u for %u slabs", map->nr_slots,
-			    map->nr_slabs);
-	if (map->clock_hand >= map->nr_slabs)
-		return fail("clock hand %u of %u slabs", map->clock_hand,
-			    map->nr_slabs);
-	for (slab = 0; slab < map->nr_slabs; slab++) {
-		const struct sc_slab *s = &map->slabs[slab];
-		u32 n = 0;
-
-		for (i = 0; i < SC_SLAB_SIZE; i++)
-			n += map->slot_oblock[slab * SC_SLAB_SIZE + i] !=
-			     SC_OBLOCK_NONE;
-		if (s->nr_valid != n)
-			return fail("slab %u: nr_valid %u, %u valid slots",
-				    slab, s->nr_valid, n);
-		if (s->referenced > 1)
-			return fail("slab %u: referenced %u", slab,
-				    s->referenced);
-		switch (s->state) {
-		case SC_SLAB_FREE:
-		case SC_SLAB_FILLING:
-		case SC_SLAB_DISCARDING:
-			if (n)
-				return fail("slab %u in state %u holds %u",
-					    slab, s->state, n);
-			break;
-		case SC_SLAB_ACTIVE:
-			if (!n)
-				return fail("slab %u active but empty", slab);
-			break;
-		default:
-			return fail("slab %u: state %u", slab, s->state);
-		}
-		total += s->nr_valid;
-		valid_slots += n;
-	}
-	if (map->nr_cached != total || total != valid_slots)
-		return fail("nr_cached %u, slabs' nr_valid sum %u, valid slots %u",
-			    map->nr_cached, total, valid_slots);
-	/* the bitmap of active slabs, and nothing past the last slab */
-	for (slab = 0; slab < (map->nr_slabs + 63) / 64 * 64; slab++) {
-		bool bit = map->active[slab / 64] >> (slab % 64) & 1;
-		bool want = slab < map->nr_slabs &&
-			    map->slabs[slab].state == SC_SLAB_ACTIVE;
-
-		if (bit != want)
-			return fail("slab %u: active bit %d, state %u", slab,
-				    bit, slab < map->nr_slabs ?
-				    map->slabs[slab].state : 99);
-	}
-	return NULL;
-}
-
-/* nr_free, head/tail, and every free slab on the list exactly once. */
-static const char *check_free_list(const struct sc_map *map, u32 *list,
-				   u32 *len_out)
-{
-	u32 len = 0, i, nr_free_state = 0;
-	u8 *seen = calloc(map->nr_slabs, 1);
-	const char *err = walk_free(map, list, &len);
-
-	if (err)
-		goto out;
-	if (len != map->nr_free) {
-		err = fail("nr_free %u, free list holds %u", map->nr_free,
-			   len);
-		goto out;
-	}
-	for (i = 0; i < len; i++) {
-		if (seen[list[i]]++) {
-			err = fail("slab %u twice on the free list", list[i]);
-			goto out;
-		}
-		if (map->slabs[list[i]].state != SC_SLAB_FREE) {
-			err = fail("slab %u on the free list in state %u",
-				   list[i], map->slabs[list[i]].state);
-			goto out;
-		}
-	}
-	for (i = 0; i < map->nr_slabs; i++) {
-		if (map->slabs[i].state != SC_SLAB_FREE)
-			continue;
-		nr_free_state++;
-		if (!seen[i]) {
-			err = fail("free slab %u not on the free list", i);
-			goto out;
-		}
-	}
-	if (nr_free_state != len)
-		err = fail("%u free slabs, %u on the list", nr_free_state, len);
-	if (len_out)
-		*len_out = len;
-out:
-	free(seen);
-	return err;
-}
-
-/* Each chain holds only its own bucket's blocks; all valid slots chained. */
-static const char *check_chains(const struct sc_map *map)
-{
-	u32 nr_buckets = 1U << map->hash_bits, bucket, slot, chained = 0;
-	u8 *seen = calloc(map->nr_slots, 1);
-	const char *err = NULL;
-
-	if (nr_buckets < map->nr_slots / 4) {
-		err = fail("%u buckets for %u slots", nr_buckets,
-			   map->nr_slots);
-		goto out;
-	}
-	for (bucket = 0; bucket < nr_buckets; bucket++) {
-		for (slot = map->buckets[bucket]; slot != SC_NIL;
-		     slot = map->slot_next[slot]) {
-			u64 b;
-
-			if (slot >= map->nr_slots) {
-				err = fail("bucket %u reaches slot %u", bucket,
-					   slot);
-				goto out;
-			}
-			if (seen[slot]++) {
-				err = fail("slot %u chained twice (loop?)",
-					   slot);
-				goto out;
-			}
-			b = map->slot_oblock[slot];
-			if (b == SC_OBLOCK_NONE) {
-				err = fail("empty slot %u in bucket %u", slot,
-					   bucket);
-				goto out;
-			}
-			if (hash_64(b, map->hash_bits) != bucket) {
-				err = fail("slot %u (block %llu"
-					   ") in bucket %u, hashes to %u",
-					   slot, b, bucket,
-					   hash_64(b, map->hash_bits));
-				goto out;
-			}
-			chained++;
-		}
-	}
-	if (chained != map->nr_cached)
-		err = fail("%u slots chained, nr_cached %u", chained,
-			   map->nr_cached);
-out:
-	free(seen);
-	return err;
-}
-
-/* Every valid slot is what a lookup of its block finds. */
-static const char *check_self_lookup(const struct sc_map *map)
-{
-	u32 slot;
-
-	for (slot = 0; slot < map->nr_slots; slot++) {
-		u64 b = map->slot_oblock[slot];
-
-		if (b != SC_OBLOCK_NONE && slot_of(map, b) != slot)
-			return fail("slot %u holds %llu"
-				    ", lookup finds %u", slot, b,
-				    slot_of(map, b));
-	}
-	return NULL;
-}
-
-/* All structural invariants, for the directed tests: NULL when sound. */
-static const char *check_structure(const struct sc_map *map)
-{
-	u32 *list = malloc(map->nr_slabs * sizeof(*list));
-	const char *err;
-
-	err = check_slabs(map);
-	if (!err)
-		err = check_free_list(map, list, NULL);
-	if (!err)
-		err = check_chains(map);
-	if (!err)
-		err = check_self_lookup(map);
-	free(list);
-	return err;
-}
-
-#define CHECK_SOUND(map, what)						\
-	do {								\
-		const char *err_ = check_structure(map);		\
-		CHECK(!err_, "%s: %s", what, err_);			\
-	} while (0)
-
-/* The free list, as a string of slab numbers, for exact comparisons. */
-static const char *free_list_str(const struct sc_map *map)
-{
-	static char buf[1024];
-	u32 slab, n = 0;
-	int pos = 0;
-
-	buf[0] = '\0';
-	for (slab = map->free_head; slab != SC_NIL && n <= map->nr_slabs &&
-	     pos < (int)sizeof(buf) - 16;
-	     slab = map->slabs[slab].next_free, n++)
-		pos += snprintf(buf + pos, sizeof(buf) - pos, "%s%u",
-				n ? "," : "", slab);
-	return buf;
-}
-
-#define CHECK_FREE(map, expect, what)					\
-	CHECK(!strcmp(free_list_str(map), expect),			\
-	      "%s: free list [%s], expected [%s]", what,		\
-	      free_list_str(map), expect)
-
-/* The referenced bits, slab 0 first, as a string of 0s and 1s. */
-static const char *refs_str(const struct sc_map *map)
-{
-	static char buf[256];
-	u32 slab;
-
-	for (slab = 0; slab < map->nr_slabs && slab < sizeof(buf) - 1; slab++)
-		buf[slab] = '0' + map->slabs[slab].referenced;
-	buf[slab] = '\0';
-	return buf;
-}
-
-#define CHECK_REFS(map, expect, what)					\
-	CHECK(!strcmp(refs_str(map), expect),				\
-	      "%s: referenced %s, expected %s", what, refs_str(map),	\
-	      expect)
-
-/* Fill @slab with @count consecutive blocks from @first. */
-static u32 fill_run(struct sc_map *map, u32 slab, u64 first, u32 count)
-{
-	sc_oblock_t blocks[SC_SLAB_SIZE];
-	u32 i;
-
-	for (i = 0; i < count; i++)
-		blocks[i] = to_oblock(first + i);
-	return sc_map_fill_slab(map, slab, blocks, count);
-}
-
-/* Walk [first, first + count) with @budget per step; returns the steps. */
-static u32 walk_all(struct sc_map *map, u64 first, u64 count, u32 budget,
-		    u64 *dropped)
-{
-	struct sc_map_walk walk;
-	u32 steps = 0;
-
-	sc_map_walk_init(map, &walk, to_oblock(first), count);
-	do
-		steps++;
-	while (!sc_map_walk_step(map, &walk, budget));
-	*dropped = walk.dropped;
-	return steps;
-}
-
-/* ------------------------------------------------------------------ */
-/* Directed tests                                                     */
-
-static void test_init(void)
-{
-	static const u32 sizes[] = { 1, 2, 5, 64, 1000 };
-	unsigned int k;
-
-	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
-		struct sc_map map;
-		void *mem = map_new(&map, sizes[k]);
-		u32 i, bad_state = 0, bad_slot = 0, hits = 0;
-		char expect[8192];
-		int pos = 0;
-
-		CHECK(map.nr_slabs == sizes[k], "nr_slabs %u", map.nr_slabs);
-		CHECK(map.nr_slots == sizes[k] * SC_SLAB_SIZE, "nr_slots %u",
-		      map.nr_slots);
-		CHECK(map.nr_free == sizes[k], "%u slabs: nr_free %u",
-		      sizes[k], map.nr_free);
-		CHECK(map.nr_cached == 0, "nr_cached %u", map.nr_cached);
-		for (i = 0; i < sizes[k]; i++)
-			bad_state += map.slabs[i].state != SC_SLAB_FREE ||
-				     map.slabs[i].nr_valid != 0 ||
-				     map.slabs[i].referenced != 0;
-		CHECK(bad_state == 0,
-		      "%u slabs not free, empty and unreferenced", bad_state);
-		CHECK(map.clock_hand == 0, "clock hand %u", map.clock_hand);
-		CHECK((1ULL << map.hash_bits) >= map.nr_slots / 4 &&
-		      (1ULL << map.hash_bits) < map.nr_slots / 2,
-		      "%u slots in %u buckets", map.nr_slots,
-		      1U << map.hash_bits);
-		for (i = 0; i < map.nr_slots; i++)
-			bad_slot += map.slot_oblock[i] != SC_OBLOCK_NONE;
-		CHECK(bad_slot == 0, "%u slots not empty", bad_slot);
-		for (i = 0; i < 5000; i++)
-			hits += slot_of(&map, i) != SC_NIL;
-		hits += slot_of(&map, U64_MAX - 1) != SC_NIL;
-		hits += slot_of(&map, 1ULL << 63) != SC_NIL;
-		hits += slot_of(&map, SC_OBLOCK_NONE) != SC_NIL;
-		CHECK(hits == 0, "%u lookups hit an empty map", hits);
-		/* handed out in order: the free list is 0, 1, 2, ... */
-		for (i = 0; i < sizes[k]; i++)
-			pos += snprintf(expect + pos, sizeof(expect) - pos,
-					"%s%u", i ? "," : "", i);
-		if (sizes[k] <= 64)
-			CHECK_FREE(&map, expect, "init");
-		CHECK_SOUND(&map, "init");
-		free(mem);
-	}
-}
-
-static void test_alloc_fifo(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 5);
-	u32 i, slab;
-
-	for (i = 0; i < 5; i++) {
-		slab = sc_map_alloc_slab(&map, NULL, NULL);
-		CHECK(slab == i, "alloc #%u gave slab %u", i, slab);
-		CHECK(map.slabs[i].state == SC_SLAB_FILLING,
-		      "allocated slab %u in state %u", i, map.slabs[i].state);
-		CHECK(map.nr_free == 4 - i, "nr_free %u after %u allocs",
-		      map.nr_free, i + 1);
-		CHECK_SOUND(&map, "alloc");
-	}
-	slab = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(slab == SC_NIL, "alloc from an empty free list gave %u", slab);
-	CHECK(map.free_head == SC_NIL && map.free_tail == SC_NIL,
-	      "empty free list: head %u tail %u", map.free_head,
-	      map.free_tail);
-	CHECK_SOUND(&map, "alloc on empty");
-	free(mem);
-}
-
-static void test_fill_lookup(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	u32 i, wrong = 0, moved;
-	u32 s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	u32 s1 = sc_map_alloc_slab(&map, NULL, NULL);
-
-	moved = fill_run(&map, s0, 100, SC_SLAB_SIZE);
-	CHECK(moved == 0, "fresh fill moved %u", moved);
-	moved = fill_run(&map, s1, 1ULL << 40, 5);
-	CHECK(moved == 0, "fresh fill moved %u", moved);
-	for (i = 0; i < SC_SLAB_SIZE; i++)
-		wrong += slot_of(&map, 100 + i) != s0 * SC_SLAB_SIZE + i;
-	for (i = 0; i < 5; i++)
-		wrong += slot_of(&map, (1ULL << 40) + i) !=
-			 s1 * SC_SLAB_SIZE + i;
-	CHECK(wrong == 0, "%u blocks not at slab * 16 + index", wrong);
-	CHECK(map.slabs[s0].state == SC_SLAB_ACTIVE &&
-	      map.slabs[s1].state == SC_SLAB_ACTIVE,
-	      "filled slabs in states %u, %u", map.slabs[s0].state,
-	      map.slabs[s1].state);
-	CHECK(map.slabs[s0].nr_valid == 16 && map.slabs[s1].nr_valid == 5,
-	      "nr_valid %u, %u", map.slabs[s0].nr_valid,
-	      map.slabs[s1].nr_valid);
-	CHECK(map.nr_cached == 21, "nr_cached %u", map.nr_cached);
-	CHECK(map.nr_free == 2, "nr_free %u", map.nr_free);
-	CHECK(slot_of(&map, 99) == SC_NIL && slot_of(&map, 116) == SC_NIL &&
-	      slot_of(&map, (1ULL << 40) + 5) == SC_NIL,
-	      "neighbours of cached blocks hit");
-	CHECK(map.slot_oblock[s1 * SC_SLAB_SIZE + 5] == SC_OBLOCK_NONE,
-	      "slot past a short cluster holds a block");
-	CHECK_SOUND(&map, "fill");
-	free(mem);
-}
-
-static void test_move(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	sc_oblock_t blocks[SC_SLAB_SIZE];
-	u32 s0, s1, s2, s3, moved, i, wrong = 0;
-
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s0, 1000, SC_SLAB_SIZE);		/* 1000..1015 */
-
-	/* 3 of s0's blocks re-cached in s1, with 2 new ones */
-	s1 = sc_map_alloc_slab(&map, NULL, NULL);
-	blocks[0] = to_oblock(7);
-	blocks[1] = to_oblock(1003);
-	blocks[2] = to_oblock(1000);
-	blocks[3] = to_oblock(8);
-	blocks[4] = to_oblock(1015);
-	moved = sc_map_fill_slab(&map, s1, blocks, 5);
-	CHECK(moved == 3, "moved %u, expected 3", moved);
-	CHECK(slot_of(&map, 1003) == s1 * 16 + 1 &&
-	      slot_of(&map, 1000) == s1 * 16 + 2 &&
-	      slot_of(&map, 1015) == s1 * 16 + 4,
-	      "moved blocks not found in their new slots");
-	CHECK(map.slot_oblock[s0 * 16 + 0] == SC_OBLOCK_NONE &&
-	      map.slot_oblock[s0 * 16 + 3] == SC_OBLOCK_NONE &&
-	      map.slot_oblock[s0 * 16 + 15] == SC_OBLOCK_NONE,
-	      "old slots of moved blocks still hold them");
-	CHECK(map.slabs[s0].nr_valid == 13, "old slab nr_valid %u",
-	      map.slabs[s0].nr_valid);
-	CHECK(map.nr_cached == 18, "nr_cached %u", map.nr_cached);
-	CHECK_SOUND(&map, "move");
-
-	/* the other 13 move too: s0 empties and joins the free list's tail */
-	s2 = sc_map_alloc_slab(&map, NULL, NULL);
-	for (i = 0; i < 13; i++)
-		blocks[i] = to_oblock(1001 + i + (i >= 2));	/* skip 1003 */
-	moved = sc_map_fill_slab(&map, s2, blocks, 13);
-	CHECK(moved == 13, "moved %u, expected 13", moved);
-	CHECK(map.slabs[s0].state == SC_SLAB_FREE && map.slabs[s0].nr_valid == 0,
-	      "emptied slab: state %u nr_valid %u", map.slabs[s0].state,
-	      map.slabs[s0].nr_valid);
-	CHECK(map.free_tail == s0, "free tail %u, expected %u", map.free_tail,
-	      s0);
-	CHECK_FREE(&map, "3,0", "slab emptied by moves");
-	for (i = 0; i < 13; i++)
-		wrong += slot_of(&map, from_oblock(blocks[i])) != s2 * 16 + i;
-	CHECK(wrong == 0, "%u of 13 moved blocks misplaced", wrong);
-	CHECK_SOUND(&map, "move empties");
-
-	/* the same block twice in one cluster: the later entry wins */
-	s3 = sc_map_alloc_slab(&map, NULL, NULL);
-	blocks[0] = to_oblock(50);
-	blocks[1] = to_oblock(51);
-	blocks[2] = to_oblock(50);
-	blocks[3] = to_oblock(50);
-	moved = sc_map_fill_slab(&map, s3, blocks, 4);
-	CHECK(slot_of(&map, 50) == s3 * 16 + 3, "duplicate found at %u",
-	      slot_of(&map, 50));
-	CHECK(map.slot_oblock[s3 * 16] == SC_OBLOCK_NONE &&
-	      map.slot_oblock[s3 * 16 + 2] == SC_OBLOCK_NONE,
-	      "earlier duplicates still hold the block");
-	CHECK(map.slabs[s3].nr_valid == 2 &&
-	      map.slabs[s3].state == SC_SLAB_ACTIVE,
-	      "slab with duplicates: nr_valid %u state %u",
-	      map.slabs[s3].nr_valid, map.slabs[s3].state);
-	/* each superseded duplicate counts as a move (map.c's behaviour) */
-	CHECK(moved == 2, "duplicates: moved %u, expected 2", moved);
-	CHECK_SOUND(&map, "duplicates");
-
-	free(mem);
-
-	/* a whole cluster of one block: one slot valid, 15 moves */
-	mem = map_new(&map, 2);
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	for (i = 0; i < SC_SLAB_SIZE; i++)
-		blocks[i] = to_oblock(9);
-	moved = sc_map_fill_slab(&map, s0, blocks, SC_SLAB_SIZE);
-	CHECK(moved == 15 && map.slabs[s0].nr_valid == 1 &&
-	      map.slabs[s0].state == SC_SLAB_ACTIVE &&
-	      slot_of(&map, 9) == s0 * 16 + 15,
-	      "16 x one block: moved %u nr_valid %u state %u slot %u",
-	      moved, map.slabs[s0].nr_valid, map.slabs[s0].state,
-	      slot_of(&map, 9));
-	CHECK_SOUND(&map, "one block 16 times");
-	free(mem);
-}
-
-static void test_remove(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	u32 s0, s1;
-	bool r;
-
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s0, 10, 2);			/* 10, 11 */
-	s1 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s1, 20, 1);			/* 20 */
-	CHECK_FREE(&map, "2,3", "before remove");
-
-	r = sc_map_remove(&map, to_oblock(10));
-	CHECK(r, "remove of a cached block returned false");
-	CHECK(slot_of(&map, 10) == SC_NIL, "removed block still found");
-	CHECK(slot_of(&map, 11) == s0 * 16 + 1, "neighbour lost");
-	CHECK(map.slabs[s0].state == SC_SLAB_ACTIVE &&
-	      map.slabs[s0].nr_valid == 1, "half-emptied slab: %u/%u",
-	      map.slabs[s0].state, map.slabs[s0].nr_valid);
-	r = sc_map_remove(&map, to_oblock(10));
-	CHECK(!r, "second remove returned true");
-	r = sc_map_remove(&map, to_oblock(12345));
-	CHECK(!r, "remove of a never-cached block returned true");
-	CHECK(map.nr_cached == 2, "nr_cached %u", map.nr_cached);
-	CHECK_FREE(&map, "2,3", "slab not yet empty");
-
-	r = sc_map_remove(&map, to_oblock(11));
-	CHECK(r && map.slabs[s0].state == SC_SLAB_FREE,
-	      "emptied slab in state %u", map.slabs[s0].state);
-	CHECK_FREE(&map, "2,3,0", "emptied slab goes to the end");
-	r = sc_map_remove(&map, to_oblock(20));
-	CHECK_FREE(&map, "2,3,0,1", "second emptied slab");
-	CHECK(map.nr_cached == 0 && map.nr_free == 4, "cached %u free %u",
-	      map.nr_cached, map.nr_free);
-	CHECK_SOUND(&map, "remove");
-	CHECK(sc_map_alloc_slab(&map, NULL, NULL) == 2 &&
-	      sc_map_alloc_slab(&map, NULL, NULL) == 3 &&
-	      sc_map_alloc_slab(&map, NULL, NULL) == 0 &&
-	      sc_map_alloc_slab(&map, NULL, NULL) == 1,
-	      "freed slabs not handed out oldest first");
-	free(mem);
-}
-
-static void test_abort(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 3);
-	u32 s0 = sc_map_alloc_slab(&map, NULL, NULL);
-
-	CHECK_FREE(&map, "1,2", "allocated");
-	sc_map_abort_slab(&map, s0);
-	CHECK(map.slabs[s0].state == SC_SLAB_FREE, "aborted slab state %u",
-	      map.slabs[s0].state);
-	CHECK(map.nr_free == 3 && map.nr_cached == 0, "free %u cached %u",
-	      map.nr_free, map.nr_cached);
-	CHECK_FREE(&map, "1,2,0", "aborted slab goes to the end");
-	CHECK_SOUND(&map, "abort");
-	CHECK(sc_map_alloc_slab(&map, NULL, NULL) == 1, "alloc after abort");
-
-	/* abort with the free list empty */
-	sc_map_alloc_slab(&map, NULL, NULL);
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(s0 == 0 && map.nr_free == 0, "slab %u nr_free %u", s0,
-	      map.nr_free);
-	if (s0 != SC_NIL)
-		sc_map_abort_slab(&map, s0);
-	CHECK_FREE(&map, "0", "abort onto an empty free list");
-	CHECK_SOUND(&map, "abort onto empty");
-	free(mem);
-}
-
-static void test_evict(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	u32 s0, s1, s2, n;
-
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s0, 100, 7);
-	s1 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s1, 200, 16);
-	s2 = sc_map_alloc_slab(&map, NULL, NULL);	/* stays FILLING */
-
-	n = sc_map_evict_slab(&map, 3);			/* a free slab */
-	CHECK(n == 0, "evict of a free slab dropped %u", n);
-	CHECK(map.slabs[3].state == SC_SLAB_FREE, "free slab now %u",
-	      map.slabs[3].state);
-	CHECK_FREE(&map, "3", "evict of a free slab");
-	n = sc_map_evict_slab(&map, s2);
-	CHECK(n == 0 && map.slabs[s2].state == SC_SLAB_FILLING,
-	      "evict of a filling slab: dropped %u, state %u", n,
-	      map.slabs[s2].state);
-	CHECK(map.nr_cached == 23 && map.nr_free == 1, "cached %u free %u",
-	      map.nr_cached, map.nr_free);
-	CHECK_SOUND(&map, "evict no-op");
-
-	n = sc_map_evict_slab(&map, s0);
-	CHECK(n == 7, "evict dropped %u, expected 7", n);
-	CHECK(map.slabs[s0].state == SC_SLAB_FREE, "evicted state %u",
-	      map.slabs[s0].state);
-	CHECK(slot_of(&map, 100) == SC_NIL && slot_of(&map, 106) == SC_NIL,
-	      "evicted blocks still found");
-	CHECK(slot_of(&map, 205) == s1 * 16 + 5, "other slab disturbed");
-	CHECK(map.nr_cached == 16, "nr_cached %u", map.nr_cached);
-	CHECK_FREE(&map, "3,0", "evicted slab goes to the end");
-	n = sc_map_evict_slab(&map, s0);
-	CHECK(n == 0, "second evict dropped %u", n);
-	CHECK_FREE(&map, "3,0", "second evict");
-	CHECK_SOUND(&map, "evict");
-	free(mem);
-}
-
-/*
- * The same ranges on a small map and on a large one, so that both ways of
- * walking a range (its blocks, or all the slots) see each case.
- */
-#define RCHECK(cond, fmt, ...)						\
-	CHECK(cond, "%u slabs: " fmt, nr_slabs, ##__VA_ARGS__)
-#define RCHECK_SOUND(what)						\
-	do {								\
-		const char *err_ = check_structure(&map);		\
-		RCHECK(!err_, "%s: %s", what, err_);			\
-	} while (0)
-
-static void test_remove_range(u32 nr_slabs)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, nr_slabs);
-	u32 s;
-	u64 n;
-
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, 0, 16);			/* 0..15 */
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, 16, 16);			/* 16..31 */
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, 1000, 16);			/* 1000..1015 */
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, U64_MAX - 20, 16);		/* ..U64_MAX - 5 */
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, (1ULL << 62) - 3, 6);		/* 2^62 - 3..2^62 + 2 */
-	RCHECK(map.nr_cached == 70, "nr_cached %u", map.nr_cached);
-
-	/* short ranges */
-	n = sc_map_remove_range(&map, to_oblock(10), 10);
-	RCHECK(n == 10, "[10, 20) dropped %llu", n);
-	RCHECK(slot_of(&map, 9) == 9 && slot_of(&map, 20) == 16 + 4 &&
-	       slot_of(&map, 10) == SC_NIL && slot_of(&map, 19) == SC_NIL,
-	       "[10, 20) edges wrong");
-	RCHECK(map.nr_cached == 60, "nr_cached %u", map.nr_cached);
-	RCHECK_SOUND("short range");
-	n = sc_map_remove_range(&map, to_oblock(10), 0);
-	RCHECK(n == 0, "empty range dropped %llu", n);
-	n = sc_map_remove_range(&map, to_oblock(500), 30);
-	RCHECK(n == 0, "uncached range dropped %llu", n);
-
-	/* huge: 2^62 blocks from 1000, always a walk of the slots */
-	n = sc_map_remove_range(&map, to_oblock(1000), 1ULL << 62);
-	RCHECK(n == 16 + 6, "[1000, 1000 + 2^62) dropped %llu", n);
-	RCHECK(slot_of(&map, 1000) == SC_NIL &&
-	       slot_of(&map, (1ULL << 62) + 2) == SC_NIL,
-	       "huge range left blocks");
-	RCHECK(slot_of(&map, 31) == 31 &&
-	       slot_of(&map, U64_MAX - 20) == 3 * 16,
-	       "huge range dropped blocks outside it");
-	RCHECK(map.slabs[2].state == SC_SLAB_FREE &&
-	       map.slabs[4].state == SC_SLAB_FREE,
-	       "emptied slabs in states %u, %u", map.slabs[2].state,
-	       map.slabs[4].state);
-	RCHECK(map.nr_cached == 38, "nr_cached %u", map.nr_cached);
-	RCHECK_SOUND("huge range");
-
-	/* near the top: first + count wraps; nothing may overflow */
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX - 10), 100);
-	RCHECK(n == 6, "[U64_MAX - 10, +100) dropped %llu", n);
-	RCHECK(slot_of(&map, U64_MAX - 11) == 3 * 16 + 9 &&
-	       slot_of(&map, U64_MAX - 10) == SC_NIL,
-	       "top range edges wrong");
-	RCHECK(map.nr_cached == 32, "nr_cached %u", map.nr_cached);
-	RCHECK_SOUND("top range");
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX - 13), 5);
-	RCHECK(n == 3, "[U64_MAX - 13, +5) dropped %llu", n);
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX - 1), 3);
-	RCHECK(n == 0, "[U64_MAX - 1, +3) dropped %llu", n);
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX), 1);
-	RCHECK(n == 0, "[U64_MAX, +1) dropped %llu", n);
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX), U64_MAX);
-	RCHECK(n == 0, "[U64_MAX, +U64_MAX) dropped %llu", n);
-	RCHECK(map.nr_cached == 29, "nr_cached %u", map.nr_cached);
-	RCHECK_SOUND("top ranges");
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX - 15), 1ULL << 62);
-	RCHECK(n == 2, "[U64_MAX - 15, +2^62) dropped %llu", n);
-
-	/* a range between cached blocks */
-	n = sc_map_remove_range(&map, to_oblock(U64_MAX - 100), 50);
-	RCHECK(n == 0, "range between blocks dropped %llu", n);
-	/* everything */
-	n = sc_map_remove_range(&map, to_oblock(0), U64_MAX);
-	RCHECK(n == 27, "[0, U64_MAX) dropped %llu of 27", n);
-	RCHECK(map.nr_cached == 0 && map.nr_free == nr_slabs,
-	       "cached %u free %u", map.nr_cached, map.nr_free);
-	RCHECK_SOUND("whole range");
-	free(mem);
-}
-
-#undef RCHECK_SOUND
-#undef RCHECK
-
-static void test_clear(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	u32 s0, s1, s2, n;
-
-	s0 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s0, 0, 16);
-	s1 = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s1, 100, 3);
-	s2 = sc_map_alloc_slab(&map, NULL, NULL);
-	n = sc_map_clear(&map);
-	CHECK(n == 19, "clear dropped %u", n);
-	CHECK(map.nr_cached == 0, "nr_cached %u", map.nr_cached);
-	CHECK(map.slabs[s2].state == SC_SLAB_FILLING,
-	      "filling slab after clear: state %u", map.slabs[s2].state);
-	CHECK_FREE(&map, "3,0,1", "clear");
-	CHECK(slot_of(&map, 0) == SC_NIL && slot_of(&map, 101) == SC_NIL,
-	      "cleared blocks still found");
-	CHECK_SOUND(&map, "clear");
-	n = fill_run(&map, s2, 0, 4);
-	CHECK(n == 0 && slot_of(&map, 3) == s2 * 16 + 3,
-	      "fill after clear: moved %u, slot %u", n, slot_of(&map, 3));
-	n = sc_map_clear(&map);
-	CHECK(n == 4, "second clear dropped %u", n);
-	n = sc_map_clear(&map);
-	CHECK(n == 0, "clear of an empty map dropped %u", n);
-	CHECK_FREE(&map, "3,0,1,2", "second clear");
-	CHECK_SOUND(&map, "clears");
-	free(mem);
-}
-
-struct busy_ctx {
-	u64 busy_mask;		/* bit per slab, slabs 0..63 */
-	u32 calls[64];
-	u32 nr_calls;
-	/*
-	 * Set for sc_map_clock_victim(), which may ask only about active
-	 * slabs whose referenced bit is clear at that moment.
-	 */
-	const struct sc_map *map;
-	u32 nr_bad;		/* calls about any other slab */
-	u32 last;		/* the slab of the last call */
-	bool last_busy;		/* and the answer */
-};
-
-static bool busy_fn(void *context, u32 slab)
-{
-	struct busy_ctx *ctx = context;
-
-	if (ctx->nr_calls < 64)
-		ctx->calls[ctx->nr_calls] = slab;
-	ctx->nr_calls++;
-	if (ctx->map && (ctx->map->slabs[slab].state != SC_SLAB_ACTIVE ||
-			 ctx->map->slabs[slab].referenced))
-		ctx->nr_bad++;
-	ctx->last = slab;
-	ctx->last_busy = slab < 64 && (ctx->busy_mask >> slab & 1);
-	return ctx->last_busy;
-}
-
-/* "a,b,c": the slabs busy_fn() was asked about, in order. */
-static const char *calls_str(const struct busy_ctx *ctx)
-{
-	static char buf[512];
-	u32 i;
-	int pos = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < ctx->nr_calls && i < 64; i++)
-		pos += snprintf(buf + pos, sizeof(buf) - pos, "%s%u",
-				i ? "," : "", ctx->calls[i]);
-	return buf;
-}
-
-#define CHECK_CALLS(ctx, expect, what)					\
-	CHECK(!strcmp(calls_str(ctx), expect) && !(ctx)->nr_bad,	\
-	      "%s: busy asked about [%s] (%u bad), expected [%s]",	\
-	      what, calls_str(ctx), (ctx)->nr_bad, expect)
-
-static void test_busy(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	struct busy_ctx ctx = { .busy_mask = 0x3 };
-	u32 slab;
-
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == 2, "busy 0 and 1: alloc gave %u", slab);
-	CHECK(ctx.nr_calls == 3 && ctx.calls[0] == 0 && ctx.calls[1] == 1 &&
-	      ctx.calls[2] == 2, "busy asked %u times", ctx.nr_calls);
-	CHECK_FREE(&map, "3,0,1", "busy slabs requeued");
-	CHECK(map.slabs[0].state == SC_SLAB_FREE &&
-	      map.slabs[1].state == SC_SLAB_FREE &&
-	      map.slabs[2].state == SC_SLAB_FILLING,
-	      "states %u %u %u", map.slabs[0].state, map.slabs[1].state,
-	      map.slabs[2].state);
-	CHECK_SOUND(&map, "busy");
-
-	/* all busy: SC_NIL, list unchanged, each asked once */
-	ctx.busy_mask = 0xf;
-	ctx.nr_calls = 0;
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == SC_NIL, "all busy: alloc gave %u", slab);
-	CHECK(ctx.nr_calls == 3, "all busy: asked %u times", ctx.nr_calls);
-	CHECK(map.nr_free == 3, "all busy: nr_free %u", map.nr_free);
-	CHECK_FREE(&map, "3,0,1", "all busy");
-	CHECK_SOUND(&map, "all busy");
-
-	/* not busy: the head, busy asked once */
-	ctx.busy_mask = 0;
-	ctx.nr_calls = 0;
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == 3 && ctx.nr_calls == 1, "none busy: slab %u, %u calls",
-	      slab, ctx.nr_calls);
-	CHECK_FREE(&map, "0,1", "none busy");
-
-	/* only the tail is free of readers */
-	ctx.busy_mask = 1 << 0;
-	ctx.nr_calls = 0;
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == 1, "busy head: slab %u", slab);
-	CHECK_FREE(&map, "0", "busy head requeued");
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == SC_NIL, "last free slab busy: gave %u", slab);
-	CHECK_FREE(&map, "0", "last free slab busy");
-	ctx.busy_mask = 0;
-	CHECK(sc_map_alloc_slab(&map, busy_fn, &ctx) == 0, "last slab");
-
-	/* empty free list: busy never asked */
-	ctx.nr_calls = 0;
-	slab = sc_map_alloc_slab(&map, busy_fn, &ctx);
-	CHECK(slab == SC_NIL && ctx.nr_calls == 0,
-	      "empty list: slab %u, %u calls", slab, ctx.nr_calls);
-	CHECK_SOUND(&map, "busy end");
-	free(mem);
-}
-
-/* Allocate and fill every slab in order: slab i gets 1 + i % 16 blocks. */
-static void fill_all(struct sc_map *map)
-{
-	u32 i, s;
-
-	for (i = 0; i < map->nr_slabs; i++) {
-		s = sc_map_alloc_slab(map, NULL, NULL);
-		fill_run(map, s, 1000ULL * s, 1 + s % SC_SLAB_SIZE);
-	}
-}
-
-/* Victim, evicted at once; checks that the map gave the expected one. */
-static void clock_evict(struct sc_map *map, u32 expect, const char *what)
-{
-	u32 v = sc_map_clock_victim(map, NULL, NULL);
-
-	CHECK(v == expect, "%s: victim %u, expected %u", what, v, expect);
-	if (v != SC_NIL)
-		sc_map_evict_slab(map, v);
-}
-
-/* The CLOCK's point: slabs with recent hits survive a sweep. */
-static void test_clock_second_chance(void)
-{
-	static const u32 cold[] = { 0, 2, 3, 5, 7 };
-	struct sc_map map;
-	void *mem = map_new(&map, 8);
-	u32 i;
-
-	fill_all(&map);
-	CHECK_REFS(&map, "00000000", "new slabs start unreferenced");
-	CHECK(map.clock_hand == 0, "hand %u", map.clock_hand);
-	sc_map_touch_slab(&map, 1);
-	sc_map_touch_slab(&map, 4);
-	sc_map_touch_slab(&map, 4);
-	sc_map_touch_slab(&map, 6);
-	CHECK_REFS(&map, "01001010", "touched 1, 4 (twice), 6");
-
-	/* 8 slabs, 3 touched: 5 evictions in a row take the other 5 */
-	for (i = 0; i < 5; i++)
-		clock_evict(&map, cold[i], "the untouched slabs, in order");
-	CHECK(map.slabs[1].state == SC_SLAB_ACTIVE &&
-	      map.slabs[4].state == SC_SLAB_ACTIVE &&
-	      map.slabs[6].state == SC_SLAB_ACTIVE,
-	      "touched slabs evicted: states %u %u %u", map.slabs[1].state,
-	      map.slabs[4].state, map.slabs[6].state);
-	CHECK_REFS(&map, "00000000", "the sweep spent their second chance");
-	CHECK(map.clock_hand == 0, "hand %u past victim 7", map.clock_hand);
-	CHECK_FREE(&map, "0,2,3,5,7", "evicted in the hand's order");
-	CHECK_SOUND(&map, "second chance");
-
-	/* no more chances without a new hit; 4 earns one */
-	sc_map_touch_slab(&map, 4);
-	clock_evict(&map, 1, "no hit since the sweep");
-	CHECK(map.clock_hand == 2, "hand %u", map.clock_hand);
-	clock_evict(&map, 6, "4 hit again");
-	CHECK(map.clock_hand == 7, "hand %u", map.clock_hand);
-	CHECK_REFS(&map, "00000000", "4's new bit spent");
-	clock_evict(&map, 4, "last active, across the wrap");
-	CHECK(map.clock_hand == 5, "hand %u", map.clock_hand);
-	clock_evict(&map, SC_NIL, "nothing active");
-	CHECK(map.clock_hand == 5, "hand moved to %u after two full turns",
-	      map.clock_hand);
-	CHECK(map.nr_cached == 0 && map.nr_free == 8, "cached %u free %u",
-	      map.nr_cached, map.nr_free);
-	CHECK_SOUND(&map, "swept clean");
-	free(mem);
-}
-
-static void test_clock_skip(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 6);
-	struct busy_ctx ctx = { .map = &map };
-	u32 i, v;
-
-	for (i = 0; i < 6; i++)
-		sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, 1, 10, 3);
-	fill_run(&map, 3, 30, 16);
-	fill_run(&map, 4, 40, 1);
-	sc_map_abort_slab(&map, 5);
-	/* 0, 2 filling, 5 free; stray touches on them (a late reader) */
-	sc_map_touch_slab(&map, 0);
-	sc_map_touch_slab(&map, 5);
-	CHECK_REFS(&map, "100001", "stray touches");
-
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 1 && map.clock_hand == 2, "victim %u hand %u, expected 1 2",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "1", "filling slab 0 passed over");
-	CHECK_REFS(&map, "100001", "bits of inactive slabs left alone");
-	ctx.nr_calls = 0;
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 3 && map.clock_hand == 4, "victim %u hand %u, expected 3 4",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "3", "filling slab 2 passed over");
-	ctx.nr_calls = 0;
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 4, "victim %u, expected 4", v);
-	/* a victim not evicted is just passed: the hand goes round */
-	ctx.nr_calls = 0;
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 1 && map.clock_hand == 2, "victim %u hand %u, expected 1 2",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "1", "free 5, filling 0 passed over");
-
-	/* a fill forgets a touch from before it */
-	fill_run(&map, 0, 0, 2);
-	CHECK_REFS(&map, "000001", "filled slab 0 starts unreferenced");
-	sc_map_touch_slab(&map, 0);
-	v = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(v == 5, "alloc gave %u", v);
-	fill_run(&map, 5, 50, 16);
-	CHECK_REFS(&map, "100000", "filled slab 5 starts unreferenced");
-	CHECK_SOUND(&map, "clock skip");
-	free(mem);
-}
-
-static void test_clock_busy(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	struct busy_ctx ctx = { .map = &map };
-	u32 v;
-
-	fill_all(&map);
-	sc_map_clock_victim(&map, NULL, NULL);
-	sc_map_clock_victim(&map, NULL, NULL);
-	CHECK(map.clock_hand == 2, "hand %u", map.clock_hand);
-
-	/* all busy: two turns, every bit cleared, busy asked when clear */
-	sc_map_touch_slab(&map, 2);
-	sc_map_touch_slab(&map, 0);
-	ctx.busy_mask = 0xf;
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == SC_NIL, "all busy: victim %u", v);
-	CHECK_CALLS(&ctx, "3,1,2,3,0,1", "all busy");
-	CHECK_REFS(&map, "0000", "all busy: bits cleared on the first turn");
-	CHECK(map.clock_hand == 2, "all busy: hand %u", map.clock_hand);
-
-	/* busy 2 skipped, referenced 3 spared, 0 taken */
-	ctx.busy_mask = 1 << 2;
-	ctx.nr_calls = 0;
-	sc_map_touch_slab(&map, 3);
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 0 && map.clock_hand == 1, "victim %u hand %u, expected 0 1",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "2,0", "busy 2, referenced 3");
-	CHECK(ctx.last == v && !ctx.last_busy, "victim %u, last asked %u",
-	      v, ctx.last);
-
-	/* all referenced: a full turn clears them, the hand's slab goes */
-	ctx.busy_mask = 0;
-	ctx.nr_calls = 0;
-	sc_map_touch_slab(&map, 0);
-	sc_map_touch_slab(&map, 1);
-	sc_map_touch_slab(&map, 2);
-	sc_map_touch_slab(&map, 3);
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == 1 && map.clock_hand == 2, "all hot: victim %u hand %u",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "1", "all hot");
-	CHECK_REFS(&map, "0000", "all hot");
-	CHECK_SOUND(&map, "clock busy");
-	free(mem);
-
-	/* one slab */
-	mem = map_new(&map, 1);
-	ctx = (struct busy_ctx){ .map = &map };
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == SC_NIL && ctx.nr_calls == 0, "empty: victim %u, %u calls",
-	      v, ctx.nr_calls);
-	fill_all(&map);
-	sc_map_touch_slab(&map, 0);
-	ctx.busy_mask = 1;
-	v = sc_map_clock_victim(&map, busy_fn, &ctx);
-	CHECK(v == SC_NIL && map.clock_hand == 0, "busy: victim %u hand %u",
-	      v, map.clock_hand);
-	CHECK_CALLS(&ctx, "0", "one busy slab, referenced");
-	sc_map_touch_slab(&map, 0);
-	v = sc_map_clock_victim(&map, NULL, NULL);
-	CHECK(v == 0 && map.clock_hand == 0 && !map.slabs[0].referenced,
-	      "one slab: victim %u hand %u referenced %u", v,
-	      map.clock_hand, map.slabs[0].referenced);
-	free(mem);
-}
-
-static void test_retire(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 4);
-	u32 n, v;
-
-	fill_all(&map);				/* 1, 2, 3, 4 blocks */
-	sc_map_evict_slab(&map, 3);
-	sc_map_touch_slab(&map, 1);
-	n = sc_map_retire_slab(&map, 1);
-	CHECK(n == 2, "retire dropped %u, expected 2", n);
-	CHECK(map.slabs[1].state == SC_SLAB_DISCARDING &&
-	      map.slabs[1].nr_valid == 0,
-	      "retired slab: state %u nr_valid %u", map.slabs[1].state,
-	      map.slabs[1].nr_valid);
-	CHECK(map.nr_cached == 4 && map.nr_free == 1, "cached %u free %u",
-	      map.nr_cached, map.nr_free);
-	CHECK(slot_of(&map, 1000) == SC_NIL && slot_of(&map, 1001) == SC_NIL,
-	      "retired blocks still found");
-	CHECK(slot_of(&map, 2001) == 2 * 16 + 1, "other slab disturbed");
-	CHECK_FREE(&map, "3", "retired slab not freed");
-	CHECK_SOUND(&map, "retire");
-
-	/* not in any state but active: left alone */
-	n = sc_map_retire_slab(&map, 1);
-	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_DISCARDING,
-	      "retire again: dropped %u, state %u", n, map.slabs[1].state);
-	n = sc_map_evict_slab(&map, 1);
-	CHECK(n == 0 && map.slabs[1].state == SC_SLAB_DISCARDING,
-	      "evict of a discarding slab: dropped %u, state %u", n,
-	      map.slabs[1].state);
-	n = sc_map_retire_slab(&map, 3);
-	CHECK(n == 0 && map.slabs[3].state == SC_SLAB_FREE,
-	      "retire of a free slab: dropped %u, state %u", n,
-	      map.slabs[3].state);
-	CHECK_FREE(&map, "3", "retire of a free slab");
-	CHECK_SOUND(&map, "retire no-ops");
-
-	/* not allocatable, not a victim, not cleared until aborted */
-	v = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(v == 3, "alloc gave %u", v);
-	v = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(v == SC_NIL, "alloc with only a retired slab left gave %u", v);
-	n = sc_map_retire_slab(&map, 3);
-	CHECK(n == 0 && map.slabs[3].state == SC_SLAB_FILLING,
-	      "retire of a filling slab: dropped %u, state %u", n,
-	      map.slabs[3].state);
-	v = sc_map_clock_victim(&map, NULL, NULL);
-	CHECK(v == 0, "victim %u, expected 0", v);
-	v = sc_map_clock_victim(&map, NULL, NULL);
-	CHECK(v == 2, "victim %u, expected 2 (retired 1 passed over)", v);
-	n = sc_map_clear(&map);
-	CHECK(n == 4 && map.slabs[1].state == SC_SLAB_DISCARDING,
-	      "clear dropped %u, retired slab in state %u", n,
-	      map.slabs[1].state);
-	CHECK_FREE(&map, "0,2", "clear leaves the retired slab out");
-	CHECK_SOUND(&map, "retired across clear");
-
-	sc_map_abort_slab(&map, 1);
-	CHECK(map.slabs[1].state == SC_SLAB_FREE && map.nr_free == 3,
-	      "aborted retired slab: state %u, nr_free %u",
-	      map.slabs[1].state, map.nr_free);
-	CHECK_FREE(&map, "0,2,1", "given back at the tail");
-	sc_map_alloc_slab(&map, NULL, NULL);
-	sc_map_alloc_slab(&map, NULL, NULL);
-	v = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(v == 1, "alloc after abort gave %u", v);
-	fill_run(&map, v, 77, 5);
-	CHECK(map.slabs[1].referenced == 0 && slot_of(&map, 81) == 16 + 4,
-	      "refilled: referenced %u, slot %u", map.slabs[1].referenced,
-	      slot_of(&map, 81));
-	CHECK_SOUND(&map, "retire, abort, refill");
-	free(mem);
-}
-
-/*
- * A hit on a hot slab must not dirty its cache line: with the slab's page
- * read-only, a touch of a referenced slab must not fault.
- */
-static sigjmp_buf touch_env;
-static int touch_faulted, store_faulted;
-
-static void touch_segv(int sig)
-{
-	(void)sig;
-	siglongjmp(touch_env, 1);
-}
-
-/*
- * Every transition of enum sc_slab_state, on one slab, and every call
- * that must leave a state alone, in each state.
- */
-static const char *slab_state_name(u8 state)
+static const char *state_name(u32 state)
 {
 	static const char *const names[] = {
 		[SC_SLAB_FREE] = "free",
@@ -1244,250 +134,2403 @@ static const char *slab_state_name(u8 state)
 		[SC_SLAB_DISCARDING] = "discarding",
 	};
 
-	return state < ARRAY_SIZE(names) && names[state] ? names[state] : "?";
-}
-
-/* evict and retire do nothing to a slab that is not active */
-static void check_inert(struct sc_map *map, u32 slab, const char *when)
-{
-	u8 state = map->slabs[slab].state;
-	u32 n;
-
-	n = sc_map_evict_slab(map, slab);
-	CHECK(n == 0 && map->slabs[slab].state == state,
-	      "%s: evict of a %s slab dropped %u, left it %s", when,
-	      slab_state_name(state), n,
-	      slab_state_name(map->slabs[slab].state));
-	n = sc_map_retire_slab(map, slab);
-	CHECK(n == 0 && map->slabs[slab].state == state,
-	      "%s: retire of a %s slab dropped %u, left it %s", when,
-	      slab_state_name(state), n,
-	      slab_state_name(map->slabs[slab].state));
-	CHECK_SOUND(map, when);
-}
-
-#define CHECK_STATE(map, slab, want, when)				\
-	CHECK((map)->slabs[slab].state == (want), "%s: slab %s, want %s", \
-	      when, slab_state_name((map)->slabs[slab].state),		\
-	      slab_state_name(want))
-
-static void test_slab_states(void)
-{
-	struct sc_map map;
-	void *mem = map_new(&map, 1);
-	sc_oblock_t b = to_oblock(500);
-	unsigned long warned;
-	u32 s, n;
-
-	CHECK(SC_SLAB_FREE != SC_SLAB_FILLING &&
-	      SC_SLAB_FILLING != SC_SLAB_ACTIVE &&
-	      SC_SLAB_ACTIVE != SC_SLAB_DISCARDING &&
-	      SC_SLAB_DISCARDING != SC_SLAB_FILLING &&
-	      SC_SLAB_DISCARDING != SC_SLAB_FREE,
-	      "two slab states share a value");
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "new map");
-	check_inert(&map, 0, "free");
-
-	/* FREE -> FILLING -> FREE: a cluster that was not entered */
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	CHECK(s == 0, "alloc gave %u", s);
-	CHECK_STATE(&map, 0, SC_SLAB_FILLING, "alloc");
-	check_inert(&map, 0, "filling");
-	sc_map_abort_slab(&map, 0);
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "abort of a filling slab");
-
-	/* FILLING -> FREE: a fill of no blocks */
-	sc_map_alloc_slab(&map, NULL, NULL);
-	sc_map_fill_slab(&map, 0, NULL, 0);
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "fill of 0 blocks");
-
-	/* FILLING -> ACTIVE -> FREE, by its last block's removal */
-	sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, 0, 500, 2);
-	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "fill");
-	sc_map_remove(&map, b);
-	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "remove of one of two");
-	sc_map_remove(&map, to_oblock(501));
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "remove of the last block");
-
-	/* ACTIVE -> FREE by eviction */
-	sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, 0, 500, 3);
-	n = sc_map_evict_slab(&map, 0);
-	CHECK(n == 3, "evict dropped %u", n);
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "evict");
-
-	/* ACTIVE -> DISCARDING -> FREE: the cleaner's discard */
-	sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, 0, 500, 4);
-	n = sc_map_retire_slab(&map, 0);
-	CHECK(n == 4 && map.nr_free == 0 && map.nr_cached == 0,
-	      "retire dropped %u, nr_free %u, nr_cached %u", n, map.nr_free,
-	      map.nr_cached);
-	CHECK_STATE(&map, 0, SC_SLAB_DISCARDING, "retire");
-	check_inert(&map, 0, "discarding");
-	CHECK(sc_map_alloc_slab(&map, NULL, NULL) == SC_NIL,
-	      "a discarding slab was handed out");
-	sc_map_clear(&map);
-	CHECK_STATE(&map, 0, SC_SLAB_DISCARDING, "a walk of everything");
-	CHECK(sc_map_clock_victim(&map, NULL, NULL) == SC_NIL,
-	      "a discarding slab was picked by the CLOCK");
-	sc_map_abort_slab(&map, 0);
-	CHECK_STATE(&map, 0, SC_SLAB_FREE, "abort of a discarding slab");
-	CHECK(map.nr_free == 1, "nr_free %u after the discard", map.nr_free);
-
-	/* An abort of a free or an active slab is refused, with a warning. */
-	warned = sc_shim_warnings;
-	sc_map_abort_slab(&map, 0);
-	CHECK(sc_shim_warnings == warned + 1 && map.nr_free == 1,
-	      "abort of a free slab: %lu warnings, nr_free %u",
-	      sc_shim_warnings - warned, map.nr_free);
-	CHECK_SOUND(&map, "abort of a free slab");
-	sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, 0, 500, 2);
-	sc_map_abort_slab(&map, 0);
-	CHECK(sc_shim_warnings == warned + 2 && map.nr_free == 0 &&
-	      map.nr_cached == 2,
-	      "abort of an active slab: %lu warnings, nr_free %u, nr_cached %u",
-	      sc_shim_warnings - warned, map.nr_free, map.nr_cached);
-	CHECK_STATE(&map, 0, SC_SLAB_ACTIVE, "abort of an active slab");
-	CHECK_SOUND(&map, "slab states");
-	free(mem);
-}
-
-static void test_touch_no_store(void)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-	size_t bytes = (sc_map_bytes(4) + page - 1) & ~(page - 1);
-	struct sigaction sa = { .sa_handler = touch_segv }, old;
-	struct sc_map map;
-	void *mem, *guard;
-	u32 s;
-
-	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
-	sc_map_init(&map, 4, mem);
-	s = sc_map_alloc_slab(&map, NULL, NULL);
-	fill_run(&map, s, 0, 4);
-	sc_map_touch_slab(&map, s);
-	CHECK(map.slabs[s].referenced == 1, "touch: referenced %u",
-	      map.slabs[s].referenced);
-
-	guard = (void *)((uintptr_t)&map.slabs[s] & ~(uintptr_t)(page - 1));
-	sigaction(SIGSEGV, &sa, &old);
-	if (mprotect(guard, page, PROT_READ)) {
-		perror("mprotect");
-		exit(2);
-	}
-	if (!sigsetjmp(touch_env, 1))
-		sc_map_touch_slab(&map, s);
-	else
-		touch_faulted = 1;
-	/* and the guard works: a store there does fault */
-	if (!sigsetjmp(touch_env, 1))
-		WRITE_ONCE(map.slabs[s].referenced, 1);
-	else
-		store_faulted = 1;
-	mprotect(guard, page, PROT_READ | PROT_WRITE);
-	sigaction(SIGSEGV, &old, NULL);
-	CHECK(!touch_faulted, "touch of a referenced slab stored to it");
-	CHECK(store_faulted, "a store to the read-only page did not fault");
-	munmap(mem, bytes);
-}
-
-static void test_bytes(void)
-{
-	static const u32 sizes[] = { 1, 16, 1024, 65536 };
-	size_t prev = 0;
-	unsigned int k;
-	u32 n;
-
-	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
-		size_t bytes = sc_map_bytes(sizes[k]);
-		size_t slots = (size_t)sizes[k] * SC_SLAB_SIZE;
-		struct sc_map map;
-		void *mem;
-		u32 s;
-
-		printf("map: %u slabs (%zu slots): %zu bytes, %.2f bytes/slot\n",
-		       sizes[k], slots, bytes, (double)bytes / slots);
-		CHECK(bytes <= 16 * slots + 64, "%u slabs: %zu bytes",
-		      sizes[k], bytes);
-		CHECK(bytes >= 12 * slots + 8 * sizes[k],
-		      "%u slabs: %zu bytes, too few for the arrays", sizes[k],
-		      bytes);
-		CHECK(bytes > prev, "%u slabs: %zu bytes, not more than %zu",
-		      sizes[k], bytes, prev);
-		prev = bytes;
-		/* the layout fits in it, and works at size */
-		mem = map_new(&map, sizes[k]);
-		CHECK((char *)(map.buckets + (1UL << map.hash_bits)) <=
-		      (char *)mem + bytes &&
-		      (void *)map.slot_oblock >= mem &&
-		      (char *)(map.slabs + map.nr_slabs) <= (char *)map.slot_next &&
-		      (char *)(map.slot_next + map.nr_slots) <=
-		      (char *)map.buckets,
-		      "%u slabs: arrays overlap or overrun", sizes[k]);
-		s = sc_map_alloc_slab(&map, NULL, NULL);
-		fill_run(&map, s, 12345, 16);
-		CHECK(slot_of(&map, 12350) == s * 16 + 5, "lookup at size %u",
-		      sizes[k]);
-		CHECK_SOUND(&map, "large map");
-		free(mem);
-	}
-	/*
-	 * Exactly the layout map.h describes, up to the largest map: a
-	 * bucket per four slots, rounded up to a power of two.
-	 */
-	for (n = 1; n <= SC_MAP_MAX_SLABS; n = n < 300 ? n + 1 : n * 3 + 1) {
-		u64 slots = (u64)n * SC_SLAB_SIZE, buckets = 1;
-
-		while (buckets < slots / 4)
-			buckets *= 2;
-		CHECK(sc_map_bytes(n) == slots * 12 + 8 * (u64)n +
-		      8 * (((u64)n + 63) / 64) + 4 * buckets,
-		      "bytes(%u) %zu", n, sc_map_bytes(n));
-	}
-	CHECK(sc_map_bytes(SC_MAP_MAX_SLABS) ==
-	      (u64)SC_MAP_MAX_SLABS * (12 * SC_SLAB_SIZE + 8) +
-	      8 * ((SC_MAP_MAX_SLABS + 63ULL) / 64) + 4 * (1ULL << 30),
-	      "bytes(SC_MAP_MAX_SLABS) %zu", sc_map_bytes(SC_MAP_MAX_SLABS));
-	/* any size: at most 16 bytes a slot and a small constant */
-	for (n = 1; n < 5000; n += 1 + n / 8)
-		CHECK(sc_map_bytes(n) <= 16 * (size_t)n * SC_SLAB_SIZE + 64,
-		      "bytes(%u) %zu", n, sc_map_bytes(n));
-	/* roughly linear: doubling the slabs at most doubles the bytes + c */
-	for (n = 1; n <= 1U << 20; n <<= 1)
-		CHECK(sc_map_bytes(2 * n) <= 2 * sc_map_bytes(n) + 64 &&
-		      sc_map_bytes(2 * n) >= 2 * sc_map_bytes(n) - 64 &&
-		      sc_map_bytes(n) <= 16 * (size_t)n * SC_SLAB_SIZE + 64,
-		      "bytes(%u) %zu, bytes(%u) %zu", n, sc_map_bytes(n),
-		      2 * n, sc_map_bytes(2 * n));
+	return state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
 /* ------------------------------------------------------------------ */
-/* Randomized differential test                                       */
+/* The caller's side of the map's memory                              */
 
-#define UNIV		4096		/* origin blocks the test uses */
-#define UNIV_DENSE	4032		/* 0..4031, then 64 far ones */
-#define MAX_PENDING	4
+/*
+ * A map under test with everything the kernel would do around it: its
+ * fixed memory, and the register of every chunk and segment given to it
+ * and not yet taken back, so that a chunk the map loses, keeps twice or
+ * hands back twice is caught.
+ */
+enum mem_kind { MEM_CHUNK, MEM_SEGMENT };
 
-static u64 univ[UNIV];
+struct owned {
+	void *p;
+	u8 kind;
+};
 
-static void univ_init(void)
+struct tmap {
+	struct sc_map m;
+	void *mem;
+	size_t mem_bytes;
+	bool mapped;		/* mem from mmap() rather than malloc() */
+	struct owned *owned;
+	u32 nr_owned, cap_owned;
+	u64 nr_given, nr_taken_back;
+};
+
+static void tm_init(struct tmap *t, u32 nr_slabs)
+{
+	memset(t, 0, sizeof(*t));
+	t->mem_bytes = sc_map_bytes(nr_slabs);
+	t->mem = malloc(t->mem_bytes);
+	if (!t->mem) {
+		perror("malloc");
+		exit(2);
+	}
+	/* garbage, so that init must set every field it relies on */
+	memset(t->mem, 0xa5, t->mem_bytes);
+	sc_map_init(&t->m, nr_slabs, t->mem);
+}
+
+static void tm_free(struct tmap *t)
 {
 	u32 i;
 
-	for (i = 0; i < UNIV_DENSE; i++)
-		univ[i] = i;
-	for (i = 0; i < 32; i++)		/* below U64_MAX, which is NONE */
-		univ[UNIV_DENSE + i] = U64_MAX - 1 - 3 * i;
-	for (i = 0; i < 32; i++)
-		univ[UNIV_DENSE + 32 + i] = (1ULL << 63) - 16 + i;
+	for (i = 0; i < t->nr_owned; i++)
+		free(t->owned[i].p);
+	free(t->owned);
+	if (t->mapped)
+		munmap(t->mem, t->mem_bytes);
+	else
+		free(t->mem);
+	memset(t, 0, sizeof(*t));
+}
+
+static void *tm_alloc(struct tmap *t, enum mem_kind kind)
+{
+	size_t bytes = kind == MEM_CHUNK ? SC_CHUNK_BYTES : SC_SEGMENT_BYTES;
+	void *p = malloc(bytes);
+
+	if (!p) {
+		perror("malloc");
+		exit(2);
+	}
+	/* the caller's memory is not zeroed: the map must not rely on it */
+	memset(p, 0x5a, bytes);
+	if (t->nr_owned == t->cap_owned) {
+		t->cap_owned = t->cap_owned ? 2 * t->cap_owned : 64;
+		t->owned = realloc(t->owned, t->cap_owned * sizeof(*t->owned));
+		if (!t->owned) {
+			perror("realloc");
+			exit(2);
+		}
+	}
+	t->owned[t->nr_owned++] = (struct owned){ .p = p, .kind = kind };
+	return p;
+}
+
+/* Takes @p off the register and frees it; false if it was not on it. */
+static bool tm_release(struct tmap *t, void *p)
+{
+	u32 i;
+
+	for (i = 0; i < t->nr_owned; i++)
+		if (t->owned[i].p == p) {
+			t->owned[i] = t->owned[--t->nr_owned];
+			free(p);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * What the kernel's thread does before a fill: ask what the map wants and
+ * give it, or only some of it (@chunk_ok, @segment_ok false: an
+ * allocation that failed).  Return: NULL, or what the map did wrong.
+ */
+static const char *tm_feed(struct tmap *t, bool chunk_ok, bool segment_ok)
+{
+	bool want_chunk = false, want_segment = false, any;
+	void *chunk = NULL, *segment = NULL;
+	const char *err = NULL;
+
+	any = sc_map_wants(&t->m, &want_chunk, &want_segment);
+	if (any != (want_chunk || want_segment))
+		return fail("wants() returned %d for chunk %d, segment %d", any,
+			    want_chunk, want_segment);
+	if (want_chunk && t->m.spare_chunk)
+		return fail("wants a chunk with one spare");
+	if (want_segment && t->m.spare_segment)
+		return fail("wants a segment with one spare");
+	if (!any)
+		return NULL;
+	if (want_chunk && chunk_ok)
+		chunk = tm_alloc(t, MEM_CHUNK);
+	if (want_segment && segment_ok)
+		segment = tm_alloc(t, MEM_SEGMENT);
+	if (!chunk && !segment)
+		return NULL;
+	t->nr_given += !!chunk + !!segment;
+	sc_map_provide(&t->m, &chunk, &segment);
+	if (chunk) {
+		err = fail("provide() left a chunk it wanted");
+		tm_release(t, chunk);
+	}
+	if (segment) {
+		err = fail("provide() left a segment it wanted");
+		tm_release(t, segment);
+	}
+	return err;
+}
+
+/* Both kinds, always: memory is plentiful. */
+static const char *tm_feed_all(struct tmap *t)
+{
+	return tm_feed(t, true, true);
+}
+
+/*
+ * What the kernel does after the map let go of memory: take the garbage
+ * and free it.  Every item must be one the map was given and still held.
+ * Return: NULL, or what was wrong; *@nr: items taken back.
+ */
+static const char *tm_collect(struct tmap *t, u32 *nr)
+{
+	void *g = sc_map_take_garbage(&t->m), *next;
+	u32 n = 0, held = t->nr_owned;
+
+	if (t->m.garbage)
+		return fail("garbage still listed after take_garbage()");
+	for (; g; g = next) {
+		if (n >= held)
+			return fail("garbage list longer than what was given");
+		next = sc_map_garbage_next(g);
+		if (!tm_release(t, g))
+			return fail("garbage item %p never given or freed twice",
+				    g);
+		n++;
+	}
+	t->nr_taken_back += n;
+	if (nr)
+		*nr = n;
+	return NULL;
+}
+
+/*
+ * The kernel's teardown: the map lets go of everything it was given, and
+ * the caller frees it.  Return: NULL, or what was not given back.
+ */
+static const char *tm_teardown(struct tmap *t)
+{
+	const char *err;
+
+	sc_map_release_all(&t->m);
+	err = tm_collect(t, NULL);
+	if (err)
+		return err;
+	if (t->nr_owned)
+		return fail("%u chunks and segments not given back at teardown",
+			    t->nr_owned);
+	if (sc_map_dynamic_bytes(&t->m))
+		return fail("%zu dynamic bytes after teardown",
+			    sc_map_dynamic_bytes(&t->m));
+	return NULL;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct owned *)a)->p;
+	uintptr_t y = (uintptr_t)((const struct owned *)b)->p;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The map holds exactly what it was given and not yet handed back: its
+ * chunks, its segments past the first, its spares and its garbage list,
+ * each once and each of the right kind.  Segment 0 lives in the fixed
+ * memory.
+ */
+static const char *check_memory(const struct tmap *t)
+{
+	const struct sc_map *map = &t->m;
+	u32 n = 0, i, cap = t->nr_owned + 2;
+	struct owned *held = malloc((size_t)cap * sizeof(*held));
+	struct owned *own = malloc((size_t)(t->nr_owned + 1) * sizeof(*own));
+	const char *err = NULL;
+	void *g;
+
+#define HOLD(ptr, k)							\
+	do {								\
+		if (n == cap) {						\
+			err = fail("the map holds more than it was given"); \
+			goto out;					\
+		}							\
+		held[n++] = (struct owned){ .p = (ptr), .kind = (k) };	\
+	} while (0)
+
+	if ((char *)map->segments[0] < (char *)t->mem ||
+	    (char *)map->segments[0] + SC_SEGMENT_BYTES >
+	    (char *)t->mem + t->mem_bytes) {
+		err = fail("segment 0 is not in the fixed memory");
+		goto out;
+	}
+	for (i = 0; i < map->nr_chunk_slots; i++)
+		if (map->chunks[i])
+			HOLD(map->chunks[i], MEM_CHUNK);
+	for (i = 1; i < map->nr_segment_slots; i++)
+		if (map->segments[i])
+			HOLD(map->segments[i], MEM_SEGMENT);
+	if (map->spare_chunk)
+		HOLD(map->spare_chunk, MEM_CHUNK);
+	if (map->spare_segment)
+		HOLD(map->spare_segment, MEM_SEGMENT);
+	for (g = map->garbage; g; g = sc_map_garbage_next(g)) {
+		/* of either kind: the register knows which */
+		for (i = 0; i < t->nr_owned && t->owned[i].p != g; i++)
+			;
+		HOLD(g, i < t->nr_owned ? t->owned[i].kind : 9);
+	}
+	if (n != t->nr_owned) {
+		err = fail("the map holds %u chunks and segments, %u given and"
+			   " not taken back (%s)", n, t->nr_owned,
+			   n < t->nr_owned ? "leaked" : "held twice?");
+		goto out;
+	}
+	if (n)
+		memcpy(own, t->owned, n * sizeof(*own));
+	qsort(held, n, sizeof(*held), cmp_ptr);
+	qsort(own, n, sizeof(*own), cmp_ptr);
+	for (i = 0; i < n; i++) {
+		if (held[i].p != own[i].p) {
+			err = fail("the map holds %p, never given or held twice",
+				   held[i].p);
+			goto out;
+		}
+		if (held[i].kind != own[i].kind) {
+			err = fail("%p given as a %s, held as a %s", held[i].p,
+				   own[i].kind == MEM_CHUNK ? "chunk" : "segment",
+				   held[i].kind == MEM_CHUNK ? "chunk" : "segment");
+			goto out;
+		}
+	}
+#undef HOLD
+out:
+	free(held);
+	free(own);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The structure, read back                                            */
+
+/*
+ * What the arena says, gathered by check_arena() for the other checks:
+ * every cached page with its slot, the runs in arena order, which slabs
+ * have one, and per arena index what is there; for a small map also per
+ * slot the origin block and per slab its run.  All of it sized by what is
+ * cached, but for the bitmap, so that a map of a big SSD checks quickly.
+ */
+enum { A_NONE, A_VALID, A_DEAD, A_FREE_HEAD, A_CHAINED };
+
+#define SCAN_SMALL	(1U << 16)	/* slabs, for the per-slot arrays */
+
+struct page_slot {
+	u32 slot;
+	u64 oblock;
+};
+
+struct scan {
+	u32 arena_len;		/* chunks_high * SC_CHUNK_ENTRIES */
+	u8 *what;		/* per arena index, A_* */
+	struct page_slot *pages;/* every cached page */
+	size_t pages_cap;
+	unsigned long *has_run;	/* per slab */
+	u64 *slot_oblock;	/* small maps: per slot, or SC_OBLOCK_NONE */
+	u32 *slab_run;		/* small maps: per slab, its run or SC_NIL */
+	u32 *runs, nr_runs;	/* run indexes, in arena order */
+	u32 nr_free_blocks[SC_RUN_ORDERS];
+	u32 nr_entries, nr_cached;
+};
+
+static void scan_free(struct scan *s)
+{
+	free(s->what);
+	free(s->pages);
+	free(s->has_run);
+	free(s->slot_oblock);
+	free(s->slab_run);
+	free(s->runs);
+	memset(s, 0, sizeof(*s));
+}
+
+static int cmp_page_slot(const void *a, const void *b)
+{
+	u32 x = ((const struct page_slot *)a)->slot;
+	u32 y = ((const struct page_slot *)b)->slot;
+
+	return x < y ? -1 : x > y;
+}
+
+static u32 block_size(const struct sc_entry *e)
+{
+	return e->free ? 1U << e->run_last : 1U << order_of(e->run_last + 1);
+}
+
+/*
+ * The arena's chunks, their blocks and runs, and the entries' pages: every
+ * rule of map.h's layout.  Fills @s.
+ */
+static const char *check_arena(const struct sc_map *map, struct scan *s)
+{
+	u32 c, a, i, p, high = 0, nr_chunks = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (map->chunks_high > map->nr_chunk_slots)
+		return fail("chunks_high %u of %u directory slots",
+			    map->chunks_high, map->nr_chunk_slots);
+	s->arena_len = map->chunks_high * SC_CHUNK_ENTRIES;
+	s->what = calloc(s->arena_len + 1, 1);
+	s->runs = malloc((s->arena_len + 1) * sizeof(u32));
+	s->pages_cap = map->nr_cached + 64;
+	s->pages = malloc(s->pages_cap * sizeof(*s->pages));
+	s->has_run = calloc((map->nr_slabs + LONG_BITS - 1) / LONG_BITS,
+			    sizeof(long));
+	if (map->nr_slabs <= SCAN_SMALL) {
+		s->slot_oblock = malloc((size_t)map->nr_slots * sizeof(u64));
+		s->slab_run = malloc((size_t)map->nr_slabs * sizeof(u32));
+		memset(s->slot_oblock, 0xff,
+		       (size_t)map->nr_slots * sizeof(u64));
+		memset(s->slab_run, 0xff, (size_t)map->nr_slabs * sizeof(u32));
+	}
+	for (c = 0; c < map->nr_chunk_slots; c++) {
+		if (!map->chunks[c])
+			continue;
+		nr_chunks++;
+		high = c + 1;
+	}
+	if (high != map->chunks_high)
+		return fail("chunks_high %u, highest chunk at %u",
+			    map->chunks_high, high);
+	if (nr_chunks != map->nr_chunks)
+		return fail("nr_chunks %u, %u in the directory", map->nr_chunks,
+			    nr_chunks);
+	for (c = 0; c < map->chunks_high; c++) {
+		u32 used = 0;
+
+		if (!map->chunks[c])
+			continue;
+		for (a = c * SC_CHUNK_ENTRIES; a < (c + 1) * SC_CHUNK_ENTRIES;) {
+			const struct sc_entry *e = ent(map, a);
+			u32 size = block_size(e), n, slab, prev_slot = 0;
+			bool any_slot = false, any_valid = false;
+
+			if (e->free) {
+				if (e->run_last >= SC_RUN_ORDERS)
+					return fail("free block at %u of order %u",
+						    a, e->run_last);
+				if (a & (size - 1))
+					return fail("free block at %u of order %u"
+						    " misaligned", a, e->run_last);
+				s->what[a] = A_FREE_HEAD;
+				s->nr_free_blocks[e->run_last]++;
+				a += size;
+				continue;
+			}
+			n = e->run_last + 1;
+			slab = e->slab;
+			if (a & (size - 1))
+				return fail("run at %u of %u entries misaligned",
+					    a, n);
+			if (slab >= map->nr_slabs)
+				return fail("run at %u: slab %u of %u", a, slab,
+					    map->nr_slabs);
+			if (bit(s->has_run, slab))
+				return fail("slab %u has two runs, one at %u",
+					    slab, a);
+			bit_assign(s->has_run, slab, true);
+			if (s->slab_run)
+				s->slab_run[slab] = a;
+			s->runs[s->nr_runs++] = a;
+			for (i = 0; i < n; i++) {
+				const struct sc_entry *x = ent(map, a + i);
+
+				if (x->free || x->run_index != i ||
+				    x->run_last != n - 1 || x->slab != slab)
+					return fail("run at %u, entry %u: free %u,"
+						    " run_index %u, run_last %u,"
+						    " slab %u; run of %u in slab %u",
+						    a, i, x->free, x->run_index,
+						    x->run_last, x->slab, n, slab);
+				if (!x->valid) {
+					s->what[a + i] = A_DEAD;
+					continue;
+				}
+				any_valid = true;
+				s->what[a + i] = A_VALID;
+				s->nr_entries++;
+				for (p = 0; p < GROUP_PAGES; p++) {
+					u32 slot;
+
+					if (!(x->valid >> p & 1))
+						continue;
+					if (p + x->shift < 15 ||
+					    p + x->shift - 15 >= SC_SLAB_SIZE)
+						return fail("entry %u: page %u with"
+							    " shift %u is outside"
+							    " its slab", a + i, p,
+							    x->shift);
+					slot = entry_slot(x, p);
+					/*
+					 * The entries of a run in slot order,
+					 * as the fill laid them out.
+					 */
+					if (any_slot && slot <= prev_slot)
+						return fail("entry %u page %u in"
+							    " slot %u, not past"
+							    " slot %u", a + i, p,
+							    slot, prev_slot);
+					prev_slot = slot;
+					any_slot = true;
+					if (s->nr_cached == s->pages_cap) {
+						s->pages_cap *= 2;
+						s->pages = realloc(s->pages,
+							s->pages_cap *
+							sizeof(*s->pages));
+						assert(s->pages);
+					}
+					s->pages[s->nr_cached++] = (struct page_slot){
+						.slot = slot,
+						.oblock = entry_group(x) *
+							  GROUP_PAGES + p,
+					};
+				}
+			}
+			if (!any_valid)
+				return fail("run at %u (slab %u) holds nothing",
+					    a, slab);
+			used += size;
+			a += size;
+		}
+		if (used != map->chunk_used[c])
+			return fail("chunk %u: chunk_used %u, blocks in use %u", c,
+				    map->chunk_used[c], used);
+		if (!used)
+			return fail("chunk %u empty but not let go", c);
+	}
+	/* no slot twice */
+	qsort(s->pages, s->nr_cached, sizeof(*s->pages), cmp_page_slot);
+	for (i = 0; i < s->nr_cached; i++) {
+		if (i && s->pages[i].slot == s->pages[i - 1].slot)
+			return fail("slot %u holds %llu and %llu",
+				    s->pages[i].slot, s->pages[i - 1].oblock,
+				    s->pages[i].oblock);
+		if (s->slot_oblock)
+			s->slot_oblock[s->pages[i].slot] = s->pages[i].oblock;
+	}
+	if (s->nr_entries != map->nr_entries)
+		return fail("nr_entries %u, %u entries hold pages",
+			    map->nr_entries, s->nr_entries);
+	if (s->nr_cached != map->nr_cached)
+		return fail("nr_cached %u, %u pages in entries", map->nr_cached,
+			    s->nr_cached);
+	return NULL;
+}
+
+/* Per order, a list of free blocks, doubly linked, each once. */
+static const char *check_free_blocks(const struct sc_map *map,
+				     const struct scan *s)
+{
+	u32 o, a, prev, n, total = 0, found = 0;
+
+	for (o = 0; o < SC_RUN_ORDERS; o++) {
+		n = 0;
+		prev = SC_NIL;
+		for (a = map->free_blocks[o]; a != SC_NIL; a = ent(map, a)->next) {
+			const struct sc_entry *e;
+
+			if (a >= s->arena_len || !ent_present(map, a))
+				return fail("free list %u reaches %u, outside the"
+					    " arena", o, a);
+			e = ent(map, a);
+			if (s->what[a] != A_FREE_HEAD || e->run_last != o)
+				return fail("free list %u holds %u, not a free"
+					    " block of that order", o, a);
+			if (e->group_lo != prev)
+				return fail("free block %u: prev %u, expected %u",
+					    a, e->group_lo, prev);
+			if (++n > s->nr_free_blocks[o])
+				return fail("free list %u longer than its %u"
+					    " blocks (loop?)", o,
+					    s->nr_free_blocks[o]);
+			/* a free block and its free buddy would be one */
+			if (o + 1 < SC_RUN_ORDERS) {
+				u32 b = a ^ (1U << o);
+
+				if (s->what[b] == A_FREE_HEAD &&
+				    ent(map, b)->run_last == o)
+					return fail("free buddies %u and %u of"
+						    " order %u", a, b, o);
+			}
+			prev = a;
+		}
+		if (n != s->nr_free_blocks[o])
+			return fail("free list %u holds %u of %u free blocks", o,
+				    n, s->nr_free_blocks[o]);
+		total += n;
+	}
+	for (a = 0; a < s->arena_len; a++)
+		found += s->what[a] == A_FREE_HEAD;
+	if (found != total)
+		return fail("%u free blocks, %u listed", found, total);
+	return NULL;
+}
+
+/* Linear hashing's table: its segments, and every chain. */
+static const char *check_hash(const struct sc_map *map, struct scan *s)
+{
+	u64 buckets = nr_buckets(map), i;
+	u32 segs = (u32)((buckets + SC_SEGMENT_BUCKETS - 1) / SC_SEGMENT_BUCKETS);
+	u32 n, chained = 0, a, nr_segments = 0;
+
+	if (map->lh_level < SC_SEGMENT_SHIFT ||
+	    map->lh_split >= 1U << map->lh_level)
+		return fail("lh_level %u, lh_split %u", map->lh_level,
+			    map->lh_split);
+	if (segs > map->nr_segment_slots)
+		return fail("%llu buckets, %u segment slots", buckets,
+			    map->nr_segment_slots);
+	for (i = 0; i < map->nr_segment_slots; i++) {
+		if (map->segments[i])
+			nr_segments++;
+		if (!map->segments[i] != (i >= segs))
+			return fail("%llu buckets, segment %llu %s", buckets, i,
+				    map->segments[i] ? "there" : "missing");
+	}
+	if (nr_segments != map->nr_segments)
+		return fail("nr_segments %u, %u in the directory",
+			    map->nr_segments, nr_segments);
+	for (i = 0; i < buckets; i++) {
+		n = 0;
+		for (a = *bucket_head(map, (u32)i); a != SC_NIL;
+		     a = ent(map, a)->next) {
+			const struct sc_entry *e;
+
+			if (a >= s->arena_len || !ent_present(map, a))
+				return fail("bucket %llu reaches %u, outside the"
+					    " arena", i, a);
+			if (s->what[a] == A_CHAINED)
+				return fail("entry %u chained twice (loop?)", a);
+			if (s->what[a] != A_VALID)
+				return fail("bucket %llu holds %u, %s", i, a,
+					    s->what[a] == A_DEAD ?
+					    "an entry with no page" :
+					    "not an entry of a run");
+			e = ent(map, a);
+			if (bucket_of(map, entry_group(e)) != i)
+				return fail("entry %u (group %llu) in bucket %llu,"
+					    " belongs in %u", a, entry_group(e),
+					    i, bucket_of(map, entry_group(e)));
+			s->what[a] = A_CHAINED;
+			n++;
+		}
+		chained += n;
+	}
+	if (chained != s->nr_entries)
+		return fail("%u entries chained, %u hold pages", chained,
+			    s->nr_entries);
+	for (a = 0; a < s->arena_len; a++)
+		if (s->what[a] == A_CHAINED)
+			s->what[a] = A_VALID;
+	return NULL;
+}
+
+/* The slab bitmaps against the runs, and the counters. */
+static const char *check_slabs(const struct sc_map *map, const struct scan *s)
+{
+	u32 slab, nr_free = 0, words = (map->nr_slabs + LONG_BITS - 1) / LONG_BITS;
+
+	if (map->nr_slots != map->nr_slabs * SC_SLAB_SIZE)
+		return fail("nr_slots %u for %u slabs", map->nr_slots,
+			    map->nr_slabs);
+	if (map->free_cursor >= map->nr_slabs)
+		return fail("free_cursor %u of %u slabs", map->free_cursor,
+			    map->nr_slabs);
+	for (slab = 0; slab < words * LONG_BITS; slab++) {
+		bool f = bit(map->free, slab), act = bit(map->active, slab);
+		bool d = bit(map->discarding, slab);
+		enum sc_slab_state want;
+
+		if (slab >= map->nr_slabs) {
+			if (f || act || d)
+				return fail("bit %u past the last slab set", slab);
+			continue;
+		}
+		if (f + act + d > 1)
+			return fail("slab %u: free %d active %d discarding %d",
+				    slab, f, act, d);
+		if (act != bit(s->has_run, slab))
+			return fail("slab %u: active %d, %s", slab, act,
+				    act ? "no run" : "has a run");
+		want = f ? SC_SLAB_FREE : act ? SC_SLAB_ACTIVE :
+		       d ? SC_SLAB_DISCARDING : SC_SLAB_FILLING;
+		if (state_of(map, slab) != want)
+			return fail("slab %u: state %s, bits say %s", slab,
+				    state_name(state_of(map, slab)),
+				    state_name(want));
+		nr_free += f;
+	}
+	if (nr_free != map->nr_free)
+		return fail("nr_free %u, %u free bits", map->nr_free, nr_free);
+	return NULL;
+}
+
+/* Every page in the arena is what a lookup of its block finds. */
+static const char *check_self_lookup(const struct sc_map *map,
+				     const struct scan *s)
+{
+	u32 i;
+
+	for (i = 0; i < s->nr_cached; i++) {
+		u64 b = s->pages[i].oblock;
+
+		if (slot_of(map, b) != s->pages[i].slot)
+			return fail("slot %u holds %llu, lookup finds %u",
+				    s->pages[i].slot, b, slot_of(map, b));
+	}
+	return NULL;
+}
+
+/* All structural invariants; @s is filled for the caller, or NULL. */
+static const char *check_all(const struct tmap *t, struct scan *s_out)
+{
+	struct scan s;
+	const char *err;
+
+	err = check_arena(&t->m, &s);
+	if (!err)
+		err = check_free_blocks(&t->m, &s);
+	if (!err)
+		err = check_hash(&t->m, &s);
+	if (!err)
+		err = check_slabs(&t->m, &s);
+	if (!err)
+		err = check_self_lookup(&t->m, &s);
+	if (!err)
+		err = check_memory(t);
+	if (s_out && !err)
+		*s_out = s;
+	else
+		scan_free(&s);
+	return err;
+}
+
+#define CHECK_SOUND(t, what)						\
+	do {								\
+		const char *err_ = check_all(t, NULL);			\
+		CHECK(!err_, "%s: %s", what, err_);			\
+	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* Calls, the way the kernel makes them                                */
+
+static u32 alloc(struct tmap *t)
+{
+	return from_slab(sc_map_alloc_slab(&t->m, NULL, NULL));
+}
+
+static int fill(struct tmap *t, u32 slab, const u64 *blocks, u32 count,
+		u32 *moved, u32 *run)
+{
+	sc_oblock_t ob[2 * SC_SLAB_SIZE];
+	u32 i;
+
+	assert(count <= ARRAY_SIZE(ob));
+	for (i = 0; i < count; i++)
+		ob[i] = to_oblock(blocks[i]);
+	*moved = 0xdead;
+	*run = 0xdead;
+	return sc_map_fill_slab(&t->m, to_slab(slab), ob, count, moved, run);
+}
+
+/* Entries a fill of @blocks makes: a new one where a run of pages breaks. */
+static u32 expect_entries(const u64 *b, u32 n)
+{
+	u32 k, e = n ? 1 : 0;
+
+	for (k = 1; k < n; k++)
+		if (b[k] / GROUP_PAGES != b[k - 1] / GROUP_PAGES ||
+		    b[k] % GROUP_PAGES != b[k - 1] % GROUP_PAGES + 1)
+			e++;
+	return e;
+}
+
+/*
+ * The run a fill just made, entry by entry, against the blocks it was
+ * given: one entry per stretch of consecutive pages of one group, in
+ * slot order, every page valid.
+ */
+static const char *check_fill_run(const struct sc_map *map, u32 slab,
+				  const u64 *b, u32 n, u32 run)
+{
+	u32 want = expect_entries(b, n), k, j = 0;
+	const struct sc_entry *e;
+
+	if (!ent_present(map, run))
+		return fail("run %u not in the arena", run);
+	e = ent(map, run);
+	if (e->free || e->run_index || (u32)e->run_last + 1 != want ||
+	    e->slab != slab)
+		return fail("run %u: free %u index %u run_last %u slab %u; want"
+			    " %u entries in slab %u", run, e->free,
+			    e->run_index, e->run_last, e->slab, want, slab);
+	if (from_slab(sc_map_run_slab(map, run)) != slab)
+		return fail("run_slab(%u) = %u, not %u", run,
+			    from_slab(sc_map_run_slab(map, run)), slab);
+	for (k = 0; k < n; j++) {
+		u64 g = b[k] / GROUP_PAGES;
+		u32 first = k, mask = 0;
+
+		do
+			mask |= 1U << (b[k++] % GROUP_PAGES);
+		while (k < n && b[k] / GROUP_PAGES == g &&
+		       b[k] % GROUP_PAGES == b[k - 1] % GROUP_PAGES + 1);
+		e = ent(map, run + j);
+		if (entry_group(e) != g || e->valid != mask ||
+		    entry_slot(e, b[first] % GROUP_PAGES) !=
+		    slab * SC_SLAB_SIZE + first)
+			return fail("run %u entry %u: group %llu valid %#x shift"
+				    " %u; want group %llu valid %#x, page %llu in"
+				    " slot %u", run, j, entry_group(e), e->valid,
+				    e->shift, g, mask, b[first] % GROUP_PAGES,
+				    slab * SC_SLAB_SIZE + first);
+	}
+	return NULL;
+}
+
+/* Room for a run of @entries without more memory, by map.h's rules. */
+static bool has_room(const struct sc_map *map, u32 entries)
+{
+	u32 o;
+
+	for (o = order_of(entries); o < SC_RUN_ORDERS; o++)
+		if (map->free_blocks[o] != SC_NIL)
+			return true;
+	return map->spare_chunk && map->nr_chunks < map->nr_chunk_slots;
+}
+
+/* Feed the map, fill, and insist it worked; returns the run. */
+static u32 fill_ok(struct tmap *t, u32 slab, const u64 *blocks, u32 count)
+{
+	const char *err = tm_feed_all(t);
+	u32 moved, run;
+	int r;
+
+	CHECK(!err, "feed: %s", err);
+	r = fill(t, slab, blocks, count, &moved, &run);
+	CHECK(r == 0, "fill of slab %u with %u blocks from %llu: %d", slab,
+	      count, count ? blocks[0] : 0, r);
+	if (r == 0 && count) {
+		err = check_fill_run(&t->m, slab, blocks, count, run);
+		CHECK(!err, "fill of slab %u: %s", slab, err);
+	}
+	return r ? SC_NIL : run;
+}
+
+/* A fill of @count consecutive blocks from @first. */
+static u32 fill_range(struct tmap *t, u32 slab, u64 first, u32 count)
+{
+	u64 b[SC_SLAB_SIZE];
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		b[i] = first + i;
+	return fill_ok(t, slab, b, count);
+}
+
+/* A fill of page @page of @count groups from @group, one per slot. */
+static u32 fill_spread(struct tmap *t, u32 slab, u64 group, u32 count,
+		       u32 page)
+{
+	u64 b[SC_SLAB_SIZE];
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		b[i] = (group + i) * GROUP_PAGES + page;
+	return fill_ok(t, slab, b, count);
+}
+
+static u64 walk_all(struct tmap *t, u64 first, u64 count, u32 budget,
+		    u32 *steps, bool *by_arena)
+{
+	struct sc_map_walk walk;
+	u32 n = 0;
+
+	sc_map_walk_init(&t->m, &walk, to_oblock(first), count);
+	if (by_arena)
+		*by_arena = walk.by_arena;
+	do
+		n++;
+	while (!sc_map_walk_step(&t->m, &walk, budget) && n < 100000000);
+	if (steps)
+		*steps = n;
+	return walk.dropped;
+}
+
+static u64 drop_range(struct tmap *t, u64 first, u64 count)
+{
+	return walk_all(t, first, count, SC_MAP_STEP, NULL, NULL);
+}
+
+static u64 drop_all(struct tmap *t)
+{
+	return drop_range(t, 0, SC_OBLOCK_NONE);
+}
+
+/* Bytes of the chunks and segments given to the map and not taken back. */
+static size_t owned_bytes(const struct tmap *t)
+{
+	size_t bytes = 0;
+	u32 i;
+
+	for (i = 0; i < t->nr_owned; i++)
+		bytes += t->owned[i].kind == MEM_CHUNK ? SC_CHUNK_BYTES :
+			 SC_SEGMENT_BYTES;
+	return bytes;
+}
+
+/*
+ * Memory follows the cache: everything dropped and the garbage taken,
+ * the map holds its fixed part, segment 0 and its reserve of a chunk and
+ * a segment, nothing more.  Return: the blocks dropped.
+ */
+static u64 check_emptied(struct tmap *t, const char *what)
+{
+	const char *err;
+	u64 n;
+
+	n = drop_all(t);
+	err = tm_collect(t, NULL);
+	CHECK(!err, "%s: collect: %s", what, err);
+	CHECK(t->m.nr_cached == 0 && t->m.nr_entries == 0 &&
+	      t->m.nr_chunks == 0 && t->m.nr_segments == 1 &&
+	      nr_buckets(&t->m) == SC_SEGMENT_BUCKETS &&
+	      sc_map_dynamic_bytes(&t->m) == owned_bytes(t) &&
+	      t->nr_owned == (u32)(!!t->m.spare_chunk + !!t->m.spare_segment),
+	      "%s: emptied, the map holds %zu bytes (%zu given): %u chunks,"
+	      " %u segments, %llu buckets", what, sc_map_dynamic_bytes(&t->m),
+	      owned_bytes(t), t->m.nr_chunks, t->m.nr_segments,
+	      nr_buckets(&t->m));
+	CHECK_SOUND(t, what);
+	return n;
+}
+
+/*
+ * What the map looked like, for "a refused call changed nothing": the
+ * counters, the slab states, what each slot holds, and the arena's and
+ * the hash's shape.
+ */
+struct snap {
+	u32 nr_cached, nr_entries, nr_free, nr_chunks, chunks_high;
+	u32 lh_level, lh_split, nr_segments, free_cursor, clock_hand;
+	u32 free_blocks[SC_RUN_ORDERS];
+	void *spare_chunk, *spare_segment, *garbage;
+	u8 *states, *refs;
+	u64 *slots;
+	u32 nr_slabs, nr_slots;
+	bool ok;
+};
+
+static void snap_take(const struct tmap *t, struct snap *s)
+{
+	const struct sc_map *m = &t->m;
+	struct scan sc;
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	s->nr_cached = m->nr_cached;
+	s->nr_entries = m->nr_entries;
+	s->nr_free = m->nr_free;
+	s->nr_chunks = m->nr_chunks;
+	s->chunks_high = m->chunks_high;
+	s->lh_level = m->lh_level;
+	s->lh_split = m->lh_split;
+	s->nr_segments = m->nr_segments;
+	s->free_cursor = m->free_cursor;
+	s->clock_hand = m->clock_hand;
+	memcpy(s->free_blocks, m->free_blocks, sizeof(s->free_blocks));
+	s->spare_chunk = m->spare_chunk;
+	s->spare_segment = m->spare_segment;
+	s->garbage = m->garbage;
+	s->nr_slabs = m->nr_slabs;
+	s->nr_slots = m->nr_slots;
+	s->states = malloc(m->nr_slabs);
+	s->refs = malloc(m->nr_slabs);
+	for (i = 0; i < m->nr_slabs; i++) {
+		s->states[i] = state_of(m, i);
+		s->refs[i] = bit(m->referenced, i);
+	}
+	s->ok = !check_arena(m, &sc);
+	s->slots = sc.slot_oblock;
+	sc.slot_oblock = NULL;
+	scan_free(&sc);
+}
+
+static void snap_free(struct snap *s)
+{
+	free(s->states);
+	free(s->refs);
+	free(s->slots);
+}
+
+/* NULL if @t is as @s was. */
+static const char *snap_diff(const struct tmap *t, const struct snap *s)
+{
+	struct snap now;
+	const char *err = NULL;
+	u32 i;
+
+	snap_take(t, &now);
+	if (!now.ok || !s->ok)
+		err = fail("arena unsound before or after");
+	else if (now.nr_cached != s->nr_cached ||
+		 now.nr_entries != s->nr_entries || now.nr_free != s->nr_free)
+		err = fail("cached %u entries %u free %u, were %u %u %u",
+			   now.nr_cached, now.nr_entries, now.nr_free,
+			   s->nr_cached, s->nr_entries, s->nr_free);
+	else if (now.nr_chunks != s->nr_chunks ||
+		 now.chunks_high != s->chunks_high ||
+		 memcmp(now.free_blocks, s->free_blocks,
+			sizeof(s->free_blocks)) ||
+		 now.spare_chunk != s->spare_chunk ||
+		 now.spare_segment != s->spare_segment ||
+		 now.garbage != s->garbage)
+		err = fail("the arena's memory changed");
+	else if (now.lh_level != s->lh_level || now.lh_split != s->lh_split ||
+		 now.nr_segments != s->nr_segments)
+		err = fail("the hash changed: level %u split %u, were %u %u",
+			   now.lh_level, now.lh_split, s->lh_level,
+			   s->lh_split);
+	else if (now.clock_hand != s->clock_hand)
+		err = fail("hand %u, was %u", now.clock_hand, s->clock_hand);
+	for (i = 0; !err && i < s->nr_slabs; i++)
+		if (now.states[i] != s->states[i] || now.refs[i] != s->refs[i])
+			err = fail("slab %u: %s ref %u, was %s ref %u", i,
+				   state_name(now.states[i]), now.refs[i],
+				   state_name(s->states[i]), s->refs[i]);
+	for (i = 0; !err && s->slots && now.slots && i < s->nr_slots; i++)
+		if (now.slots[i] != s->slots[i])
+			err = fail("slot %u holds %llu, held %llu", i,
+				   now.slots[i], s->slots[i]);
+	snap_free(&now);
+	return err;
+}
+
+/*
+ * A refused call: @call returns what it returns, an error or nothing
+ * done, and the map is exactly as it was.  @warns: the WARNs it may give.
+ */
+#define CHECK_UNCHANGED(t, call, expect, warns_max, what)		\
+	do {								\
+		struct snap s_;						\
+		unsigned long w_ = sc_shim_warnings;			\
+		const char *e_;						\
+		long r_;						\
+									\
+		snap_take(t, &s_);					\
+		r_ = (long)(call);					\
+		e_ = snap_diff(t, &s_);					\
+		CHECK(expect, "%s: returned %ld", what, r_);		\
+		CHECK(!e_, "%s: %s", what, e_);				\
+		CHECK(sc_shim_warnings - w_ <= (warns_max),		\
+		      "%s: %lu warnings", what, sc_shim_warnings - w_);	\
+		snap_free(&s_);						\
+		CHECK_SOUND(t, what);					\
+		(void)r_;						\
+	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* The busy callback and the CLOCK                                     */
+
+struct busy_ctx {
+	const struct sc_map *map;
+	const u8 *busy;		/* per slab, or NULL: none busy */
+	bool clock;		/* asked by the CLOCK, not by alloc */
+	u32 calls[64], nr_calls, nr_bad;
+};
+
+static bool busy_fn(void *context, sc_slab_t s)
+{
+	struct busy_ctx *ctx = context;
+	u32 slab = from_slab(s);
+
+	if (ctx->nr_calls < ARRAY_SIZE(ctx->calls))
+		ctx->calls[ctx->nr_calls] = slab;
+	ctx->nr_calls++;
+	if (slab >= ctx->map->nr_slabs)
+		ctx->nr_bad++;
+	else if (ctx->clock ? state_of(ctx->map, slab) != SC_SLAB_ACTIVE ||
+				bit(ctx->map->referenced, slab) :
+			      state_of(ctx->map, slab) != SC_SLAB_FREE)
+		ctx->nr_bad++;
+	return ctx->busy && slab < ctx->map->nr_slabs && ctx->busy[slab];
+}
+
+/*
+ * The most a CLOCK step may pass: SC_MAP_STEP blocks of 16 entries at
+ * most, or holes of a whole chunk.
+ */
+static u64 clock_step_bound(const struct sc_map *map)
+{
+	u32 c, holes = 0;
+
+	for (c = 0; c < map->chunks_high; c++)
+		holes += !map->chunks[c];
+	return (u64)SC_MAP_STEP * SC_SLAB_SIZE + (u64)holes * SC_CHUNK_ENTRIES;
+}
+
+/*
+ * A whole CLOCK search in steps, as the cleaner makes it.  *@max_step:
+ * the most *steps one call used; *@calls: calls made.
+ */
+static u32 clock_search(struct sc_map *map, struct busy_ctx *ctx,
+			u32 *max_step, u32 *calls)
+{
+	u64 steps = sc_map_clock_turns(map), prev;
+	u32 run, n = 0, most = 0;
+
+	if (ctx)
+		ctx->clock = true;
+	do {
+		prev = steps;
+		run = sc_map_clock_step(map, ctx ? busy_fn : NULL, ctx, &steps);
+		if (steps > prev)
+			most = U32_MAX;
+		else if (prev - steps > most)
+			most = (u32)(prev - steps);
+		n++;
+	} while (run == SC_NIL && steps && n < 10000000);
+	if (max_step)
+		*max_step = most;
+	if (calls)
+		*calls = n;
+	return run;
+}
+
+/*
+ * The CLOCK as a spec over the arena as it was before the search (@s, the
+ * referenced bits in @ref, changed as the search changes them): from the
+ * first run that starts at or past the hand (a run the hand is inside of
+ * comes last), in arena order and wrapping, a referenced slab loses its
+ * bit, a busy one is passed, the first other is the victim; two turns at
+ * most.
+ */
+static u32 clock_spec(const struct sc_map *map, const struct scan *s, u8 *ref,
+		      const u8 *busy, u32 *calls, u32 *nr_calls)
+{
+	u32 h = map->clock_hand, k0, j, n = s->nr_runs;
+
+	*nr_calls = 0;
+	for (k0 = 0; k0 < n && s->runs[k0] < h; k0++)
+		;
+	for (j = 0; j < 2 * n; j++) {
+		u32 run = s->runs[(k0 + j) % n], slab = ent(map, run)->slab;
+
+		if (ref[slab]) {
+			ref[slab] = 0;
+			continue;
+		}
+		if (*nr_calls < 64)
+			calls[*nr_calls] = slab;
+		++*nr_calls;
+		if (busy && busy[slab])
+			continue;
+		return run;
+	}
+	return SC_NIL;
+}
+
+/* Set by a sabotaged run: the CLOCK forgets the referenced bits. */
+static bool clock_ignores_ref;
+
+/*
+ * One CLOCK search checked against the spec: the victim, the bits it
+ * cleared, the slabs it asked about, where the hand ends, and that each
+ * step kept to its budget.  Return: the victim, or SC_NIL; *@err: NULL
+ * or what went wrong.
+ */
+static u32 clock_checked(struct tmap *t, const u8 *busy, const char **err)
+{
+	struct sc_map *map = &t->m;
+	struct busy_ctx ctx = { .map = map, .busy = busy };
+	struct scan s;
+	u32 calls[64], nr_calls, want, got = SC_NIL, max_step, i, n;
+	u8 *ref = malloc(map->nr_slabs);
+
+	*err = check_arena(map, &s);
+	if (*err)
+		goto out;
+	for (i = 0; i < map->nr_slabs; i++)
+		ref[i] = bit(map->referenced, i);
+	want = clock_spec(map, &s, ref, busy, calls, &nr_calls);
+	if (clock_ignores_ref)
+		memset(map->referenced, 0,
+		       (map->nr_slabs + LONG_BITS - 1) / LONG_BITS * sizeof(long));
+	got = clock_search(map, busy ? &ctx : NULL, &max_step, NULL);
+	if (max_step > clock_step_bound(map)) {
+		*err = fail("a CLOCK step passed %u entries", max_step);
+		goto out;
+	}
+	if (ctx.nr_bad) {
+		*err = fail("busy asked %u times about a slab not active or"
+			    " referenced", ctx.nr_bad);
+		goto out;
+	}
+	if (got != SC_NIL) {
+		for (i = 0; i < s.nr_runs && s.runs[i] != got; i++)
+			;
+		if (i == s.nr_runs) {
+			*err = fail("victim %u is not a run", got);
+			goto out;
+		}
+		if (busy && busy[ent(map, got)->slab]) {
+			*err = fail("victim %u in busy slab %u", got,
+				    ent(map, got)->slab);
+			goto out;
+		}
+		n = got + block_size(ent(map, got));
+		if (map->clock_hand != n &&
+		    !(n == s.arena_len && map->clock_hand == 0)) {
+			*err = fail("victim %u, hand at %u, not past it", got,
+				    map->clock_hand);
+			goto out;
+		}
+	} else {
+		for (i = 0; i < s.nr_runs; i++)
+			if (!busy || !busy[ent(map, s.runs[i])->slab]) {
+				*err = fail("no victim, slab %u idle",
+					    ent(map, s.runs[i])->slab);
+				goto out;
+			}
+	}
+	if (got != want) {
+		*err = fail("victim %u, spec %u (arena of %u)", got, want,
+			    s.arena_len);
+		goto out;
+	}
+	for (i = 0; i < map->nr_slabs; i++)
+		if (bit(map->referenced, i) != ref[i]) {
+			*err = fail("slab %u referenced %d, spec %d", i,
+				    bit(map->referenced, i), ref[i]);
+			goto out;
+		}
+	if (busy && (ctx.nr_calls != nr_calls ||
+		     memcmp(ctx.calls, calls,
+			    (nr_calls < 64 ? nr_calls : 64) * sizeof(u32)))) {
+		*err = fail("busy asked %u times, spec %u", ctx.nr_calls,
+			    nr_calls);
+		goto out;
+	}
+out:
+	scan_free(&s);
+	free(ref);
+	return got;
+}
+
+/* The referenced bits of slabs 0.., as 0s and 1s. */
+static const char *refs_str(const struct sc_map *map)
+{
+	static char buf[256];
+	u32 slab;
+
+	for (slab = 0; slab < map->nr_slabs && slab < sizeof(buf) - 1; slab++)
+		buf[slab] = '0' + bit(map->referenced, slab);
+	buf[slab] = '\0';
+	return buf;
+}
+
+static void touch(struct tmap *t, u32 slab)
+{
+	sc_map_touch_slab(&t->m, to_slab(slab));
+}
+
+/* The run of @slab, from the arena, or SC_NIL. */
+static u32 run_of(const struct tmap *t, u32 slab)
+{
+	struct scan s;
+	u32 run = SC_NIL;
+
+	if (!check_arena(&t->m, &s) && s.slab_run)
+		run = s.slab_run[slab];
+	scan_free(&s);
+	return run;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directed tests                                                     */
+
+static void test_init(void)
+{
+	static const u32 sizes[] = { 1, 2, 5, 64, 1000, 70000 };
+	unsigned int k;
+	u32 i;
+
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		struct tmap t;
+		u32 bad = 0, hits = 0;
+
+		tm_init(&t, sizes[k]);
+		CHECK(t.m.nr_slabs == sizes[k] &&
+		      t.m.nr_slots == sizes[k] * SC_SLAB_SIZE &&
+		      t.m.nr_free == sizes[k] && t.m.nr_cached == 0 &&
+		      t.m.nr_entries == 0,
+		      "%u slabs: nr_slabs %u nr_slots %u nr_free %u cached %u"
+		      " entries %u", sizes[k], t.m.nr_slabs, t.m.nr_slots,
+		      t.m.nr_free, t.m.nr_cached, t.m.nr_entries);
+		CHECK(t.m.nr_chunks == 0 && t.m.chunks_high == 0 &&
+		      t.m.lh_level == SC_SEGMENT_SHIFT && t.m.lh_split == 0 &&
+		      t.m.nr_segments == 1 && !t.m.spare_chunk &&
+		      !t.m.spare_segment && !t.m.garbage,
+		      "%u slabs: chunks %u high %u level %u split %u segments %u",
+		      sizes[k], t.m.nr_chunks, t.m.chunks_high, t.m.lh_level,
+		      t.m.lh_split, t.m.nr_segments);
+		/* the directories are sized for a full SSD of worst runs */
+		CHECK((u64)t.m.nr_chunk_slots * SC_CHUNK_ENTRIES >=
+		      (u64)sizes[k] * SC_SLAB_SIZE,
+		      "%u slabs: %u chunk slots", sizes[k], t.m.nr_chunk_slots);
+		for (i = 0; i < SC_RUN_ORDERS; i++)
+			bad += t.m.free_blocks[i] != SC_NIL;
+		for (i = 0; i < sizes[k]; i++)
+			bad += state_of(&t.m, i) != SC_SLAB_FREE ||
+			       bit(t.m.referenced, i);
+		CHECK(bad == 0, "%u slabs: %u free lists or slabs not empty",
+		      sizes[k], bad);
+		for (i = 0; i < 3000; i++)
+			hits += slot_of(&t.m, i) != SC_NIL;
+		hits += slot_of(&t.m, SC_MAP_MAX_OBLOCKS - 1) != SC_NIL;
+		hits += slot_of(&t.m, SC_MAP_MAX_OBLOCKS) != SC_NIL;
+		hits += slot_of(&t.m, SC_OBLOCK_NONE) != SC_NIL;
+		CHECK(hits == 0, "%u lookups hit an empty map", hits);
+		CHECK(sc_map_dynamic_bytes(&t.m) == 0,
+		      "%u slabs: %zu dynamic bytes before anything is cached",
+		      sizes[k], sc_map_dynamic_bytes(&t.m));
+		CHECK_SOUND(&t, "init");
+		tm_free(&t);
+	}
+}
+
+/*
+ * The fixed part: a fraction of a byte per slab and segment 0, so that
+ * a big SSD constructs on a small machine.
+ */
+static void test_bytes(void)
+{
+	static const struct {
+		const char *ssd;
+		u32 nr_slabs;
+	} ssds[] = {
+		{ "64 GiB", 1U << 20 },
+		{ "1 TiB", 1U << 24 },
+		{ "4 TiB", 1U << 26 },
+		{ "16 TiB", SC_MAP_MAX_SLABS },
+	};
+	size_t prev = 0, bytes;
+	unsigned int k;
+	u32 n;
+	struct tmap t;
+
+	for (k = 0; k < ARRAY_SIZE(ssds); k++) {
+		bytes = sc_map_bytes(ssds[k].nr_slabs);
+		printf("map: fixed part for a %s SSD: %zu bytes, %.3f per slab\n",
+		       ssds[k].ssd, bytes, (double)bytes / ssds[k].nr_slabs);
+		CHECK(bytes <= (size_t)ssds[k].nr_slabs * 5 / 8 + 20480,
+		      "%s: %zu bytes", ssds[k].ssd, bytes);
+		/* at most 16 MiB per TiB of SSD */
+		CHECK(bytes <= (size_t)ssds[k].nr_slabs,
+		      "%s: %zu bytes, more than a byte per slab", ssds[k].ssd,
+		      bytes);
+	}
+	for (n = 1; n <= SC_MAP_MAX_SLABS && n; n = n < 300 ? n + 1 : n * 3 + 1) {
+		bytes = sc_map_bytes(n);
+		CHECK(bytes >= prev && bytes >= SC_SEGMENT_BYTES +
+		      4 * ((size_t)n + 7) / 8 && bytes <= (size_t)n + 20480,
+		      "bytes(%u) = %zu after %zu", n, bytes, prev);
+		prev = bytes;
+	}
+	/* a 1 TiB SSD's map: built, used, at the far end too */
+	tm_init(&t, 1U << 24);
+	n = alloc(&t);
+	fill_range(&t, n, (SC_MAP_MAX_OBLOCKS - GROUP_PAGES), GROUP_PAGES);
+	CHECK(slot_of(&t.m, SC_MAP_MAX_OBLOCKS - 1) == n * SC_SLAB_SIZE + 15,
+	      "1 TiB map: lookup of the last block %u",
+	      slot_of(&t.m, SC_MAP_MAX_OBLOCKS - 1));
+	CHECK_SOUND(&t, "1 TiB map");
+	tm_free(&t);
+}
+
+/* The memory handshake: wants, provide, a fill with no room, garbage. */
+static void test_memory_protocol(void)
+{
+	struct tmap t;
+	bool want_chunk = false, want_segment = false;
+	void *chunk, *segment;
+	u64 b[SC_SLAB_SIZE];
+	u32 s, s2, moved, run, i, nr;
+	const char *err;
+	int r;
+
+	tm_init(&t, 300);
+	sc_map_wants(&t.m, &want_chunk, &want_segment);
+	CHECK(want_chunk, "an empty map wants no chunk");
+
+	/* no memory: the fill fails whole and changes nothing */
+	s = alloc(&t);
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		b[i] = (100 + i) * GROUP_PAGES;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 16, &moved, &run), r_ < 0, 0,
+			"fill with no arena");
+	CHECK(state_of(&t.m, s) == SC_SLAB_FILLING,
+	      "slab of a failed fill is %s", state_name(state_of(&t.m, s)));
+
+	/* a chunk given: taken, the caller's pointer cleared */
+	chunk = tm_alloc(&t, MEM_CHUNK);
+	segment = NULL;
+	sc_map_provide(&t.m, &chunk, &segment);
+	CHECK(!chunk && t.m.spare_chunk, "provide left the chunk");
+	sc_map_wants(&t.m, &want_chunk, &want_segment);
+	CHECK(!want_chunk, "wants a chunk with one spare");
+	/* one more, not wanted: left to the caller */
+	chunk = tm_alloc(&t, MEM_CHUNK);
+	sc_map_provide(&t.m, &chunk, &segment);
+	CHECK(chunk, "provide took a chunk it did not want");
+	if (chunk)
+		tm_release(&t, chunk);
+	CHECK_SOUND(&t, "provided");
+
+	r = fill(&t, s, b, 16, &moved, &run);
+	CHECK(r == 0 && moved == 0 && t.m.nr_chunks == 1 && !t.m.spare_chunk,
+	      "fill with a spare chunk: %d, moved %u, %u chunks", r, moved,
+	      t.m.nr_chunks);
+	CHECK(slot_of(&t.m, b[5]) == s * SC_SLAB_SIZE + 5, "lookup after fill");
+	CHECK_SOUND(&t, "first fill");
+
+	/*
+	 * 255 more runs of 16 entries fill the chunk exactly, with no more
+	 * memory; the next one needs a chunk.
+	 */
+	for (i = 1; i < 256; i++) {
+		s2 = alloc(&t);
+		for (nr = 0; nr < SC_SLAB_SIZE; nr++)
+			b[nr] = (10000 + i * SC_SLAB_SIZE + nr) * GROUP_PAGES;
+		r = fill(&t, s2, b, 16, &moved, &run);
+		if (r)
+			break;
+	}
+	CHECK(i == 256 && t.m.nr_chunks == 1 && t.m.chunk_used[0] == 4096,
+	      "one chunk holds 256 runs of 16: stopped at %u, %u chunks", i,
+	      t.m.nr_chunks);
+	s2 = alloc(&t);
+	for (nr = 0; nr < SC_SLAB_SIZE; nr++)
+		b[nr] = (90000 + nr) * GROUP_PAGES;
+	CHECK_UNCHANGED(&t, fill(&t, s2, b, 1, &moved, &run), r_ < 0, 0,
+			"fill of a full arena");
+	err = tm_feed(&t, false, true);
+	CHECK(!err, "feed: %s", err);
+	CHECK_UNCHANGED(&t, fill(&t, s2, b, 1, &moved, &run), r_ < 0, 0,
+			"fill of a full arena, no chunk given");
+	fill_ok(&t, s2, b, 1);
+	CHECK(t.m.nr_chunks == 2 && t.m.chunks_high == 2,
+	      "second chunk: %u chunks, high %u", t.m.nr_chunks,
+	      t.m.chunks_high);
+	CHECK_SOUND(&t, "two chunks");
+
+	/* that one run gone, its chunk is the caller's again */
+	CHECK(sc_map_evict_run(&t.m, run_of(&t, s2)) == 1, "evict s2");
+	CHECK(t.m.nr_chunks == 1 && t.m.chunks_high == 1 &&
+	      (t.m.garbage || t.m.spare_chunk),
+	      "chunk of the evicted run: %u chunks, garbage %p",
+	      t.m.nr_chunks, t.m.garbage);
+	CHECK_SOUND(&t, "chunk let go");
+	err = tm_collect(&t, &nr);
+	CHECK(!err && nr <= 1, "garbage: %u items, %s", nr, err ? err : "");
+	CHECK(!sc_map_take_garbage(&t.m), "garbage taken twice");
+
+	/* room in a chunk that has some, without more memory */
+	CHECK(sc_map_evict_run(&t.m, run_of(&t, s)) == 16, "evict s");
+	CHECK(has_room(&t.m, 16) && t.m.nr_chunks == 1,
+	      "a freed run of 16 is not room for one");
+	s = alloc(&t);
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		b[i] = 1600 + 15 - i;		/* 16 entries */
+	r = fill(&t, s, b, 16, &moved, &run);
+	CHECK(r == 0 && t.m.nr_chunks == 1, "fill into freed room: %d", r);
+	CHECK_SOUND(&t, "room reused");
+
+	check_emptied(&t, "protocol");
+	tm_free(&t);
+}
+
+/*
+ * Teardown with chunks, segments, a reserve and garbage not yet taken:
+ * all of it comes back, once.
+ */
+static void test_release_all(void)
+{
+	struct tmap t;
+	const char *err;
+	u32 s, i;
+
+	tm_init(&t, 4);
+	err = tm_teardown(&t);
+	CHECK(!err, "empty map: %s", err);
+	tm_free(&t);
+
+	tm_init(&t, 1000);
+	for (s = 0; s < 1000; s++)
+		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE,
+			    0);
+	/* some gone: garbage left for the teardown to pass on */
+	for (s = 0; s < 1000; s += 3)
+		for (i = 0; i < SC_SLAB_SIZE; i++)
+			sc_map_remove(&t.m, to_oblock(((u64)s * SC_SLAB_SIZE +
+						       i) * GROUP_PAGES));
+	CHECK(t.m.nr_chunks > 1 && t.m.nr_segments > 1,
+	      "not a teardown of much: %u chunks, %u segments", t.m.nr_chunks,
+	      t.m.nr_segments);
+	CHECK_SOUND(&t, "before teardown");
+	err = tm_teardown(&t);
+	CHECK(!err, "teardown: %s", err);
+	tm_free(&t);
+}
+
+/* The shapes of a fill and the entries each makes. */
+static void test_fill_shapes(void)
+{
+	static const struct {
+		const char *what;
+		u32 n;
+		u64 b[SC_SLAB_SIZE];
+	} cases[] = {
+		{ "whole group", 16, { 112, 113, 114, 115, 116, 117, 118, 119,
+				       120, 121, 122, 123, 124, 125, 126, 127 } },
+		{ "pages 5-12 of a group", 8,
+		  { 53, 54, 55, 56, 57, 58, 59, 60 } },
+		{ "two half groups", 16, { 152, 153, 154, 155, 156, 157, 158, 159,
+					   320, 321, 322, 323, 324, 325, 326, 327 } },
+		{ "consecutive blocks across groups", 4, { 78, 79, 80, 81 } },
+		{ "16 groups", 16, { 1000, 1016, 1032, 1048, 1064, 1080, 1096,
+				     1112, 1128, 1144, 1160, 1176, 1192, 1208,
+				     1224, 1240 } },
+		{ "a group backwards", 16, { 495, 494, 493, 492, 491, 490, 489,
+					     488, 487, 486, 485, 484, 483, 482,
+					     481, 480 } },
+		{ "a group with a gap", 5, { 496, 497, 498, 500, 501 } },
+		{ "a group twice", 9, { 640, 641, 642, 643, 656, 644, 645, 646,
+					647 } },
+		{ "one block", 1, { 777 } },
+		{ "three groups", 3, { 800, 900, 1300 } },
+		{ "five entries", 5, { 1400, 1417, 1434, 1451, 1468 } },
+		{ "above 2^32 groups", 16, { 1ULL << 36, (1ULL << 36) + 1,
+			(1ULL << 36) + 2, (1ULL << 36) + 3, (1ULL << 36) + 4,
+			(1ULL << 36) + 5, (1ULL << 36) + 6, (1ULL << 36) + 7,
+			(1ULL << 36) - 8, (1ULL << 36) - 7, (1ULL << 36) - 6,
+			(1ULL << 36) - 5, (1ULL << 36) - 4, (1ULL << 36) - 3,
+			(1ULL << 36) - 2, (1ULL << 36) - 1 } },
+		{ "the last group", 2, { SC_MAP_MAX_OBLOCKS - 2,
+					 SC_MAP_MAX_OBLOCKS - 1 } },
+		{ "far groups", 3, { 0x123456789aULL, 0x123456789bULL,
+				     SC_MAP_MAX_OBLOCKS / 2 } },
+	};
+	struct tmap t;
+	unsigned int k;
+	u32 i, s, wrong, aliased, entries = 0, cached = 0;
+
+	tm_init(&t, 64);
+	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		s = alloc(&t);
+		if (fill_ok(&t, s, cases[k].b, cases[k].n) == SC_NIL)
+			continue;
+		entries += expect_entries(cases[k].b, cases[k].n);
+		cached += cases[k].n;
+		CHECK(t.m.nr_entries == entries && t.m.nr_cached == cached &&
+		      state_of(&t.m, s) == SC_SLAB_ACTIVE,
+		      "%s: entries %u cached %u, want %u %u; slab %s",
+		      cases[k].what, t.m.nr_entries, t.m.nr_cached, entries,
+		      cached, state_name(state_of(&t.m, s)));
+		wrong = aliased = 0;
+		for (i = 0; i < cases[k].n; i++) {
+			u64 b = cases[k].b[i];
+
+			wrong += slot_of(&t.m, b) != s * SC_SLAB_SIZE + i;
+			/* 36 bits of group kept: nothing aliases above */
+			aliased += slot_of(&t.m, b + SC_MAP_MAX_OBLOCKS) != SC_NIL;
+			aliased += slot_of(&t.m, b ^ (1ULL << 63)) != SC_NIL;
+		}
+		CHECK(!wrong && !aliased, "%s: %u blocks misplaced, %u aliases",
+		      cases[k].what, wrong, aliased);
+		CHECK_SOUND(&t, cases[k].what);
+	}
+	/* neighbours not cached */
+	CHECK(slot_of(&t.m, 52) == SC_NIL && slot_of(&t.m, 61) == SC_NIL &&
+	      slot_of(&t.m, 499) == SC_NIL && slot_of(&t.m, 648) == SC_NIL &&
+	      slot_of(&t.m, 657) == SC_NIL,
+	      "neighbours of cached blocks hit");
+	tm_free(&t);
+}
+
+/* Every bad fill: an error, and nothing changed. */
+static void test_fill_refusals(void)
+{
+	struct tmap t;
+	u64 b[2 * SC_SLAB_SIZE];
+	u32 s, a, moved, run, i;
+	unsigned long w;
+	int r;
+
+	tm_init(&t, 8);
+	a = alloc(&t);
+	fill_range(&t, a, 160, 16);
+	s = alloc(&t);
+	tm_feed_all(&t);
+
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		b[i] = 320 + i;
+	b[5] = b[4];
+	w = sc_shim_warnings;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 16, &moved, &run), r_ < 0, 1,
+			"a block twice, adjacent");
+	CHECK(sc_shim_warnings == w + 1, "duplicates: %lu warnings",
+	      sc_shim_warnings - w);
+	b[5] = 325;
+	b[15] = 320;
+	w = sc_shim_warnings;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 16, &moved, &run), r_ < 0, 1,
+			"a block twice, first and last");
+	CHECK(sc_shim_warnings == w + 1, "duplicates: %lu warnings",
+	      sc_shim_warnings - w);
+	/* a cached block twice: must not be half moved */
+	b[0] = 165;
+	b[1] = 165;
+	w = sc_shim_warnings;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 2, &moved, &run), r_ < 0, 1,
+			"a cached block twice");
+	CHECK(sc_shim_warnings == w + 1, "duplicates: %lu warnings",
+	      sc_shim_warnings - w);
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		b[i] = 9;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 16, &moved, &run), r_ < 0, 1,
+			"one block 16 times");
+	CHECK(state_of(&t.m, s) == SC_SLAB_FILLING,
+	      "refused fill left the slab %s", state_name(state_of(&t.m, s)));
+
+	for (i = 0; i < 2 * SC_SLAB_SIZE; i++)
+		b[i] = 3200 + i;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 17, &moved, &run), r_ < 0, 1,
+			"17 blocks");
+	b[3] = SC_MAP_MAX_OBLOCKS;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 4, &moved, &run), r_ < 0, 1,
+			"a block past the largest origin");
+	b[3] = SC_OBLOCK_NONE;
+	CHECK_UNCHANGED(&t, fill(&t, s, b, 4, &moved, &run), r_ < 0, 1,
+			"SC_OBLOCK_NONE");
+	b[3] = 3203;
+
+	/* the same fill, good, works; then a fill of nothing gives it back */
+	fill_ok(&t, s, b, 4);
+	s = alloc(&t);
+	r = fill(&t, s, b, 0, &moved, &run);
+	CHECK(r == 0 && moved == 0 && state_of(&t.m, s) == SC_SLAB_FREE,
+	      "fill of nothing: %d, moved %u, slab %s", r, moved,
+	      state_name(state_of(&t.m, s)));
+	CHECK_SOUND(&t, "after refusals");
+	tm_free(&t);
+}
+
+/* Blocks cached elsewhere move; their old copies go. */
+static void test_move(void)
+{
+	struct tmap t;
+	u64 b[SC_SLAB_SIZE];
+	u32 s0, s1, s2, moved, run, i, wrong = 0, old;
+	int r;
+
+	tm_init(&t, 8);
+	s0 = alloc(&t);
+	old = fill_range(&t, s0, 160, 16);		/* group 10 */
+	CHECK(t.m.nr_entries == 1, "entries %u", t.m.nr_entries);
+
+	s1 = alloc(&t);
+	tm_feed_all(&t);
+	r = fill(&t, s1, (u64[]){ 7, 163, 160, 8, 175 }, 5, &moved, &run);
+	CHECK(r == 0 && moved == 3, "fill: %d, moved %u, expected 3", r, moved);
+	CHECK(slot_of(&t.m, 163) == s1 * 16 + 1 &&
+	      slot_of(&t.m, 160) == s1 * 16 + 2 &&
+	      slot_of(&t.m, 175) == s1 * 16 + 4 &&
+	      slot_of(&t.m, 161) == s0 * 16 + 1,
+	      "moved blocks not in their new slots");
+	CHECK(ent(&t.m, old)->valid == (0xffff & ~(1U << 0 | 1U << 3 | 1U << 15)),
+	      "old entry valid %#x", ent(&t.m, old)->valid);
+	CHECK(t.m.nr_cached == 18 && state_of(&t.m, s0) == SC_SLAB_ACTIVE,
+	      "nr_cached %u, old slab %s", t.m.nr_cached,
+	      state_name(state_of(&t.m, s0)));
+	CHECK_SOUND(&t, "move");
+
+	/* the other 13 move too: s0 empties, its run goes, it is free */
+	s2 = alloc(&t);
+	for (i = 0; i < 13; i++)
+		b[i] = 161 + i + (i >= 2);		/* skip 163 */
+	tm_feed_all(&t);
+	r = fill(&t, s2, b, 13, &moved, &run);
+	CHECK(r == 0 && moved == 13, "fill: %d, moved %u, expected 13", r,
+	      moved);
+	CHECK(state_of(&t.m, s0) == SC_SLAB_FREE && run_of(&t, s0) == SC_NIL,
+	      "emptied slab %s, run %u", state_name(state_of(&t.m, s0)),
+	      run_of(&t, s0));
+	for (i = 0; i < 13; i++)
+		wrong += slot_of(&t.m, b[i]) != s2 * 16 + i;
+	CHECK(!wrong, "%u of 13 moved blocks misplaced", wrong);
+	/* s1: 7, 8 alone, 163 and 160 and 175 each alone; s2: 2 entries */
+	CHECK(t.m.nr_entries == 5 + 2 && t.m.nr_cached == 18,
+	      "entries %u cached %u", t.m.nr_entries, t.m.nr_cached);
+	CHECK_SOUND(&t, "move empties");
+
+	/* moved out of a run, leaving an entry with no page in it */
+	s0 = alloc(&t);
+	tm_feed_all(&t);
+	r = fill(&t, s0, (u64[]){ 7, 8 }, 2, &moved, &run);
+	CHECK(r == 0 && moved == 2 && t.m.nr_entries == 3 + 2 + 1,
+	      "fill: %d, moved %u, entries %u", r, moved, t.m.nr_entries);
+	CHECK(run_of(&t, s1) != SC_NIL && ent(&t.m, run_of(&t, s1))->valid == 0,
+	      "s1's first entry is not dead");
+	CHECK_SOUND(&t, "dead entry");
+	tm_free(&t);
+}
+
+static void test_remove(void)
+{
+	struct tmap t;
+	u32 s0, s1, nr, r1;
+	const char *err;
+
+	tm_init(&t, 4);
+	s0 = alloc(&t);
+	fill_range(&t, s0, 16, 16);			/* group 1 */
+	s1 = alloc(&t);
+	r1 = fill_ok(&t, s1, (u64[]){ 40, 41, 50 }, 3);	/* 2 entries */
+	CHECK(t.m.nr_entries == 3, "entries %u", t.m.nr_entries);
+
+	CHECK(sc_map_remove(&t.m, to_oblock(16)), "remove of a cached block");
+	CHECK(slot_of(&t.m, 16) == SC_NIL && slot_of(&t.m, 17) == s0 * 16 + 1,
+	      "after remove: 16 at %u, 17 at %u", slot_of(&t.m, 16),
+	      slot_of(&t.m, 17));
+	CHECK_UNCHANGED(&t, sc_map_remove(&t.m, to_oblock(16)), !r_, 0,
+			"second remove");
+	CHECK_UNCHANGED(&t, sc_map_remove(&t.m, to_oblock(12345)), !r_, 0,
+			"remove of a block never cached");
+	CHECK_UNCHANGED(&t, sc_map_remove(&t.m, to_oblock(17 +
+			SC_MAP_MAX_OBLOCKS)), !r_, 0,
+			"remove of an alias of a cached block");
+	CHECK_UNCHANGED(&t, sc_map_remove(&t.m, to_oblock(SC_OBLOCK_NONE)),
+			!r_, 0, "remove of SC_OBLOCK_NONE");
+	CHECK(t.m.nr_cached == 18 && slot_of(&t.m, 17) == s0 * 16 + 1,
+	      "nr_cached %u", t.m.nr_cached);
+
+	/* the last page of an entry: out of the hash, still in its run */
+	CHECK(sc_map_remove(&t.m, to_oblock(50)), "remove 50");
+	CHECK(t.m.nr_entries == 2 && run_of(&t, s1) == r1 &&
+	      ent(&t.m, r1 + 1)->valid == 0,
+	      "entries %u, run %u", t.m.nr_entries, run_of(&t, s1));
+	CHECK_SOUND(&t, "entry emptied");
+	sc_map_remove(&t.m, to_oblock(40));
+	sc_map_remove(&t.m, to_oblock(41));
+	CHECK(state_of(&t.m, s1) == SC_SLAB_FREE && run_of(&t, s1) == SC_NIL &&
+	      t.m.nr_entries == 1,
+	      "emptied slab %s, run %u, entries %u",
+	      state_name(state_of(&t.m, s1)), run_of(&t, s1), t.m.nr_entries);
+	CHECK_SOUND(&t, "slab emptied");
+
+	/* the last run of the last chunk: the chunk goes back */
+	for (nr = 17; nr < 32; nr++)
+		sc_map_remove(&t.m, to_oblock(nr));
+	CHECK(t.m.nr_cached == 0 && t.m.nr_entries == 0 && t.m.nr_free == 4 &&
+	      t.m.nr_chunks == 0 && t.m.chunks_high == 0 &&
+	      (t.m.garbage || t.m.spare_chunk),
+	      "all removed: cached %u entries %u free %u chunks %u",
+	      t.m.nr_cached, t.m.nr_entries, t.m.nr_free, t.m.nr_chunks);
+	CHECK_SOUND(&t, "all removed");
+	err = tm_collect(&t, &nr);
+	CHECK(!err && nr <= 1, "garbage: %u items %s", nr, err ? err : "");
+	CHECK(sc_map_dynamic_bytes(&t.m) ==
+	      (t.m.spare_chunk ? SC_CHUNK_BYTES : 0) +
+	      (t.m.spare_segment ? SC_SEGMENT_BYTES : 0),
+	      "%zu dynamic bytes left", sc_map_dynamic_bytes(&t.m));
+	tm_free(&t);
+}
+
+/* Runs of every length: their blocks, and blocks merged when they go. */
+static void test_buddy(void)
+{
+	struct tmap t;
+	u32 runs[SC_SLAB_SIZE + 1], n, i, bad = 0;
+	const char *err;
+
+	tm_init(&t, 40);
+	for (n = 1; n <= SC_SLAB_SIZE; n++) {
+		runs[n] = fill_spread(&t, alloc(&t), 100 * n, n, 3);
+		if (runs[n] == SC_NIL)
+			continue;
+		bad += runs[n] & ((1U << order_of(n)) - 1);
+		bad += ent(&t.m, runs[n])->run_last != n - 1;
+	}
+	CHECK(!bad && t.m.nr_entries == 136 && t.m.chunk_used[0] ==
+	      1 + 2 + 4 + 4 + 8 * 4 + 16 * 8,
+	      "%u runs misplaced, %u entries, chunk_used %u", bad,
+	      t.m.nr_entries, t.m.chunk_used[0]);
+	CHECK_SOUND(&t, "runs of 1 to 16");
+	/* every other one gone, then the rest: all merged back, let go */
+	for (n = 1; n <= SC_SLAB_SIZE; n += 2)
+		CHECK(sc_map_evict_run(&t.m, runs[n]) == n, "evict run of %u", n);
+	CHECK_SOUND(&t, "half the runs gone");
+	for (n = 2; n <= SC_SLAB_SIZE; n += 2)
+		CHECK(sc_map_retire_run(&t.m, runs[n]) == n, "retire run of %u",
+		      n);
+	CHECK(t.m.nr_chunks == 0 && t.m.nr_entries == 0,
+	      "all runs gone: %u chunks, %u entries", t.m.nr_chunks,
+	      t.m.nr_entries);
+	for (i = 0; i < 40; i++)
+		if (state_of(&t.m, i) == SC_SLAB_DISCARDING)
+			sc_map_abort_slab(&t.m, to_slab(i));
+	CHECK(t.m.nr_free == 40, "nr_free %u", t.m.nr_free);
+	err = tm_collect(&t, NULL);
+	CHECK(!err, "collect: %s", err);
+	CHECK_SOUND(&t, "all runs gone");
+	tm_free(&t);
+}
+
+/*
+ * Linear hashing: the table grows a bucket per entry while segments are
+ * given, keeps chains short, does without when none is, and shrinks back
+ * to segment 0 as entries go.
+ */
+static void test_hash(void)
+{
+	const u32 nr_slabs = 3000;
+	struct tmap t;
+	u32 s, i, max_chain = 0, chain, a, level_starved, slab, moved, run;
+	u32 before;
+	u64 buckets, b, misses = 0, bl[SC_SLAB_SIZE];
+	const char *err;
+	bool spare;
+
+	tm_init(&t, nr_slabs);
+	/* 16 entries a slab, one page each: 48000 entries */
+	for (s = 0; s < nr_slabs; s++)
+		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE,
+			    s % GROUP_PAGES);
+	buckets = nr_buckets(&t.m);
+	for (i = 0; i < buckets; i++) {
+		chain = 0;
+		for (a = *bucket_head(&t.m, i); a != SC_NIL; a = ent(&t.m, a)->next)
+			chain++;
+		if (chain > max_chain)
+			max_chain = chain;
+	}
+	printf("map: %u entries in %llu buckets (level %u, split %u, %u"
+	       " segments), longest chain %u\n", t.m.nr_entries, buckets,
+	       t.m.lh_level, t.m.lh_split, t.m.nr_segments, max_chain);
+	CHECK(t.m.nr_entries == 16 * nr_slabs, "entries %u", t.m.nr_entries);
+	CHECK(t.m.nr_entries <= 2 * buckets && buckets <= 2 * t.m.nr_entries,
+	      "%u entries in %llu buckets: chains too long or too short",
+	      t.m.nr_entries, buckets);
+	CHECK_SOUND(&t, "grown");
+
+	/* sabotage: 16 splits that move nothing must not pass the checks */
+	{
+		u32 old = t.m.lh_split, nb = (u32)nr_buckets(&t.m), saved[16];
+
+		CHECK(old + 16 < 1U << t.m.lh_level &&
+		      t.m.segments[(nb + 15) >> SC_SEGMENT_SHIFT],
+		      "no room for the split sabotage: split %u of level %u",
+		      old, t.m.lh_level);
+		if (old + 16 < 1U << t.m.lh_level &&
+		    t.m.segments[(nb + 15) >> SC_SEGMENT_SHIFT]) {
+			for (i = 0; i < 16; i++) {
+				saved[i] = *bucket_head(&t.m, nb + i);
+				*bucket_head(&t.m, nb + i) = SC_NIL;
+			}
+			t.m.lh_split += 16;
+			err = check_all(&t, NULL);
+			CHECK(err, "splits that moved nothing passed the checks");
+			printf("map: sabotage \"split without rehash\": %s\n",
+			       err ? err : "not caught");
+			t.m.lh_split = old;
+			for (i = 0; i < 16; i++)
+				*bucket_head(&t.m, nb + i) = saved[i];
+			CHECK_SOUND(&t, "splits undone");
+		}
+	}
+
+	/* everything gone, one entry at a time: back to segment 0 */
+	for (s = 0; s < nr_slabs; s++)
+		for (i = 0; i < SC_SLAB_SIZE; i++) {
+			b = ((u64)s * SC_SLAB_SIZE + i) * GROUP_PAGES +
+			    s % GROUP_PAGES;
+			misses += !sc_map_remove(&t.m, to_oblock(b));
+		}
+	CHECK(!misses && t.m.nr_entries == 0, "%llu misses, %u entries left",
+	      misses, t.m.nr_entries);
+	CHECK(nr_buckets(&t.m) == SC_SEGMENT_BUCKETS && t.m.nr_segments == 1,
+	      "empty: %llu buckets, %u segments", nr_buckets(&t.m),
+	      t.m.nr_segments);
+	err = tm_collect(&t, NULL);
+	CHECK(!err, "collect: %s", err);
+	CHECK_SOUND(&t, "shrunk");
+
+	/*
+	 * No segment given: splits are skipped once the reserve is used,
+	 * lookups still right.
+	 */
+	spare = t.m.spare_segment != NULL;
+	before = t.m.nr_segments;
+	for (s = 0; s < 1000; s++) {
+		err = tm_feed(&t, true, false);
+		CHECK(!err, "feed: %s", err);
+		slab = alloc(&t);
+		for (i = 0; i < SC_SLAB_SIZE; i++)
+			bl[i] = ((u64)s * SC_SLAB_SIZE + i) * GROUP_PAGES + 7;
+		CHECK(fill(&t, slab, bl, SC_SLAB_SIZE, &moved, &run) == 0,
+		      "fill %u without a segment", s);
+	}
+	level_starved = t.m.lh_level;
+	CHECK(t.m.nr_segments <= before + spare,
+	      "no segment given: %llu buckets, %u segments, %u before",
+	      nr_buckets(&t.m), t.m.nr_segments, before);
+	CHECK_SOUND(&t, "starved of segments");
+	/* segments again: the table catches up as entries come */
+	for (s = 1000; s < 2000; s++)
+		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE, 7);
+	CHECK(nr_buckets(&t.m) > SC_SEGMENT_BUCKETS && t.m.nr_segments > 1,
+	      "segments given again: %llu buckets, %u segments (level %u)",
+	      nr_buckets(&t.m), t.m.nr_segments, level_starved);
+	CHECK_SOUND(&t, "caught up");
+	check_emptied(&t, "hash dropped");
+	tm_free(&t);
+}
+
+/* Free slabs in address order from the cursor, busy ones passed over. */
+static void test_alloc(void)
+{
+	struct tmap t;
+	u8 busy[8] = { 0 };
+	struct busy_ctx ctx = { .busy = busy };
+	u32 i, s, bad = 0;
+
+	tm_init(&t, 5);
+	ctx.map = &t.m;
+	for (i = 0; i < 5; i++) {
+		s = alloc(&t);
+		bad += s != i || state_of(&t.m, i) != SC_SLAB_FILLING ||
+		       t.m.nr_free != 4 - i;
+	}
+	CHECK(!bad, "5 allocs not 0..4 in order");
+	CHECK_UNCHANGED(&t, sc_map_alloc_slab(&t.m, busy_fn, &ctx),
+			r_ == SC_NIL, 0, "alloc with none free");
+	CHECK(ctx.nr_calls == 0, "busy asked %u times with none free",
+	      ctx.nr_calls);
+	sc_map_abort_slab(&t.m, to_slab(3));
+	sc_map_abort_slab(&t.m, to_slab(1));
+	/* the cursor wrapped: 1 first, though 3 was freed first */
+	CHECK(alloc(&t) == 1 && alloc(&t) == 3, "after wrap: not 1 then 3");
+	CHECK_SOUND(&t, "alloc");
+	tm_free(&t);
+
+	tm_init(&t, 8);
+	ctx = (struct busy_ctx){ .map = &t.m, .busy = busy };
+	busy[0] = busy[1] = 1;
+	s = from_slab(sc_map_alloc_slab(&t.m, busy_fn, &ctx));
+	CHECK(s == 2 && ctx.nr_calls == 3 && ctx.calls[0] == 0 &&
+	      ctx.calls[1] == 1 && ctx.calls[2] == 2 && !ctx.nr_bad,
+	      "busy 0, 1: got %u after %u calls", s, ctx.nr_calls);
+	CHECK(state_of(&t.m, 0) == SC_SLAB_FREE &&
+	      state_of(&t.m, 1) == SC_SLAB_FREE, "busy slabs not left free");
+	/* the next goes on from 3, not back to the busy ones */
+	ctx.nr_calls = 0;
+	busy[0] = busy[1] = 0;
+	s = from_slab(sc_map_alloc_slab(&t.m, busy_fn, &ctx));
+	CHECK(s == 3 && ctx.nr_calls == 1, "next: %u after %u calls", s,
+	      ctx.nr_calls);
+	/* all busy: nothing, each free slab asked once */
+	memset(busy, 1, sizeof(busy));
+	ctx.nr_calls = 0;
+	CHECK_UNCHANGED(&t, sc_map_alloc_slab(&t.m, busy_fn, &ctx),
+			r_ == SC_NIL, 0, "alloc with all busy");
+	CHECK(ctx.nr_calls == 6 && !ctx.nr_bad, "all busy: %u calls, %u bad",
+	      ctx.nr_calls, ctx.nr_bad);
+	/* only slab 1 idle: reached across the wrap */
+	busy[1] = 0;
+	ctx.nr_calls = 0;
+	s = from_slab(sc_map_alloc_slab(&t.m, busy_fn, &ctx));
+	CHECK(s == 1 && !ctx.nr_bad, "only 1 idle: got %u", s);
+	CHECK_SOUND(&t, "busy");
+	tm_free(&t);
+}
+
+/*
+ * Handing out a slab looks at SC_MAP_STEP bitmap words at most: a map
+ * with its one free slab far past the cursor answers "none" at first,
+ * cheaply, and finds it within a few calls.
+ */
+static void test_alloc_bounded(void)
+{
+	const u32 words = 3 * SC_MAP_STEP + 100;
+	const u32 n = words * (u32)LONG_BITS;
+	struct tmap t;
+	struct busy_ctx ctx;
+	u32 i, s, calls = 0, bad = 0;
+
+	tm_init(&t, n);
+	for (i = 0; i < n; i++)
+		bad += alloc(&t) != i;
+	CHECK(!bad, "%u of %u allocs out of order", bad, n);
+	sc_map_abort_slab(&t.m, to_slab(n - 5));
+	ctx = (struct busy_ctx){ .map = &t.m };
+	do {
+		s = from_slab(sc_map_alloc_slab(&t.m, busy_fn, &ctx));
+		calls++;
+	} while (s == SC_NIL && calls < 100);
+	CHECK(s == n - 5 && calls > 1 && calls <= words / SC_MAP_STEP + 2,
+	      "one free slab at the end of %u words: %u after %u calls", words,
+	      s, calls);
+	CHECK(ctx.nr_calls == 1, "busy asked %u times", ctx.nr_calls);
+	tm_free(&t);
+}
+
+/* Every transition of enum sc_slab_state, and every refusal. */
+static void test_slab_states(void)
+{
+	struct tmap t;
+	u32 s, run, moved, r2;
+	int r;
+
+	tm_init(&t, 3);
+	/* FREE, ACTIVE: abort is refused, with a WARN */
+	CHECK_UNCHANGED(&t, (sc_map_abort_slab(&t.m, to_slab(0)), 0), 1, 1,
+			"abort of a free slab");
+	s = alloc(&t);
+	CHECK(state_of(&t.m, s) == SC_SLAB_FILLING, "alloc: %s",
+	      state_name(state_of(&t.m, s)));
+	sc_map_abort_slab(&t.m, to_slab(s));
+	CHECK(state_of(&t.m, s) == SC_SLAB_FREE && t.m.nr_free == 3,
+	      "abort of a filling slab: %s", state_name(state_of(&t.m, s)));
+	s = alloc(&t);
+	run = fill_range(&t, s, 48, 3);
+	CHECK(state_of(&t.m, s) == SC_SLAB_ACTIVE, "filled: %s",
+	      state_name(state_of(&t.m, s)));
+	CHECK_UNCHANGED(&t, (sc_map_abort_slab(&t.m, to_slab(s)), 0), 1, 1,
+			"abort of an active slab");
+
+	/* ACTIVE -> DISCARDING -> FREE */
+	touch(&t, s);
+	CHECK(sc_map_retire_run(&t.m, run) == 3, "retire");
+	CHECK(state_of(&t.m, s) == SC_SLAB_DISCARDING &&
+	      run_of(&t, s) == SC_NIL && slot_of(&t.m, 48) == SC_NIL &&
+	      t.m.nr_cached == 0,
+	      "retired: %s", state_name(state_of(&t.m, s)));
+	CHECK_SOUND(&t, "retired");
+	/* not handed out while discarding */
+	r2 = alloc(&t);
+	CHECK(r2 != s && alloc(&t) != s && alloc(&t) == SC_NIL,
+	      "a discarding slab handed out");
+	sc_map_abort_slab(&t.m, to_slab(s));
+	CHECK(state_of(&t.m, s) == SC_SLAB_FREE, "abort of discarding: %s",
+	      state_name(state_of(&t.m, s)));
+	CHECK(alloc(&t) == s, "freed slab not handed out");
+	/* refilled, it starts unreferenced */
+	run = fill_range(&t, s, 64, 2);
+	CHECK(!bit(t.m.referenced, s), "refilled slab starts referenced");
+	/* ACTIVE -> FREE by eviction */
+	CHECK(sc_map_evict_run(&t.m, run) == 2 &&
+	      state_of(&t.m, s) == SC_SLAB_FREE, "evict: %s",
+	      state_name(state_of(&t.m, s)));
+	/* FILLING -> FREE by a fill of nothing */
+	sc_map_abort_slab(&t.m, to_slab(r2));
+	s = alloc(&t);
+	r = fill(&t, s, NULL, 0, &moved, &run);
+	CHECK(r == 0 && state_of(&t.m, s) == SC_SLAB_FREE,
+	      "fill of nothing: %d, %s", r, state_name(state_of(&t.m, s)));
+	CHECK_SOUND(&t, "states");
+	tm_free(&t);
+}
+
+/* Runs given to evict and retire that are not runs: refused. */
+static void test_run_refusals(void)
+{
+	struct tmap t;
+	u32 run, s;
+
+	tm_init(&t, 4);
+	s = alloc(&t);
+	run = fill_spread(&t, s, 10, 3, 0);		/* 3 entries in 4 */
+	CHECK(from_slab(sc_map_run_slab(&t.m, run)) == s, "run_slab");
+	CHECK_UNCHANGED(&t, sc_map_evict_run(&t.m, run + 1), r_ == 0, 1,
+			"evict of a run's second entry");
+	CHECK_UNCHANGED(&t, sc_map_evict_run(&t.m, run + 4), r_ == 0, 1,
+			"evict of a free block");
+	CHECK_UNCHANGED(&t, sc_map_retire_run(&t.m, run + 4), r_ == 0, 1,
+			"retire of a free block");
+	CHECK(sc_map_evict_run(&t.m, run) == 3, "evict of the run");
+	tm_free(&t);
+}
+
+/*
+ * Slabs and runs that are not what the call takes: refused, nothing
+ * changed.  Each case runs in a child process: a map that trusts such an
+ * argument reads or writes out of bounds, and the sanitizer's abort must
+ * not take the other tests with it.
+ */
+static const char *const bad_cases[] = {
+	"fill of an active slab",
+	"fill of a free slab",
+	"fill of a slab past the last",
+	"fill of SC_NO_SLAB",
+	"abort of a slab past the last",
+	"abort of SC_NO_SLAB",
+	"evict of a run past the chunk directory",
+	"evict of a run in no chunk",
+	"retire of SC_NIL",
+};
+
+static void bad_case(u32 k)
+{
+	u64 b[4] = { 3200, 3201, 3202, 3203 };
+	struct tmap t;
+	u32 moved, run, a;
+
+	tm_init(&t, 600);
+	a = alloc(&t);
+	fill_range(&t, a, 160, 16);
+	tm_feed_all(&t);
+	switch (k) {
+	case 0:
+		CHECK_UNCHANGED(&t, fill(&t, a, b, 4, &moved, &run), r_ < 0, 1,
+				bad_cases[k]);
+		break;
+	case 1:
+		CHECK_UNCHANGED(&t, fill(&t, 7, b, 4, &moved, &run), r_ < 0, 1,
+				bad_cases[k]);
+		break;
+	case 2:
+		CHECK_UNCHANGED(&t, fill(&t, 600, b, 4, &moved, &run), r_ < 0, 1,
+				bad_cases[k]);
+		break;
+	case 3:
+		CHECK_UNCHANGED(&t, fill(&t, SC_NIL, b, 4, &moved, &run), r_ < 0,
+				1, bad_cases[k]);
+		break;
+	case 4:
+		CHECK_UNCHANGED(&t, (sc_map_abort_slab(&t.m, to_slab(600)), 0),
+				1, 1, bad_cases[k]);
+		break;
+	case 5:
+		CHECK_UNCHANGED(&t, (sc_map_abort_slab(&t.m, SC_NO_SLAB), 0), 1,
+				1, bad_cases[k]);
+		break;
+	case 6:
+		CHECK_UNCHANGED(&t, sc_map_evict_run(&t.m, t.m.nr_chunk_slots *
+				SC_CHUNK_ENTRIES), r_ == 0, 1, bad_cases[k]);
+		break;
+	case 7:
+		CHECK_UNCHANGED(&t, sc_map_evict_run(&t.m, SC_CHUNK_ENTRIES + 16),
+				r_ == 0, 1, bad_cases[k]);
+		break;
+	default:
+		CHECK_UNCHANGED(&t, sc_map_retire_run(&t.m, SC_NIL), r_ == 0, 1,
+				bad_cases[k]);
+		break;
+	}
+	tm_free(&t);
+}
+
+static void test_bad_args(void)
+{
+	u32 k;
+
+	for (k = 0; k < ARRAY_SIZE(bad_cases); k++) {
+		int status = 0;
+		pid_t pid;
+
+		fflush(stdout);
+		fflush(stderr);
+		pid = fork();
+		if (pid < 0) {
+			perror("fork");
+			exit(2);
+		}
+		if (!pid) {
+			sc_test_failed = 0;
+			bad_case(k);
+			_exit(sc_test_failed ? 1 : 0);
+		}
+		waitpid(pid, &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "%s: %s %d", bad_cases[k],
+		      WIFSIGNALED(status) ? "killed by signal" : "exit",
+		      WIFSIGNALED(status) ? WTERMSIG(status) :
+		      WEXITSTATUS(status));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The CLOCK                                                          */
+
+#define CLOCK_CHECKED(t, busy, what)					\
+	({								\
+		const char *e_;						\
+		u32 v_ = clock_checked(t, busy, &e_);			\
+									\
+		CHECK(!e_, "%s: %s", what, e_);				\
+		v_;							\
+	})
+
+/*
+ * The CLOCK's promise: slabs hit since the hand last passed survive a
+ * sweep that takes the cold ones, and go next once their bit is spent.
+ */
+static void test_clock_second_chance(void)
+{
+	struct tmap t;
+	u32 i, v, slab, wrong = 0;
+	u8 gone[8] = { 0 };
+
+	tm_init(&t, 8);
+	for (i = 0; i < 8; i++)
+		fill_spread(&t, alloc(&t), 100 * i, 1 + i % 5, i);
+	CHECK(!strcmp(refs_str(&t.m), "00000000"), "new slabs referenced: %s",
+	      refs_str(&t.m));
+	touch(&t, 1);
+	touch(&t, 4);
+	touch(&t, 4);
+	touch(&t, 6);
+	CHECK(!strcmp(refs_str(&t.m), "01001010"), "touched: %s",
+	      refs_str(&t.m));
+	for (i = 0; i < 5; i++) {
+		v = CLOCK_CHECKED(&t, NULL, "cold slabs first");
+		if (v == SC_NIL) {
+			wrong++;
+			continue;
+		}
+		slab = from_slab(sc_map_run_slab(&t.m, v));
+		wrong += slab >= 8 || slab == 1 || slab == 4 || slab == 6 ||
+			 gone[slab];
+		gone[slab % 8] = 1;
+		CHECK(sc_map_evict_run(&t.m, v) == 1 + slab % 5, "evict %u", slab);
+	}
+	CHECK(!wrong, "%u victims were hot or twice", wrong);
+	CHECK_SOUND(&t, "cold ones evicted");
+	for (i = 0; i < 3; i++) {
+		v = CLOCK_CHECKED(&t, NULL, "then the hot ones");
+		if (v == SC_NIL) {
+			wrong++;
+			continue;
+		}
+		slab = from_slab(sc_map_run_slab(&t.m, v));
+		wrong += slab >= 8 || gone[slab];
+		gone[slab % 8] = 1;
+		sc_map_evict_run(&t.m, v);
+	}
+	CHECK(!wrong && t.m.nr_cached == 0, "%u wrong hot victims", wrong);
+	v = CLOCK_CHECKED(&t, NULL, "nothing left");
+	CHECK(v == SC_NIL, "victim %u in an empty arena", v);
+	CHECK_SOUND(&t, "swept clean");
+	tm_free(&t);
+}
+
+static void test_clock_busy(void)
+{
+	struct tmap t;
+	u8 busy[16] = { 0 };
+	u32 i, v, slab;
+
+	tm_init(&t, 16);
+	for (i = 0; i < 12; i++)
+		fill_spread(&t, alloc(&t), 20 * i, 1 + i % 4, 0);
+	/* a filling slab and a free one, touched by late readers */
+	alloc(&t);
+	touch(&t, 12);
+	touch(&t, 14);
+	touch(&t, 3);
+	memset(busy, 1, sizeof(busy));
+	v = CLOCK_CHECKED(&t, busy, "all busy");
+	CHECK(v == SC_NIL && !bit(t.m.referenced, 3) &&
+	      bit(t.m.referenced, 12) && bit(t.m.referenced, 14),
+	      "all busy: victim %u, refs %s", v, refs_str(&t.m));
+	busy[5] = 0;
+	v = CLOCK_CHECKED(&t, busy, "one idle");
+	CHECK(v != SC_NIL && from_slab(sc_map_run_slab(&t.m, v)) == 5,
+	      "one idle: victim %u", v);
+	/* the hand moves on: the next search starts past the victim */
+	memset(busy, 0, sizeof(busy));
+	for (i = 0; i < 12; i++)
+		if (i % 3)
+			touch(&t, i);
+	for (i = 0; i < 6; i++) {
+		v = CLOCK_CHECKED(&t, busy, "hot and cold");
+		slab = v == SC_NIL ? SC_NIL : from_slab(sc_map_run_slab(&t.m, v));
+		CHECK(slab < 12 && (slab % 3 == 0 || i >= 4),
+		      "search %u: victim in slab %u", i, slab);
+		if (v != SC_NIL)
+			sc_map_retire_run(&t.m, v);
+	}
+	/* retired slabs: out of the CLOCK until given back */
+	v = CLOCK_CHECKED(&t, NULL, "after retiring");
+	CHECK(v != SC_NIL &&
+	      state_of(&t.m, from_slab(sc_map_run_slab(&t.m, v))) ==
+	      SC_SLAB_ACTIVE, "victim %u after retiring", v);
+	CHECK_SOUND(&t, "clock busy");
+	tm_free(&t);
+}
+
+/*
+ * The CLOCK's search in steps over a big arena: each step within its
+ * budget, the search cut into several, and the same victim as the spec.
+ */
+static void test_clock_steps(void)
+{
+	const u32 n = 5000;
+	struct tmap t;
+	u8 *busy = calloc(n, 1);
+	u32 i, v, calls, max_step, cold = 2 * n / 3;
+	const char *err;
+
+	tm_init(&t, n);
+	for (i = 0; i < n; i++)
+		fill_spread(&t, alloc(&t), (u64)i * SC_SLAB_SIZE, SC_SLAB_SIZE, 1);
+	for (i = 0; i < n; i++)
+		if (i != cold)
+			touch(&t, i);
+	v = clock_search(&t.m, NULL, &max_step, &calls);
+	CHECK(v != SC_NIL && from_slab(sc_map_run_slab(&t.m, v)) == cold &&
+	      max_step <= clock_step_bound(&t.m) && calls > 2,
+	      "one cold slab in %u: victim %u in %u calls, %u per call at most",
+	      n, v, calls, max_step);
+	CHECK(sc_map_clock_turns(&t.m) >= 2ULL * n * SC_SLAB_SIZE,
+	      "two turns of %u entries: %llu", n * 16,
+	      sc_map_clock_turns(&t.m));
+	/* all busy: two turns, in steps, then nothing */
+	memset(busy, 1, n);
+	v = clock_checked(&t, busy, &err);
+	CHECK(v == SC_NIL && !err, "all busy: victim %u, %s", v,
+	      err ? err : "");
+	for (i = 0; i < n; i += 7)
+		touch(&t, i);
+	busy[n - 1] = 0;
+	v = clock_checked(&t, busy, &err);
+	CHECK(v != SC_NIL && !err, "last idle: victim %u, %s", v,
+	      err ? err : "");
+	CHECK_SOUND(&t, "clock steps");
+	free(busy);
+	tm_free(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Walks                                                              */
+
+static void test_walk_ranges(u32 nr_slabs)
+{
+	const u64 top = SC_MAP_MAX_OBLOCKS;
+	struct tmap t;
+	u32 steps;
+	u64 n;
+	bool by_arena;
+
+	tm_init(&t, nr_slabs);
+	fill_range(&t, alloc(&t), 0, 16);
+	fill_range(&t, alloc(&t), 16, 16);
+	fill_range(&t, alloc(&t), 1000, 16);		/* two groups */
+	fill_range(&t, alloc(&t), top - 21, 16);	/* two groups */
+	fill_range(&t, alloc(&t), (1ULL << 38) - 3, 6);
+	CHECK(t.m.nr_cached == 70, "%u slabs: nr_cached %u", nr_slabs,
+	      t.m.nr_cached);
+
+	n = walk_all(&t, 10, 10, SC_MAP_STEP, &steps, &by_arena);
+	CHECK(n == 10 && !by_arena && steps == 1 &&
+	      slot_of(&t.m, 9) == 9 && slot_of(&t.m, 20) == 16 + 4 &&
+	      slot_of(&t.m, 10) == SC_NIL && slot_of(&t.m, 19) == SC_NIL,
+	      "%u slabs: [10, 20): %llu dropped, by arena %d, %u steps",
+	      nr_slabs, n, by_arena, steps);
+	CHECK_SOUND(&t, "short range");
+	n = walk_all(&t, 10, 0, 1, &steps, NULL);
+	CHECK(n == 0 && steps == 1, "empty range: %llu in %u steps", n, steps);
+	n = walk_all(&t, 500, 30, 1, &steps, NULL);
+	CHECK(n == 0 && steps <= 31, "uncached range: %llu in %u steps", n,
+	      steps);
+
+	/* huge: the arena, whatever the range's length */
+	n = walk_all(&t, 1000, 1ULL << 39, SC_MAP_STEP, &steps, &by_arena);
+	CHECK(n == 22 && by_arena &&
+	      steps <= SC_CHUNK_ENTRIES / SC_MAP_STEP + 2,
+	      "%u slabs: [1000, +2^39): %llu dropped, by arena %d, %u steps",
+	      nr_slabs, n, by_arena, steps);
+	CHECK(slot_of(&t.m, 1000) == SC_NIL &&
+	      slot_of(&t.m, (1ULL << 38) + 2) == SC_NIL &&
+	      slot_of(&t.m, 31) == 31 && slot_of(&t.m, top - 21) == 3 * 16,
+	      "huge range: wrong blocks dropped");
+	CHECK(t.m.nr_cached == 38 && state_of(&t.m, 2) == SC_SLAB_FREE &&
+	      state_of(&t.m, 4) == SC_SLAB_FREE, "huge range: cached %u",
+	      t.m.nr_cached);
+	CHECK_SOUND(&t, "huge range");
+
+	/* at the top of what a map can name, and past it */
+	n = drop_range(&t, top - 10, 100);
+	CHECK(n == 5 && slot_of(&t.m, top - 11) == 3 * 16 + 10 &&
+	      slot_of(&t.m, top - 10) == SC_NIL, "[top - 10, +100): %llu", n);
+	n = drop_range(&t, top - 13, 5);
+	CHECK(n == 3, "[top - 13, +5): %llu", n);
+	n = drop_range(&t, top, 1ULL << 50);
+	CHECK(n == 0, "past the top: %llu", n);
+	n = drop_range(&t, SC_OBLOCK_NONE - 5, 1000);
+	CHECK(n == 0, "at SC_OBLOCK_NONE: %llu", n);
+	n = drop_range(&t, 31 + top, 1);
+	CHECK(n == 0 && slot_of(&t.m, 31) == 31, "an alias of 31: %llu", n);
+	CHECK(t.m.nr_cached == 30, "nr_cached %u", t.m.nr_cached);
+	CHECK_SOUND(&t, "top ranges");
+
+	/* budget 1: a unit at a time, still to the end */
+	n = walk_all(&t, 0, 32, 1, &steps, &by_arena);
+	CHECK(n == 22 && steps >= 2 && steps <= 33,
+	      "[0, 32) budget 1: %llu in %u steps", n, steps);
+	n = check_emptied(&t, "walks");
+	CHECK(n == 8 && t.m.nr_free == nr_slabs, "drop all: %llu, %u free", n,
+	      t.m.nr_free);
+	tm_free(&t);
+}
+
+/*
+ * A big SSD, little cached: removing a huge range costs what is cached,
+ * not the SSD's size nor the range's length.
+ */
+static void test_walk_sparse(void)
+{
+	const u32 nr_slabs = 1U << 18;
+	struct tmap t;
+	u32 steps;
+	u64 n;
+
+	tm_init(&t, nr_slabs);
+	fill_range(&t, alloc(&t), 0, 16);
+	fill_range(&t, alloc(&t), 1ULL << 36, 16);
+	n = walk_all(&t, 0, 1ULL << 35, SC_MAP_STEP, &steps, NULL);
+	CHECK(n == 16 && steps <= SC_CHUNK_ENTRIES / SC_MAP_STEP + 2 &&
+	      slot_of(&t.m, 1ULL << 36) != SC_NIL,
+	      "huge range on a big SSD: %llu dropped in %u steps", n, steps);
+	n = walk_all(&t, 0, SC_OBLOCK_NONE, SC_MAP_STEP, &steps, NULL);
+	CHECK(n == 16 && steps <= SC_CHUNK_ENTRIES / SC_MAP_STEP + 2,
+	      "drop all on a big SSD: %llu dropped in %u steps", n, steps);
+	n = walk_all(&t, 0, SC_OBLOCK_NONE, 1, &steps, NULL);
+	CHECK(n == 0 && steps <= 2, "empty map: %llu in %u steps", n, steps);
+	CHECK_SOUND(&t, "sparse");
+	tm_free(&t);
+}
+
+/* The origin blocks a run holds, into @out; returns how many. */
+static u32 run_blocks(const struct sc_map *map, u32 run, u64 *out)
+{
+	const struct sc_entry *e = ent(map, run);
+	u32 i, p, n = 0;
+
+	for (i = 0; i <= e->run_last; i++) {
+		const struct sc_entry *x = ent(map, run + i);
+
+		for (p = 0; p < GROUP_PAGES; p++)
+			if (x->valid >> p & 1)
+				out[n++] = entry_group(x) * GROUP_PAGES + p;
+	}
+	return n;
 }
 
 static u64 rng_state;
@@ -1506,15 +2549,226 @@ static u32 rnd_below(u32 n)
 	return (u32)((rnd() >> 32) % n);
 }
 
+/*
+ * Others at the map between a walk's steps, as the kernel lets them:
+ * blocks outside the range entered, blocks removed, runs evicted.  Every
+ * block of the range present at the start is gone at the end, the others
+ * are untouched by the walk, and the counts add up.
+ */
+static void test_walk_interleaved(void)
+{
+	u32 trial;
+
+	rng_state = 0x3a1c;
+	for (trial = 0; trial < 200; trial++) {
+		u32 nr_slabs = 2 + rnd_below(trial < 100 ? 40 : 600);
+		struct tmap t;
+		u64 first = rnd_below(2000), count, b, blocks[SC_SLAB_SIZE];
+		u8 *in = calloc(6000, 1);
+		struct sc_map_walk walk;
+		u32 s, i, k, budget = 1 + rnd_below(6), present = 0;
+		bool done = false;
+		const char *err;
+
+		tm_init(&t, nr_slabs);
+		count = rnd_below(4) ? 1 + rnd_below(3000) : 1ULL << 38;
+		for (i = 0; i < nr_slabs * 3 / 4; i++) {
+			s = alloc(&t);
+			b = rnd_below(4000 - SC_SLAB_SIZE);
+			if (rnd_below(2))
+				fill_range(&t, s, b, 1 + rnd_below(SC_SLAB_SIZE));
+			else
+				fill_spread(&t, s, b / 16, 1 + rnd_below(16),
+					    rnd_below(16));
+		}
+		/* fills reach past 4000: 4239 at most */
+		for (b = 0; b < 6000; b++)
+			in[b] = slot_of(&t.m, b) != SC_NIL && b - first < count;
+		sc_map_walk_init(&t.m, &walk, to_oblock(first), count);
+		while (!done) {
+			u32 op = rnd_below(5), v;
+
+			done = sc_map_walk_step(&t.m, &walk, budget);
+			if (op == 0) {
+				s = alloc(&t);
+				if (s != SC_NIL)
+					fill_range(&t, s, SC_MAP_MAX_OBLOCKS -
+						   4000 + rnd_below(1900),
+						   1 + rnd_below(SC_SLAB_SIZE));
+			} else if (op == 1) {
+				b = rnd_below(4000);
+				if (sc_map_remove(&t.m, to_oblock(b)))
+					in[b] = 0;
+			} else if (op == 2) {
+				v = clock_search(&t.m, NULL, NULL, NULL);
+				if (v == SC_NIL)
+					continue;
+				k = run_blocks(&t.m, v, blocks);
+				for (i = 0; i < k; i++)
+					if (blocks[i] < 6000)
+						in[blocks[i]] = 0;
+				sc_map_evict_run(&t.m, v);
+			}
+			tm_collect(&t, NULL);
+		}
+		for (b = 0; b < 6000; b++) {
+			present += in[b];
+			if (b - first < count && slot_of(&t.m, b) != SC_NIL)
+				break;
+		}
+		CHECK(b == 6000, "trial %u [%llu, +%llu) budget %u: block %llu"
+		      " left", trial, first, count, budget, b);
+		CHECK(walk.dropped == present,
+		      "trial %u: walk dropped %llu, %u were left to drop",
+		      trial, walk.dropped, present);
+		err = check_all(&t, NULL);
+		CHECK(!err, "trial %u: %s", trial, err);
+		free(in);
+		tm_free(&t);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                             */
+
+/*
+ * A hit on a hot slab must not dirty its cache line: with the bitmap's
+ * page read-only, a touch of a referenced slab must not fault.
+ */
+static sigjmp_buf touch_env;
+static volatile int touch_faulted, store_faulted;
+
+static void touch_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(touch_env, 1);
+}
+
+static void test_touch_no_store(void)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	struct sigaction sa = { .sa_handler = touch_segv }, old;
+	struct tmap t;
+	void *guard;
+	u32 s;
+
+	memset(&t, 0, sizeof(t));
+	t.mem_bytes = (sc_map_bytes(4) + page - 1) & ~(page - 1);
+	t.mem = mmap(NULL, t.mem_bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t.mem == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	t.mapped = true;
+	sc_map_init(&t.m, 4, t.mem);
+	s = alloc(&t);
+	fill_range(&t, s, 0, 4);
+	touch(&t, s);
+	CHECK(bit(t.m.referenced, s), "touch did not set the bit");
+
+	guard = (void *)((uintptr_t)&t.m.referenced[s / LONG_BITS] &
+			 ~(uintptr_t)(page - 1));
+	sigaction(SIGSEGV, &sa, &old);
+	if (mprotect(guard, page, PROT_READ)) {
+		perror("mprotect");
+		exit(2);
+	}
+	if (!sigsetjmp(touch_env, 1))
+		touch(&t, s);
+	else
+		touch_faulted = 1;
+	/* and the guard works: a store there does fault */
+	if (!sigsetjmp(touch_env, 1))
+		WRITE_ONCE(t.m.referenced[s / LONG_BITS], ~0UL);
+	else
+		store_faulted = 1;
+	mprotect(guard, page, PROT_READ | PROT_WRITE);
+	sigaction(SIGSEGV, &old, NULL);
+	CHECK(!touch_faulted, "touch of a referenced slab stored to it");
+	CHECK(store_faulted, "a store to the read-only page did not fault");
+	tm_free(&t);
+}
+
+/*
+ * Memory follows the cache: bytes per cached page for the best shape
+ * (whole groups) and the worst (16 groups a slab), and all of it back
+ * once the cache is empty.
+ */
+static void test_memory_follows(void)
+{
+	const u32 n = 1U << 16;
+	struct tmap t;
+	u32 s;
+	double best, worst, fixed;
+
+	tm_init(&t, n);
+	fixed = (double)sc_map_bytes(n);
+	for (s = 0; s < n; s++)
+		fill_range(&t, alloc(&t), (u64)s * GROUP_PAGES, GROUP_PAGES);
+	CHECK(sc_map_dynamic_bytes(&t.m) == owned_bytes(&t),
+	      "dynamic bytes %zu, the map holds %zu",
+	      sc_map_dynamic_bytes(&t.m), owned_bytes(&t));
+	best = (double)sc_map_dynamic_bytes(&t.m) / t.m.nr_cached;
+	printf("map: whole groups: %u pages cached, %zu bytes, %.2f bytes per"
+	       " page (%.2f with the fixed part)\n", t.m.nr_cached,
+	       sc_map_dynamic_bytes(&t.m), best,
+	       (sc_map_dynamic_bytes(&t.m) + fixed) / t.m.nr_cached);
+	CHECK(best <= 2.0, "whole groups: %.2f bytes per cached page", best);
+	CHECK_SOUND(&t, "whole groups");
+	check_emptied(&t, "whole groups dropped");
+
+	for (s = 0; s < n; s++)
+		fill_spread(&t, alloc(&t), (u64)s * SC_SLAB_SIZE, SC_SLAB_SIZE,
+			    s % GROUP_PAGES);
+	CHECK(sc_map_dynamic_bytes(&t.m) == owned_bytes(&t),
+	      "dynamic bytes %zu, the map holds %zu",
+	      sc_map_dynamic_bytes(&t.m), owned_bytes(&t));
+	worst = (double)sc_map_dynamic_bytes(&t.m) / t.m.nr_cached;
+	printf("map: 16 groups a slab: %u pages cached, %zu bytes, %.2f bytes"
+	       " per page (%.2f with the fixed part)\n", t.m.nr_cached,
+	       sc_map_dynamic_bytes(&t.m), worst,
+	       (sc_map_dynamic_bytes(&t.m) + fixed) / t.m.nr_cached);
+	/* the header's design essay says 18-20 */
+	CHECK(worst <= 20.5, "16 groups a slab: %.2f bytes per cached page",
+	      worst);
+	CHECK_SOUND(&t, "16 groups a slab");
+	check_emptied(&t, "16 groups a slab dropped");
+	CHECK(t.m.nr_free == n, "%u of %u slabs free", t.m.nr_free, n);
+	tm_free(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Randomized differential test                                       */
+
+/*
+ * The origin blocks the test uses: whole groups, most of them dense from
+ * group 0, some far (above 2^32 groups, at the top) so that the group's
+ * high bits and the top of the range are exercised.
+ */
+#define NG_DENSE	120
+#define NG		128
+#define UNIV		(NG * GROUP_PAGES)
+#define MAX_PENDING	4
+
+static const u64 far_groups[NG - NG_DENSE] = {
+	(1ULL << 32) - 1, 1ULL << 32, (1ULL << 32) + 1, 1ULL << 35,
+	0x123456789ULL, (1ULL << 20) + 3, (1ULL << 36) - 2, (1ULL << 36) - 1,
+};
+
+static u64 univ_block(u32 idx)
+{
+	u32 g = idx / GROUP_PAGES;
+	u64 group = g < NG_DENSE ? g : far_groups[g - NG_DENSE];
+
+	return group * GROUP_PAGES + idx % GROUP_PAGES;
+}
+
 struct model {
 	u32 nr_slabs, nr_slots, cached;
-	u32 slot_of[UNIV];	/* universe index -> slot or SC_NIL */
-	u32 *slot_idx;		/* slot -> universe index or SC_NIL */
-	u8 *state, *nr_valid;
-	u32 *queue, qlen;	/* the free list, oldest first */
-	u32 *freed, nr_freed;	/* slabs freed by this op, in any order */
-	u8 *ref;		/* the CLOCK's referenced bits */
-	u32 hand;		/* and its hand */
+	u32 slot_of[UNIV];	/* universe index -> slot, or SC_NIL */
+	u32 *slot_idx;		/* slot -> universe index, or SC_NIL */
+	u8 *state, *ref;
 };
 
 static void model_init(struct model *m, u32 nr_slabs)
@@ -1529,28 +2783,24 @@ static void model_init(struct model *m, u32 nr_slabs)
 	m->slot_idx = malloc(m->nr_slots * sizeof(u32));
 	for (i = 0; i < m->nr_slots; i++)
 		m->slot_idx[i] = SC_NIL;
-	m->state = calloc(nr_slabs, 1);
-	m->nr_valid = calloc(nr_slabs, 1);
+	m->state = calloc(nr_slabs, 1);	/* SC_SLAB_FREE */
 	m->ref = calloc(nr_slabs, 1);
-	m->hand = 0;
-	m->queue = malloc(nr_slabs * sizeof(u32));
-	m->freed = malloc(nr_slabs * sizeof(u32));
-	for (i = 0; i < nr_slabs; i++) {
-		m->state[i] = SC_SLAB_FREE;
-		m->queue[i] = i;
-	}
-	m->qlen = nr_slabs;
-	m->nr_freed = 0;
 }
 
 static void model_free(struct model *m)
 {
 	free(m->slot_idx);
 	free(m->state);
-	free(m->nr_valid);
-	free(m->queue);
-	free(m->freed);
 	free(m->ref);
+}
+
+static u32 model_slab_blocks(const struct model *m, u32 slab)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		n += m->slot_idx[slab * SC_SLAB_SIZE + i] != SC_NIL;
+	return n;
 }
 
 static void model_unlink(struct model *m, u32 slot)
@@ -1560,557 +2810,733 @@ static void model_unlink(struct model *m, u32 slot)
 	m->slot_of[m->slot_idx[slot]] = SC_NIL;
 	m->slot_idx[slot] = SC_NIL;
 	m->cached--;
-	if (--m->nr_valid[slab] == 0 && m->state[slab] == SC_SLAB_ACTIVE) {
+	if (m->state[slab] == SC_SLAB_ACTIVE && !model_slab_blocks(m, slab))
 		m->state[slab] = SC_SLAB_FREE;
-		m->freed[m->nr_freed++] = slab;
-	}
-}
-
-/* Remove slab from the model's queue (it was handed out). */
-static void model_queue_take(struct model *m, u32 pos)
-{
-	memmove(&m->queue[pos], &m->queue[pos + 1],
-		(m->qlen - pos - 1) * sizeof(u32));
-	m->qlen--;
 }
 
 static u32 model_fill(struct model *m, u32 slab, const u32 *idx, u32 count)
 {
 	u32 i, moved = 0;
 
-	for (i = 0; i < count; i++) {
-		u32 slot = slab * SC_SLAB_SIZE + i;
-
+	for (i = 0; i < count; i++)
 		if (m->slot_of[idx[i]] != SC_NIL) {
 			model_unlink(m, m->slot_of[idx[i]]);
 			moved++;
 		}
-		m->slot_of[idx[i]] = slot;
-		m->slot_idx[slot] = idx[i];
-		m->nr_valid[slab]++;
-		m->cached++;
+	for (i = 0; i < count; i++) {
+		m->slot_of[idx[i]] = slab * SC_SLAB_SIZE + i;
+		m->slot_idx[slab * SC_SLAB_SIZE + i] = idx[i];
 	}
-	m->state[slab] = SC_SLAB_ACTIVE;
-	m->ref[slab] = 0;
+	m->cached += count;
+	m->state[slab] = count ? SC_SLAB_ACTIVE : SC_SLAB_FREE;
+	/* a new slab earns its second chance; a free one's bit means nothing */
+	if (count)
+		m->ref[slab] = 0;
 	return moved;
 }
 
-static u32 model_evict(struct model *m, u32 slab)
+/* Drops the slab's blocks; it ends FREE, or DISCARDING if @retire. */
+static u32 model_drop_slab(struct model *m, u32 slab, bool retire)
 {
 	u32 i, n = 0;
 
-	if (m->state[slab] != SC_SLAB_ACTIVE)
-		return 0;
 	for (i = 0; i < SC_SLAB_SIZE; i++)
 		if (m->slot_idx[slab * SC_SLAB_SIZE + i] != SC_NIL) {
 			model_unlink(m, slab * SC_SLAB_SIZE + i);
 			n++;
 		}
-	return n;
-}
-
-/* An eviction whose slab, freed with its last block, is taken back. */
-static u32 model_retire(struct model *m, u32 slab)
-{
-	u32 n = model_evict(m, slab);
-
-	if (n) {
-		m->nr_freed--;		/* the last freed: @slab */
+	if (retire)
 		m->state[slab] = SC_SLAB_DISCARDING;
-	}
 	return n;
 }
 
-static bool model_busy(u64 busy_mask, u32 slab)
-{
-	return slab < 64 && (busy_mask >> slab & 1);
-}
-
-/*
- * The CLOCK as a spec rather than a loop.  In the hand's order: the victim
- * is the first active, unreferenced, idle slab, and the active slabs
- * before it lose their bits; if there is none, every active slab loses its
- * bit and the victim is the first active idle one, or there is none.
- * @calls: how often busy() is asked, when it is given.
- */
-static u32 model_clock(struct model *m, u64 busy_mask, u32 *calls)
-{
-	u32 n = m->nr_slabs, k, slab, victim = SC_NIL;
-
-	*calls = 0;
-	for (k = 0; k < n && victim == SC_NIL; k++) {
-		slab = (m->hand + k) % n;
-		if (m->state[slab] == SC_SLAB_ACTIVE && !m->ref[slab]) {
-			++*calls;
-			if (!model_busy(busy_mask, slab))
-				victim = slab;
-		}
-	}
-	if (victim != SC_NIL) {
-		for (k = 0; (m->hand + k) % n != victim; k++)
-			if (m->state[(m->hand + k) % n] == SC_SLAB_ACTIVE)
-				m->ref[(m->hand + k) % n] = 0;
-		m->hand = (victim + 1) % n;
-		return victim;
-	}
-	for (slab = 0; slab < n; slab++)
-		if (m->state[slab] == SC_SLAB_ACTIVE)
-			m->ref[slab] = 0;
-	for (k = 0; k < n && victim == SC_NIL; k++) {
-		slab = (m->hand + k) % n;
-		if (m->state[slab] == SC_SLAB_ACTIVE) {
-			++*calls;
-			if (!model_busy(busy_mask, slab))
-				victim = slab;
-		}
-	}
-	if (victim != SC_NIL)
-		m->hand = (victim + 1) % n;
-	return victim;
-}
-
-/*
- * The map's slabs and slots against the model, every universe block's
- * lookup against the model.
- */
-static const char *check_model_contents(const struct sc_map *map,
-					const struct model *m)
+/* The map's contents against the model's. */
+static const char *check_model(const struct sc_map *map, const struct model *m,
+			       const struct scan *s)
 {
 	u32 i;
 
 	if (map->nr_cached != m->cached)
 		return fail("nr_cached %u, model %u", map->nr_cached, m->cached);
-	if (map->clock_hand != m->hand)
-		return fail("clock hand %u, model %u", map->clock_hand,
-			    m->hand);
 	for (i = 0; i < m->nr_slabs; i++)
-		if (map->slabs[i].state != m->state[i] ||
-		    map->slabs[i].nr_valid != m->nr_valid[i] ||
-		    map->slabs[i].referenced != m->ref[i])
-			return fail("slab %u: state %u nr_valid %u referenced"
-				    " %u, model %u %u %u", i,
-				    map->slabs[i].state,
-				    map->slabs[i].nr_valid,
-				    map->slabs[i].referenced, m->state[i],
-				    m->nr_valid[i], m->ref[i]);
+		if (state_of(map, i) != m->state[i] ||
+		    bit(map->referenced, i) != m->ref[i])
+			return fail("slab %u: %s, referenced %d; model %s, %d", i,
+				    state_name(state_of(map, i)),
+				    bit(map->referenced, i),
+				    state_name(m->state[i]), m->ref[i]);
 	for (i = 0; i < m->nr_slots; i++) {
 		u64 want = m->slot_idx[i] == SC_NIL ? SC_OBLOCK_NONE :
-			   univ[m->slot_idx[i]];
+			   univ_block(m->slot_idx[i]);
 
-		if (map->slot_oblock[i] != want)
-			return fail("slot %u holds %llu, model %llu",
-				    i, map->slot_oblock[i], want);
+		if (s->slot_oblock[i] != want)
+			return fail("slot %u holds %llu, model %llu", i,
+				    s->slot_oblock[i], want);
 	}
 	for (i = 0; i < UNIV; i++) {
-		u32 got = slot_of(map, univ[i]);
+		u64 b = univ_block(i);
 
-		if (got != m->slot_of[i])
-			return fail("lookup(%llu) = %u, model %u",
-				    univ[i], got, m->slot_of[i]);
+		if (slot_of(map, b) != m->slot_of[i])
+			return fail("lookup(%llu) = %u, model %u", b,
+				    slot_of(map, b), m->slot_of[i]);
+		if (i % 61 == 0 &&
+		    slot_of(map, b + SC_MAP_MAX_OBLOCKS) != SC_NIL)
+			return fail("lookup(%llu + 2^40) hits", b);
 	}
 	return NULL;
 }
 
 /*
- * The map's free list (already walked into @list) must be the model's
- * queue followed by the slabs this op freed, those in any order; then the
- * model adopts that order.
+ * Sabotage: the map deliberately broken in one way, in the middle of a
+ * random run, which the run's checks must catch.  Each stands for a bug
+ * map.c could have.
  */
-static const char *check_model_free(const u32 *list, u32 len,
-				    struct model *m)
-{
-	u32 i, j;
+enum sabotage {
+	SAB_NONE,
+	SAB_DEAD_CHAINED,	/* an emptied entry left in its chain */
+	SAB_CHAIN_LOST,		/* an entry's chain link lost */
+	SAB_SHIFT,		/* a page's slot off by one */
+	SAB_GROUP_HI,		/* the group's high bits wrong */
+	SAB_VALID_EXTRA,	/* a page marked cached that is not */
+	SAB_CHUNK_USED,		/* a chunk's use count off */
+	SAB_CHUNK_KEPT,		/* an empty chunk not let go */
+	SAB_GARBAGE_LOST,	/* a chunk let go, but not to the caller */
+	SAB_FREE_LOST,		/* a free block off its list */
+	SAB_NO_MERGE,		/* freed buddies not merged */
+	SAB_WRONG_BUCKET,	/* an entry chained in another bucket */
+	SAB_NR_CACHED,		/* the count of cached pages off */
+	SAB_ACTIVE_BIT,		/* a slab with no run marked active */
+	SAB_RUN_INDEX,		/* two entries of a run swapped */
+	SAB_FILL_REF,		/* a fill that keeps an old referenced bit */
+	SAB_MOVED,		/* a fill that miscounts its moves */
+	SAB_FAILED_FILL,	/* a refused fill that changed something */
+	SAB_ALLOC_BUSY,		/* alloc that hands out a busy slab */
+	SAB_CLOCK_IGNORES_REF,	/* a CLOCK with no second chance */
+	SAB_WALK_SHORT,		/* a walk that stops early */
+	SAB_COUNT
+};
 
-	if (len != m->qlen + m->nr_freed)
-		return fail("free list holds %u, model %u + %u freed", len,
-			    m->qlen, m->nr_freed);
-	for (i = 0; i < m->qlen; i++)
-		if (list[i] != m->queue[i])
-			return fail("free list[%u] = %u, model %u", i, list[i],
-				    m->queue[i]);
-	for (i = m->qlen; i < len; i++) {
-		for (j = 0; j < m->nr_freed; j++)
-			if (m->freed[j] == list[i])
-				break;
-		if (j == m->nr_freed)
-			return fail("free list[%u] = %u, not one just freed", i,
-				    list[i]);
-		m->freed[j] = m->freed[--m->nr_freed];
-		m->queue[m->qlen++] = list[i];
-	}
-	return NULL;
+static const char *const sab_names[SAB_COUNT] = {
+	[SAB_DEAD_CHAINED] = "emptied entry left in its chain",
+	[SAB_CHAIN_LOST] = "entry unlinked from its chain",
+	[SAB_SHIFT] = "shift off by one",
+	[SAB_GROUP_HI] = "group's high bits wrong",
+	[SAB_VALID_EXTRA] = "an extra valid bit",
+	[SAB_CHUNK_USED] = "chunk_used off by one",
+	[SAB_CHUNK_KEPT] = "empty chunk kept",
+	[SAB_GARBAGE_LOST] = "garbage chunk leaked",
+	[SAB_FREE_LOST] = "free block lost",
+	[SAB_NO_MERGE] = "buddies not merged",
+	[SAB_WRONG_BUCKET] = "entry in another bucket",
+	[SAB_NR_CACHED] = "nr_cached off by one",
+	[SAB_ACTIVE_BIT] = "active bit on a slab with no run",
+	[SAB_RUN_INDEX] = "run entries swapped",
+	[SAB_FILL_REF] = "fill keeps the referenced bit",
+	[SAB_MOVED] = "moves miscounted",
+	[SAB_FAILED_FILL] = "refused fill drops a block",
+	[SAB_ALLOC_BUSY] = "alloc ignores busy",
+	[SAB_CLOCK_IGNORES_REF] = "CLOCK ignores referenced bits",
+	[SAB_WALK_SHORT] = "walk stops early",
+};
+
+static enum sabotage sabotage;
+static bool sab_fired;
+static u32 sab_step;
+
+/*
+ * Whether a sabotage of kind @k is to be done now: a structural one once,
+ * a broken behaviour (SAB_FILL_REF on) every time it has the occasion,
+ * as a bug would.
+ */
+static bool sab_now(enum sabotage k, u32 step)
+{
+	return sabotage == k && step >= 40 &&
+	       (!sab_fired || k >= SAB_FILL_REF);
 }
 
-static u32 rnd_idx(u32 hot)
+static void sab_mark(u32 step)
+{
+	if (!sab_fired)
+		sab_step = step;
+	sab_fired = true;
+}
+
+/* The structural sabotages: done on the map between two operations. */
+static void sab_structure(struct tmap *t, u32 step)
+{
+	struct sc_map *map = &t->m;
+	struct scan s;
+	u32 a, i, o;
+
+	if (sabotage == SAB_NONE || sab_fired || step < 40 ||
+	    sabotage >= SAB_FILL_REF)
+		return;
+	if (check_arena(map, &s))
+		goto out;
+	for (a = 0; a < s.arena_len; a++) {
+		struct sc_entry *e;
+		u32 *head;
+
+		if (!ent_present(map, a))
+			continue;
+		e = ent(map, a);
+		switch (sabotage) {
+		case SAB_DEAD_CHAINED:
+			if (s.what[a] != A_DEAD)
+				continue;
+			head = bucket_head(map, bucket_of(map, entry_group(e)));
+			e->next = *head;
+			*head = a;
+			break;
+		case SAB_CHAIN_LOST:
+		case SAB_WRONG_BUCKET:
+			if (s.what[a] != A_VALID)
+				continue;
+			i = bucket_of(map, entry_group(e));
+			head = bucket_head(map, i);
+			if (*head != a)
+				continue;
+			*head = e->next;
+			if (sabotage == SAB_CHAIN_LOST)
+				break;
+			head = bucket_head(map, (u32)((i + 1) % nr_buckets(map)));
+			e->next = *head;
+			*head = a;
+			break;
+		case SAB_SHIFT:
+			if (s.what[a] != A_VALID || e->shift == 31)
+				continue;
+			e->shift++;
+			break;
+		case SAB_GROUP_HI:
+			if (s.what[a] != A_VALID)
+				continue;
+			e->group_hi ^= 1;
+			break;
+		case SAB_VALID_EXTRA:
+			if (s.what[a] != A_VALID || e->valid == 0xffff)
+				continue;
+			e->valid |= e->valid << 1 | e->valid >> 1;
+			break;
+		case SAB_RUN_INDEX:
+			if (s.what[a] == A_FREE_HEAD || s.what[a] == A_NONE ||
+			    e->run_index || !e->run_last)
+				continue;
+			e->run_index = 1;
+			ent(map, a + 1)->run_index = 0;
+			break;
+		case SAB_FREE_LOST:
+			if (s.what[a] != A_FREE_HEAD)
+				continue;
+			o = e->run_last;
+			if (map->free_blocks[o] != a)
+				continue;
+			map->free_blocks[o] = e->next;
+			if (e->next != SC_NIL)
+				ent(map, e->next)->group_lo = SC_NIL;
+			break;
+		case SAB_NO_MERGE:
+			if (s.what[a] != A_FREE_HEAD || !e->run_last ||
+			    map->free_blocks[e->run_last] != a)
+				continue;
+			o = e->run_last;
+			map->free_blocks[o] = e->next;
+			if (e->next != SC_NIL)
+				ent(map, e->next)->group_lo = SC_NIL;
+			/* two halves on the list of the order below */
+			for (i = 0; i < 2; i++) {
+				struct sc_entry *h = ent(map, a + (i << (o - 1)));
+				u32 old = map->free_blocks[o - 1];
+
+				h->free = 1;
+				h->run_last = o - 1;
+				h->next = old;
+				h->group_lo = SC_NIL;
+				if (old != SC_NIL)
+					ent(map, old)->group_lo = a + (i << (o - 1));
+				map->free_blocks[o - 1] = a + (i << (o - 1));
+			}
+			break;
+		default:
+			goto other;
+		}
+		sab_mark(step);
+		goto out;
+	}
+other:
+	switch (sabotage) {
+	case SAB_CHUNK_USED:
+		for (i = 0; i < map->chunks_high && !map->chunks[i]; i++)
+			;
+		if (i == map->chunks_high)
+			break;
+		map->chunk_used[i]++;
+		sab_mark(step);
+		break;
+	case SAB_CHUNK_KEPT:
+	case SAB_GARBAGE_LOST: {
+		void *g = map->garbage;
+		u32 k;
+
+		for (k = 0; g && k < t->nr_owned && t->owned[k].p != g; k++)
+			;
+		if (!g || (sabotage == SAB_CHUNK_KEPT &&
+			   t->owned[k].kind != MEM_CHUNK))
+			break;
+		for (i = 0; i < map->nr_chunk_slots && map->chunks[i]; i++)
+			;
+		if (i == map->nr_chunk_slots)
+			break;
+		map->garbage = sc_map_garbage_next(g);
+		if (sabotage == SAB_CHUNK_KEPT) {
+			map->chunks[i] = g;
+			map->chunk_used[i] = 0;
+			map->nr_chunks++;
+			if (i >= map->chunks_high)
+				map->chunks_high = i + 1;
+		}
+		/* the leaked one is still on the register: the check sees it */
+		sab_mark(step);
+		break;
+	}
+	case SAB_NR_CACHED:
+		if (!map->nr_cached)
+			break;
+		map->nr_cached--;
+		sab_mark(step);
+		break;
+	case SAB_ACTIVE_BIT:
+		for (i = 0; i < map->nr_slabs && !bit(map->free, i); i++)
+			;
+		if (i == map->nr_slabs)
+			break;
+		bit_assign(map->free, i, false);
+		bit_assign(map->active, i, true);
+		map->nr_free--;
+		sab_mark(step);
+		break;
+	default:
+		break;
+	}
+out:
+	scan_free(&s);
+}
+
+/* A random busy set: none, a third, two thirds or all of the slabs. */
+static void rnd_busy(u8 *busy, u32 n)
+{
+	u32 p = rnd_below(4), i;
+
+	for (i = 0; i < n; i++)
+		busy[i] = rnd_below(3) < p;
+}
+
+static u32 rnd_group(u32 hot)
 {
 	if (rnd_below(10) == 0)
-		return UNIV_DENSE + rnd_below(UNIV - UNIV_DENSE);
+		return NG_DENSE + rnd_below(NG - NG_DENSE);
 	return rnd_below(hot);
+}
+
+/*
+ * A cluster the thread could write: whole groups, parts of groups packed,
+ * scattered blocks, a group out of order, or (refused) a block twice.
+ * Return: the count; *@dups: whether a block is there twice.
+ */
+static u32 rnd_cluster(u32 *idx, u32 hot, bool *dups, const char **shape)
+{
+	u32 n = 0, i, j, k, g, first, len, count;
+	u8 used[UNIV];
+
+	memset(used, 0, sizeof(used));
+	*dups = false;
+	switch (rnd_below(6)) {
+	case 0:
+		*shape = "whole group";
+		g = rnd_group(hot);
+		for (i = 0; i < GROUP_PAGES; i++)
+			idx[n++] = g * GROUP_PAGES + i;
+		break;
+	case 1:
+		*shape = "part of a group";
+		g = rnd_group(hot);
+		first = rnd_below(GROUP_PAGES);
+		len = 1 + rnd_below(GROUP_PAGES - first);
+		for (i = 0; i < len; i++)
+			idx[n++] = g * GROUP_PAGES + first + i;
+		break;
+	case 2:
+		*shape = "parts of groups";
+		count = 1 + rnd_below(SC_SLAB_SIZE);
+		for (k = 0; n < count && k < 40; k++) {
+			g = rnd_group(hot);
+			first = rnd_below(GROUP_PAGES);
+			len = 1 + rnd_below(GROUP_PAGES - first);
+			for (i = 0; i < len && n < count; i++) {
+				j = g * GROUP_PAGES + first + i;
+				if (used[j])
+					break;
+				used[j] = 1;
+				idx[n++] = j;
+			}
+		}
+		break;
+	case 3:
+		*shape = "scattered";
+		count = 1 + rnd_below(SC_SLAB_SIZE);
+		for (k = 0; n < count && k < 100; k++) {
+			j = rnd_group(hot) * GROUP_PAGES + rnd_below(GROUP_PAGES);
+			if (used[j])
+				continue;
+			used[j] = 1;
+			idx[n++] = j;
+		}
+		break;
+	case 4:
+		*shape = "a group out of order";
+		g = rnd_group(hot);
+		count = 2 + rnd_below(SC_SLAB_SIZE - 1);
+		for (i = 0; i < GROUP_PAGES; i++)
+			idx[i] = g * GROUP_PAGES + i;
+		for (i = GROUP_PAGES - 1; i > 0; i--) {
+			j = rnd_below(i + 1);
+			k = idx[i];
+			idx[i] = idx[j];
+			idx[j] = k;
+		}
+		n = count;
+		break;
+	default:
+		*shape = "a block twice";
+		count = 2 + rnd_below(SC_SLAB_SIZE - 1);
+		g = rnd_group(hot);
+		for (i = 0; i < count; i++)
+			idx[n++] = g * GROUP_PAGES + i;
+		i = rnd_below(count);
+		do
+			j = rnd_below(count);
+		while (j == i);
+		idx[j] = idx[i];
+		*dups = true;
+		break;
+	}
+	return n;
 }
 
 struct seed_run {
 	u64 seed;
 	u32 nr_slabs;
-	u32 hot;	/* blocks drawn mostly from univ[0..hot) */
+	u32 hot;	/* groups drawn mostly from the first @hot */
+	u32 ops;
 };
 
 static const struct seed_run runs[] = {
-	{ 1, 1, 40 },
-	{ 2, 2, 24 },
-	{ 3, 3, 200 },
-	{ 0x5eed, 5, 64 },
-	{ 42, 8, 4032 },
-	{ 1234567, 16, 300 },
-	{ 0xdeadbeef, 33, 1000 },
-	{ 0xc0ffee, 64, 700 },
-	{ 271828, 64, 4032 },
-	{ 314159, 13, 150 },
-	{ 0xfeedface, 1024, 4032 },	/* large: never full, short walks */
-	{ 577215, 512, 300 },
+	{ 1, 1, 3, 3000 },
+	{ 2, 2, 4, 3000 },
+	{ 3, 3, 12, 3000 },
+	{ 0x5eed, 5, 8, 3000 },
+	{ 42, 8, NG_DENSE, 3000 },
+	{ 1234567, 16, 20, 3000 },
+	{ 0xdeadbeef, 33, 60, 3000 },
+	{ 0xc0ffee, 64, 40, 3000 },
+	{ 271828, 64, NG_DENSE, 3000 },
+	{ 314159, 13, 10, 3000 },
+	{ 0xfeedface, 1024, NG_DENSE, 2000 },	/* never full */
+	{ 577215, 300, 30, 2000 },
 };
 
-#define OPS_PER_SEED 4000
-
 /*
- * Some busy slabs among 0..63: none, about a third, two thirds, or all.
+ * Runs one seed.  Return: true if every check held; in a sabotaged run
+ * the first failure is kept in *@caught (and *@caught_step) instead of
+ * counted.
  */
-static u64 rnd_busy_mask(u32 nr_slabs)
+static bool run_seed(const struct seed_run *run, char *caught, u32 *caught_step)
 {
-	u32 p = rnd_below(4), i;
-	u64 mask = 0;
-
-	for (i = 0; i < 64 && i < nr_slabs; i++)
-		if (rnd_below(3) < p)
-			mask |= 1ULL << i;
-	return mask;
-}
-
-/* A random active slab, mostly; now and then one in any state. */
-static u32 rnd_slab(const struct model *m)
-{
-	u32 slab = rnd_below(m->nr_slabs), i;
-
-	for (i = 0; i < 4 && rnd_below(3) && m->state[slab] != SC_SLAB_ACTIVE;
-	     i++)
-		slab = rnd_below(m->nr_slabs);
-	return slab;
-}
-
-/* Give back retired[i], as the kernel does once its range is discarded. */
-static void abort_retired(struct sc_map *map, struct model *m, u32 *retired,
-			  u32 *nr_retired, u32 i)
-{
-	u32 slab = retired[i];
-
-	retired[i] = retired[--*nr_retired];
-	sc_map_abort_slab(map, slab);
-	m->state[slab] = SC_SLAB_FREE;
-	m->freed[m->nr_freed++] = slab;
-}
-
-/*
- * sc_map_clock_victim()'s contract, apart from the model, given the state
- * before the call (@pre_ref, and the model's states, which the call does
- * not change).  Return: NULL, or what it broke.
- */
-static const char *check_victim(const struct sc_map *map,
-				const struct model *m, const u8 *pre_ref,
-				const struct busy_ctx *ctx, bool use_busy,
-				u32 victim)
-{
-	u64 mask = use_busy ? ctx->busy_mask : 0;
-	bool eligible = false, cold = false;
-	u32 i;
-
-	for (i = 0; i < m->nr_slabs; i++) {
-		if (m->state[i] != SC_SLAB_ACTIVE || model_busy(mask, i))
-			continue;
-		eligible = true;
-		cold = cold || !pre_ref[i];
-	}
-	if (ctx->nr_bad)
-		return fail("busy asked %u times about an inactive or"
-			    " referenced slab", ctx->nr_bad);
-	if (victim == SC_NIL) {
-		if (eligible)
-			return fail("no victim, but an active idle slab");
-		for (i = 0; i < m->nr_slabs; i++)
-			if (m->state[i] == SC_SLAB_ACTIVE &&
-			    map->slabs[i].referenced)
-				return fail("no victim, slab %u referenced",
-					    i);
-		return NULL;
-	}
-	if (victim >= m->nr_slabs || m->state[victim] != SC_SLAB_ACTIVE)
-		return fail("victim %u not active", victim);
-	if (model_busy(mask, victim))
-		return fail("victim %u busy", victim);
-	if (use_busy && (ctx->last != victim || ctx->last_busy))
-		return fail("victim %u, busy last asked about %u", victim,
-			    ctx->last);
-	if (cold && pre_ref[victim])
-		return fail("victim %u had a hit, and a cold slab was there",
-			    victim);
-	return NULL;
-}
-
-/* Runs one seed; returns false at its first failure. */
-static bool run_seed(const struct seed_run *run)
-{
-	struct sc_map map;
+	struct tmap t;
 	struct model m;
-	void *mem = map_new(&map, run->nr_slabs);
-	u32 *list = malloc(run->nr_slabs * sizeof(u32));
 	u32 pending[MAX_PENDING], nr_pending = 0, step;
 	u32 retired[MAX_PENDING], nr_retired = 0;
-	u8 *pre_ref = malloc(run->nr_slabs);
-	u32 stats[12] = { 0 }, nil_allocs = 0;
+	u8 *busy = malloc(run->nr_slabs);
+	u32 stats[16] = { 0 };
 	bool ok = true;
 
 	rng_state = run->seed * 0x9E3779B97F4A7C15ULL + 1;
+	tm_init(&t, run->nr_slabs);
 	model_init(&m, run->nr_slabs);
 
-	for (step = 0; step < OPS_PER_SEED && ok; step++) {
+	for (step = 0; step < run->ops && ok; step++) {
 		u32 r = rnd_below(120), slab, i;
-		char op[160];
-		const char *err, *prop_err = NULL;
-		u32 len;
+		char op[200];
+		const char *err = NULL, *prop = NULL;
 		bool ret_ok = true;
+		struct scan s;
 
-		m.nr_freed = 0;
+		snprintf(op, sizeof(op), "nothing");
 		/* a full cache mostly cleans, as the kernel would */
-		if (r < 45 && !m.qlen && rnd_below(3))
-			r = rnd_below(3) ? 110 : 95;
-		if (r < 45) {
-			/* alloc, maybe with busy slabs; usually fill now */
-			struct busy_ctx ctx = { 0 };
+		if (r < 45 && !t.m.nr_free && rnd_below(3))
+			r = rnd_below(2) ? 90 : 70;
+		if (r < 30) {
+			/* alloc, maybe with busy slabs; fill now, usually */
+			struct busy_ctx ctx = { .map = &t.m, .busy = busy };
 			bool use_busy = rnd_below(3) == 0;
-			u32 want = SC_NIL, k, nr_passed = 0, passed[64];
+			u32 want = SC_NIL, k, n = run->nr_slabs, calls = 0;
+			u32 c = t.m.free_cursor, want_calls[64];
+			bool ignore = false;
 
 			if (nr_pending == MAX_PENDING) {
 				slab = pending[--nr_pending];
 				snprintf(op, sizeof(op), "abort %u", slab);
-				sc_map_abort_slab(&map, slab);
+				sc_map_abort_slab(&t.m, to_slab(slab));
 				m.state[slab] = SC_SLAB_FREE;
-				m.freed[m.nr_freed++] = slab;
-				stats[1]++;
 				goto checks;
 			}
 			if (use_busy)
-				ctx.busy_mask = rnd_busy_mask(run->nr_slabs);
-			for (k = 0; k < m.qlen; k++) {
-				u32 s = m.queue[k];
+				rnd_busy(busy, n);
+			else
+				memset(busy, 0, n);
+			for (k = 0; k < n && want == SC_NIL; k++) {
+				u32 x = (c + k) % n;
 
-				if (use_busy && s < 64 && (ctx.busy_mask >> s & 1)) {
-					passed[nr_passed++] = s;
+				if (m.state[x] != SC_SLAB_FREE)
 					continue;
-				}
-				want = s;
-				break;
+				if (calls < 64)
+					want_calls[calls] = x;
+				calls++;
+				if (!busy[x])
+					want = x;
 			}
-			slab = sc_map_alloc_slab(&map, use_busy ? busy_fn :
-						 NULL, &ctx);
-			snprintf(op, sizeof(op),
-				 "alloc (busy %s, mask %#llx) -> %u, model %u",
-				 use_busy ? "on" : "off", ctx.busy_mask, slab,
-				 want);
+			if (use_busy && sab_now(SAB_ALLOC_BUSY, step) &&
+			    calls > 1) {
+				ignore = true;
+				sab_mark(step);
+			}
+			slab = from_slab(sc_map_alloc_slab(&t.m,
+					use_busy && !ignore ? busy_fn : NULL,
+					&ctx));
+			snprintf(op, sizeof(op), "alloc (busy %s, cursor %u) ->"
+				 " %u, model %u; busy asked %u times, model %u",
+				 use_busy ? "on" : "off", c, slab, want,
+				 ctx.nr_calls, calls);
 			ret_ok = slab == want;
-			if (use_busy) {
-				/* asked about each slab up to the one given */
-				u32 asked = want == SC_NIL ? m.qlen : k + 1;
-
-				ret_ok = ret_ok && ctx.nr_calls == asked;
-				for (i = 0; ret_ok && i < asked && i < 64; i++)
-					ret_ok = ctx.calls[i] == m.queue[i];
-			}
-			for (i = 0; i < nr_retired; i++)
-				if (slab == retired[i])
-					prop_err = "a retired slab allocated";
-			if (want != SC_NIL) {
-				/* passed-over slabs go to the tail in order */
-				for (i = 0; i <= k; i++)
-					model_queue_take(&m, 0);
-				for (i = 0; i < nr_passed; i++)
-					m.queue[m.qlen++] = passed[i];
-				m.state[want] = SC_SLAB_FILLING;
-				pending[nr_pending++] = want;
-				stats[0]++;
-			} else {
-				nil_allocs++;
-			}
-			if (want == SC_NIL || rnd_below(10) < 3)
+			if (use_busy && !ignore)
+				ret_ok = ret_ok && ctx.nr_calls == calls &&
+					 !ctx.nr_bad &&
+					 !memcmp(ctx.calls, want_calls,
+						 (calls < 64 ? calls : 64) *
+						 sizeof(u32));
+			stats[want == SC_NIL ? 1 : 0]++;
+			if (slab == SC_NIL || slab >= n)
+				goto checks;
+			m.state[slab] = SC_SLAB_FILLING;
+			pending[nr_pending++] = slab;
+			if (rnd_below(10) < 3 || !ret_ok)
 				goto checks;
 			/* fall into a fill of what was just allocated */
-			r = 0;
+			r = 30;
 		}
-		if (r < 55) {
-			/* fill a pending slab, sometimes with duplicates */
-			u32 idx[SC_SLAB_SIZE], count, pick, moved, want;
-			sc_oblock_t blocks[SC_SLAB_SIZE];
-			u32 pool[3];
-			bool dups = rnd_below(5) == 0;
+		if (r < 45) {
+			u32 idx[SC_SLAB_SIZE], count, pick, moved, got_run, want;
+			u32 entries, mem = rnd_below(10);
+			u64 blocks[SC_SLAB_SIZE];
+			unsigned long w = sc_shim_warnings;
+			const char *shape;
+			bool dups, room;
+			int ret;
 
-			if (!nr_pending) {
-				snprintf(op, sizeof(op), "nothing to fill");
+			if (!nr_pending)
 				goto checks;
-			}
-			pick = r == 0 ? nr_pending - 1 : rnd_below(nr_pending);
+			pick = r == 30 ? nr_pending - 1 : rnd_below(nr_pending);
 			slab = pending[pick];
 			pending[pick] = pending[--nr_pending];
-			count = 1 + rnd_below(SC_SLAB_SIZE);
-			for (i = 0; i < 3; i++)
-				pool[i] = rnd_idx(run->hot);
-			for (i = 0; i < count; i++) {
-				idx[i] = dups ? pool[rnd_below(3)] :
-				     rnd_idx(run->hot);
-				blocks[i] = to_oblock(univ[idx[i]]);
+			count = rnd_below(40) ? rnd_cluster(idx, run->hot, &dups,
+							    &shape) : 0;
+			if (!count) {
+				shape = "nothing";
+				dups = false;
 			}
-			moved = sc_map_fill_slab(&map, slab, blocks, count);
-			want = model_fill(&m, slab, idx, count);
-			snprintf(op, sizeof(op),
-				 "fill slab %u, %u blocks from %llu"
-				 "%s -> moved %u, model %u", slab, count,
-				 univ[idx[0]], dups ? " (dups)" : "", moved,
-				 want);
-			ret_ok = moved == want;
-			stats[2]++;
-		} else if (r < 60) {
-			/* abort a pending slab */
-			if (!nr_pending) {
-				snprintf(op, sizeof(op), "nothing to abort");
+			for (i = 0; i < count; i++)
+				blocks[i] = univ_block(idx[i]);
+			/* memory: given, withheld, or half of it */
+			if (mem < 7)
+				err = tm_feed_all(&t);
+			else if (mem == 7)
+				err = tm_feed(&t, true, false);
+			else if (mem == 8)
+				err = tm_feed(&t, false, true);
+			entries = expect_entries(blocks, count);
+			room = !count || has_room(&t.m, entries);
+			ret = fill(&t, slab, blocks, count, &moved, &got_run);
+			snprintf(op, sizeof(op), "fill slab %u, %u blocks from"
+				 " %llu (%s, %u entries, room %d) -> %d,"
+				 " moved %u", slab, count,
+				 count ? blocks[0] : 0, shape, entries, room,
+				 ret, moved);
+			if (dups || !room) {
+				ret_ok = ret < 0 &&
+					 sc_shim_warnings - w == (dups ? 1 : 0);
+				/* a refused slab is still the caller's */
+				pending[nr_pending++] = slab;
+				stats[dups ? 3 : 4]++;
+				if (sab_now(SAB_FAILED_FILL, step) && m.cached) {
+					for (i = 0; i < m.nr_slots &&
+					     m.slot_idx[i] == SC_NIL; i++)
+						;
+					sc_map_remove(&t.m, to_oblock(
+						univ_block(m.slot_idx[i])));
+					sab_mark(step);
+				}
 				goto checks;
 			}
+			want = model_fill(&m, slab, idx, count);
+			if (ret == 0 && sab_now(SAB_MOVED, step) && moved) {
+				moved++;
+				sab_mark(step);
+			}
+			if (ret == 0 && count && sab_now(SAB_FILL_REF, step)) {
+				touch(&t, slab);
+				sab_mark(step);
+			}
+			ret_ok = ret == 0 && moved == want;
+			if (ret_ok && count)
+				prop = check_fill_run(&t.m, slab, blocks, count,
+						      got_run);
+			stats[2]++;
+		} else if (r < 48) {
+			/* abort a slab being filled */
+			if (!nr_pending)
+				goto checks;
 			i = rnd_below(nr_pending);
 			slab = pending[i];
 			pending[i] = pending[--nr_pending];
-			sc_map_abort_slab(&map, slab);
+			sc_map_abort_slab(&t.m, to_slab(slab));
 			snprintf(op, sizeof(op), "abort %u", slab);
 			m.state[slab] = SC_SLAB_FREE;
-			m.freed[m.nr_freed++] = slab;
-			stats[1]++;
-		} else if (r < 78) {
+		} else if (r < 62) {
 			/* remove one block, usually a cached one */
-			u32 ix = rnd_idx(run->hot);
+			u32 ix = rnd_group(run->hot) * GROUP_PAGES +
+				 rnd_below(GROUP_PAGES);
 			bool got, want;
 
 			if (m.cached && rnd_below(3)) {
-				u32 s;
-
 				do
-					s = rnd_below(m.nr_slots);
-				while (m.slot_idx[s] == SC_NIL);
-				ix = m.slot_idx[s];
+					i = rnd_below(m.nr_slots);
+				while (m.slot_idx[i] == SC_NIL);
+				ix = m.slot_idx[i];
 			}
 			want = m.slot_of[ix] != SC_NIL;
-			got = sc_map_remove(&map, to_oblock(univ[ix]));
+			got = sc_map_remove(&t.m, to_oblock(univ_block(ix)));
 			if (want)
 				model_unlink(&m, m.slot_of[ix]);
 			snprintf(op, sizeof(op), "remove %llu -> %d, model %d",
-				 univ[ix], got, want);
+				 univ_block(ix), got, want);
 			ret_ok = got == want;
-			stats[3]++;
-		} else if (r < 92) {
-			/* remove a range: short, long, or at the top */
-			u64 first, count, got, want = 0;
-			u32 kind = rnd_below(6);
+			stats[5]++;
+		} else if (r < 72) {
+			/* remove a range, in steps of a random budget */
+			struct sc_map_walk walk;
+			u64 first, count, want = 0, b, cost;
+			u32 budget = rnd_below(4) ? 1 + rnd_below(40) :
+				     SC_MAP_STEP, steps = 0, kind = rnd_below(8);
+			bool done = false;
 
 			switch (kind) {
-			case 0:
-			case 1:		/* short, within the hot blocks */
-				first = univ[rnd_below(run->hot)];
-				count = 1 + rnd_below(40);
+			case 0: case 1: case 2:
+				first = univ_block(rnd_group(run->hot) *
+						   GROUP_PAGES +
+						   rnd_below(GROUP_PAGES));
+				count = 1 + rnd_below(48);
 				break;
-			case 2:
-				/*
-				 * Around where a walk of the range could give
-				 * way to a walk of the slots: nr_cached, or
-				 * a fraction of nr_slots (map.c: 1/256).
-				 */
-				first = rnd_below(run->hot);
-				count = rnd_below(2) ? m.cached :
-					m.nr_slots >> rnd_below(10);
-				count += rnd_below(5);
-				count = count >= 2 ? count - 2 : 0;
+			case 3:
+				first = rnd_below(NG_DENSE * GROUP_PAGES);
+				count = 1 + rnd_below(NG_DENSE * GROUP_PAGES);
 				break;
-			case 3:		/* long */
-				first = rnd_below(run->hot);
-				count = rnd_below(2) ? 1ULL << 62 :
-					rnd_below(UNIV_DENSE) + 1;
+			case 4:
+				first = univ_block(NG_DENSE * GROUP_PAGES +
+						   rnd_below(UNIV - NG_DENSE *
+							     GROUP_PAGES));
+				count = rnd_below(2) ? 1 + rnd_below(40) :
+					1ULL << rnd_below(64);
 				break;
-			case 4:		/* near U64_MAX */
-				first = U64_MAX - rnd_below(200);
-				count = rnd_below(2) ? 1 + rnd_below(300) :
-					rnd() >> rnd_below(64);
+			case 5:
+				first = rnd_below(100);
+				count = SC_OBLOCK_NONE;
 				break;
-			default:	/* around 2^63, or all */
-				first = (1ULL << 63) - rnd_below(40);
-				count = rnd_below(8) ? 1 + rnd_below(60) :
-					U64_MAX;
-				if (rnd_below(10) == 0)
-					first = 0;
+			case 6:
+				first = rnd() >> rnd_below(64);
+				count = rnd() >> rnd_below(64);
+				break;
+			default:
+				/* around the arena's size: either way */
+				first = rnd_below(NG_DENSE * GROUP_PAGES);
+				count = t.m.chunks_high * SC_CHUNK_ENTRIES +
+					rnd_below(2 * t.m.nr_cached + 2) -
+					rnd_below(64);
 				break;
 			}
-			if (rnd_below(2)) {
-				got = sc_map_remove_range(&map,
-							  to_oblock(first),
-							  count);
-			} else {
-				u32 budget = 1 + rnd_below(5);
-
-				walk_all(&map, first, count, budget, &got);
-			}
-			for (i = 0; i < UNIV; i++)
-				if (univ[i] >= first && univ[i] - first < count &&
+			cost = t.m.chunks_high * SC_CHUNK_ENTRIES +
+			       2ULL * t.m.nr_cached;
+			for (i = 0; i < UNIV; i++) {
+				b = univ_block(i);
+				if (b - first < count && b >= first &&
 				    m.slot_of[i] != SC_NIL) {
 					model_unlink(&m, m.slot_of[i]);
 					want++;
 				}
-			snprintf(op, sizeof(op),
-				 "remove_range(%llu, %llu"
-				 ") -> %llu, model %llu", first,
-				 count, got, want);
-			ret_ok = got == want;
-			stats[4]++;
-		} else if (r < 99) {
-			/* evict any slab, in whatever state */
-			u32 got, want, state;
-
-			slab = rnd_slab(&m);
-			state = map.slabs[slab].state;
-			got = sc_map_evict_slab(&map, slab);
-			want = model_evict(&m, slab);
-			snprintf(op, sizeof(op), "evict %u (state %u) -> %u, model %u",
-				 slab, state, got, want);
-			ret_ok = got == want;
-			stats[5]++;
-		} else if (r < 100) {
-			u32 got, want = 0;
-
-			got = sc_map_clear(&map);
-			for (slab = 0; slab < run->nr_slabs; slab++)
-				want += model_evict(&m, slab);
-			snprintf(op, sizeof(op), "clear -> %u, model %u", got,
-				 want);
-			ret_ok = got == want;
+			}
+			sc_map_walk_init(&t.m, &walk, to_oblock(first), count);
+			while (!done && steps < 100000000) {
+				done = sc_map_walk_step(&t.m, &walk, budget);
+				steps++;
+				if (!done && sab_now(SAB_WALK_SHORT, step) &&
+				    want > walk.dropped) {
+					sab_mark(step);
+					break;
+				}
+			}
+			if (count > SC_OBLOCK_NONE - first)
+				count = SC_OBLOCK_NONE - first;
+			if (count < cost)
+				cost = count;
+			snprintf(op, sizeof(op), "walk [%llu, +%llu) by %s,"
+				 " budget %u -> %llu in %u steps, model %llu",
+				 first, count, walk.by_arena ? "arena" :
+				 "lookups", budget, walk.dropped, steps, want);
+			ret_ok = walk.dropped == want;
+			if (steps > cost / budget + 2)
+				prop = fail("%u steps of %u, for a cost of %llu",
+					    steps, budget, cost);
 			stats[6]++;
-		} else if (r < 110) {
+		} else if (r < 74) {
+			u64 got, want = 0;
+
+			got = drop_all(&t);
+			for (slab = 0; slab < m.nr_slabs; slab++)
+				if (m.state[slab] == SC_SLAB_ACTIVE)
+					want += model_drop_slab(&m, slab, false);
+			snprintf(op, sizeof(op), "drop all -> %llu, model %llu",
+				 got, want);
+			ret_ok = got == want;
+			stats[7]++;
+		} else if (r < 86) {
 			/* hits: look blocks up and touch their slabs */
-			u32 n = 1 + rnd_below(8), hits = 0;
+			u32 n = 1 + rnd_below(8), hits = 0, ix, got;
 
 			for (i = 0; i < n; i++) {
-				u32 ix = rnd_idx(run->hot), got, s;
-
+				ix = rnd_group(run->hot) * GROUP_PAGES +
+				     rnd_below(GROUP_PAGES);
 				if (m.cached && rnd_below(2)) {
+					u32 sl;
+
 					do
-						s = rnd_below(m.nr_slots);
-					while (m.slot_idx[s] == SC_NIL);
-					ix = m.slot_idx[s];
+						sl = rnd_below(m.nr_slots);
+					while (m.slot_idx[sl] == SC_NIL);
+					ix = m.slot_idx[sl];
 				}
-				got = slot_of(&map, univ[ix]);
+				got = slot_of(&t.m, univ_block(ix));
 				ret_ok = ret_ok && got == m.slot_of[ix];
 				if (got == SC_NIL)
 					continue;
-				sc_map_touch_slab(&map, got / SC_SLAB_SIZE);
+				touch(&t, got / SC_SLAB_SIZE);
 				m.ref[got / SC_SLAB_SIZE] = 1;
 				hits++;
 			}
@@ -2118,423 +3544,204 @@ static bool run_seed(const struct seed_run *run)
 			slab = SC_NIL;
 			if (rnd_below(8) == 0) {
 				slab = rnd_below(run->nr_slabs);
-				sc_map_touch_slab(&map, slab);
+				touch(&t, slab);
 				m.ref[slab] = 1;
 			}
-			snprintf(op, sizeof(op),
-				 "touch: %u hits of %u, stray %d", hits, n,
-				 (int)slab);
-			stats[7]++;
-		} else if (r < 116) {
+			snprintf(op, sizeof(op), "touch: %u hits of %u, stray %d",
+				 hits, n, (int)slab);
+			stats[8]++;
+		} else if (r < 98) {
 			/* the cleaner: a victim, then evict, retire or keep */
-			struct busy_ctx ctx = { .map = &map };
 			bool use_busy = rnd_below(3) == 0;
-			u32 got, want, calls, what = rnd_below(20), n, nwant;
+			u32 v, what = rnd_below(20), n = 0, want;
 			const char *then = "kept";
 
 			if (use_busy)
-				ctx.busy_mask = rnd_busy_mask(run->nr_slabs);
-			memcpy(pre_ref, m.ref, run->nr_slabs);
-			got = sc_map_clock_victim(&map, use_busy ? busy_fn :
-						  NULL, &ctx);
-			want = model_clock(&m, use_busy ? ctx.busy_mask : 0,
-					   &calls);
-			prop_err = check_victim(&map, &m, pre_ref, &ctx,
-						use_busy, got);
-			ret_ok = got == want &&
-				 (!use_busy || ctx.nr_calls == calls);
-			stats[got == SC_NIL ? 9 : 8]++;
-			if (ret_ok && got != SC_NIL && what < 10) {
-				n = sc_map_evict_slab(&map, got);
-				nwant = model_evict(&m, got);
-				ret_ok = n == nwant && n;
+				rnd_busy(busy, run->nr_slabs);
+			if (sab_now(SAB_CLOCK_IGNORES_REF, step)) {
+				for (i = 0; i < m.nr_slabs; i++)
+					if (m.state[i] == SC_SLAB_ACTIVE &&
+					    m.ref[i])
+						break;
+				if (i < m.nr_slabs) {
+					clock_ignores_ref = true;
+					sab_mark(step);
+				}
+			}
+			v = clock_checked(&t, use_busy ? busy : NULL, &prop);
+			clock_ignores_ref = false;
+			for (i = 0; i < m.nr_slabs; i++)
+				m.ref[i] = bit(t.m.referenced, i);
+			slab = v == SC_NIL ? SC_NIL :
+			       from_slab(sc_map_run_slab(&t.m, v));
+			stats[v == SC_NIL ? 10 : 9]++;
+			if (!prop && v != SC_NIL && what < 10) {
+				n = sc_map_evict_run(&t.m, v);
+				want = model_drop_slab(&m, slab, false);
+				ret_ok = n == want && n;
 				then = "evicted";
-			} else if (ret_ok && got != SC_NIL && what < 17 &&
+			} else if (!prop && v != SC_NIL && what < 17 &&
 				   nr_retired < MAX_PENDING) {
-				n = sc_map_retire_slab(&map, got);
-				nwant = model_retire(&m, got);
-				ret_ok = n == nwant && n;
-				retired[nr_retired++] = got;
-				then = "retired";
-				stats[10]++;
-			}
-			snprintf(op, sizeof(op),
-				 "clock victim (busy %s, mask %#llx) -> %u,"
-				 " model %u; busy asked %u, model %u; %s",
-				 use_busy ? "on" : "off", ctx.busy_mask, got,
-				 want, ctx.nr_calls, calls, then);
-		} else if (r < 118) {
-			/* retire any slab, in whatever state */
-			u32 got, want, state;
-
-			if (nr_retired == MAX_PENDING) {
-				i = rnd_below(nr_retired);
-				snprintf(op, sizeof(op), "abort retired %u",
-					 retired[i]);
-				abort_retired(&map, &m, retired, &nr_retired,
-					      i);
-				stats[11]++;
-				goto checks;
-			}
-			slab = rnd_slab(&m);
-			state = map.slabs[slab].state;
-			got = sc_map_retire_slab(&map, slab);
-			want = model_retire(&m, slab);
-			if (want)
+				n = sc_map_retire_run(&t.m, v);
+				want = model_drop_slab(&m, slab, true);
+				ret_ok = n == want && n;
 				retired[nr_retired++] = slab;
-			snprintf(op, sizeof(op),
-				 "retire %u (state %u) -> %u, model %u", slab,
-				 state, got, want);
-			ret_ok = got == want;
-			stats[10]++;
-		} else {
-			/* give a retired slab back */
-			if (!nr_retired) {
-				snprintf(op, sizeof(op), "nothing retired");
+				then = "retired";
+				stats[11]++;
+			}
+			snprintf(op, sizeof(op), "clock (busy %s) -> run %u,"
+				 " slab %u, %s %u", use_busy ? "on" : "off", v,
+				 slab, then, n);
+		} else if (r < 104) {
+			/* evict or retire a run found in the arena */
+			u32 v, n, want;
+			bool ret = rnd_below(2) && nr_retired < MAX_PENDING;
+
+			if (check_arena(&t.m, &s) || !s.nr_runs) {
+				scan_free(&s);
 				goto checks;
 			}
+			v = s.runs[rnd_below(s.nr_runs)];
+			scan_free(&s);
+			slab = from_slab(sc_map_run_slab(&t.m, v));
+			n = ret ? sc_map_retire_run(&t.m, v) :
+			    sc_map_evict_run(&t.m, v);
+			want = slab < m.nr_slabs ?
+			       model_drop_slab(&m, slab, ret) : 0;
+			if (ret)
+				retired[nr_retired++] = slab;
+			snprintf(op, sizeof(op), "%s run %u (slab %u) -> %u,"
+				 " model %u", ret ? "retire" : "evict", v, slab,
+				 n, want);
+			ret_ok = n == want && n;
+			stats[12]++;
+		} else if (r < 108) {
+			/* a retired slab's range discarded: given back */
+			if (!nr_retired)
+				goto checks;
 			i = rnd_below(nr_retired);
-			snprintf(op, sizeof(op), "abort retired %u",
-				 retired[i]);
-			abort_retired(&map, &m, retired, &nr_retired, i);
-			stats[11]++;
+			slab = retired[i];
+			retired[i] = retired[--nr_retired];
+			sc_map_abort_slab(&t.m, to_slab(slab));
+			m.state[slab] = SC_SLAB_FREE;
+			snprintf(op, sizeof(op), "abort retired %u", slab);
+			stats[13]++;
+		} else if (r < 112) {
+			u32 nr = 0;
+
+			prop = tm_collect(&t, &nr);
+			snprintf(op, sizeof(op), "collect garbage: %u", nr);
+			stats[14]++;
+		} else if (r < 116) {
+			/* abort of a free or an active slab: refused */
+			unsigned long w = sc_shim_warnings;
+
+			slab = rnd_below(run->nr_slabs);
+			if (m.state[slab] != SC_SLAB_FREE &&
+			    m.state[slab] != SC_SLAB_ACTIVE)
+				goto checks;
+			sc_map_abort_slab(&t.m, to_slab(slab));
+			snprintf(op, sizeof(op), "abort of %s slab %u",
+				 state_name(m.state[slab]), slab);
+			ret_ok = sc_shim_warnings == w + 1;
+			stats[15]++;
+		} else {
+			u32 mode = rnd_below(3);
+
+			err = tm_feed(&t, mode != 1, mode != 2);
+			snprintf(op, sizeof(op), "feed (chunk %d, segment %d)",
+				 mode != 1, mode != 2);
 		}
 checks:
-		/* one CHECK per invariant family per operation */
+		sab_structure(&t, step);
 #define STEP_CHECK(cond, msg)						\
 		do {							\
 			const char *e_ = (msg);				\
-			CHECK(cond, "seed %#llx step %u (%s): %s",	\
-			      run->seed, step, op, e_ ? e_ : "");	\
+			if (!(cond) && sabotage) {			\
+				snprintf(caught, 512, "%s: %s", op,	\
+					 e_ ? e_ : "");			\
+				*caught_step = step;			\
+			} else {					\
+				CHECK(cond, "seed %#llx step %u (%s): %s", \
+				      run->seed, step, op, e_ ? e_ : ""); \
+			}						\
 			ok = ok && (cond);				\
 		} while (0)
+		STEP_CHECK(!err, err);
+		if (!ok)
+			break;
 		STEP_CHECK(ret_ok, "return value differs from the model");
 		if (!ok)
 			break;
-		STEP_CHECK(!prop_err, prop_err);
+		STEP_CHECK(!prop, prop);
 		if (!ok)
 			break;
-		err = check_slabs(&map);
+		err = check_all(&t, &s);
 		STEP_CHECK(!err, err);
 		if (!ok)
 			break;
-		len = 0;
-		err = check_free_list(&map, list, &len);
-		if (!err)
-			err = check_model_free(list, len, &m);
-		STEP_CHECK(!err, err);
-		if (!ok)
-			break;
-		err = check_chains(&map);
-		STEP_CHECK(!err, err);
-		if (!ok)
-			break;
-		err = check_self_lookup(&map);
-		STEP_CHECK(!err, err);
-		if (!ok)
-			break;
-		err = check_model_contents(&map, &m);
+		err = check_model(&t.m, &m, &s);
+		scan_free(&s);
 		STEP_CHECK(!err, err);
 #undef STEP_CHECK
 	}
-	printf("map: seed %#llx, %u slabs, hot %u: %u steps%s (%u allocs,"
-	       " %u NIL, %u fills, %u aborts, %u removes, %u ranges,"
-	       " %u evicts, %u clears, %u touches, %u victims, %u NIL,"
-	       " %u retires, %u given back)\n",
-	       run->seed, run->nr_slabs, run->hot, step, ok ? "" : " FAILED",
-	       stats[0], nil_allocs, stats[2], stats[1], stats[3], stats[4],
-	       stats[5], stats[6], stats[7], stats[8], stats[9], stats[10],
-	       stats[11]);
+	if (!sabotage)
+		printf("map: seed %#llx, %u slabs, hot %u: %u steps%s (%u"
+		       " allocs, %u none, %u fills, %u dups, %u no room, %u"
+		       " removes, %u walks, %u drop all, %u touches, %u"
+		       " victims, %u none, %u retired, %u runs, %u given back,"
+		       " %u collects, %u refused aborts)\n", run->seed,
+		       run->nr_slabs, run->hot, step, ok ? "" : " FAILED",
+		       stats[0], stats[1], stats[2], stats[3], stats[4],
+		       stats[5], stats[6], stats[7], stats[8], stats[9],
+		       stats[10], stats[11], stats[12], stats[13], stats[14],
+		       stats[15]);
+	if (!sabotage) {
+		const char *err = tm_teardown(&t);
+
+		CHECK(!err, "seed %#llx: %s", run->seed, err);
+	}
 	model_free(&m);
-	free(pre_ref);
-	free(list);
-	free(mem);
+	free(busy);
+	tm_free(&t);
 	return ok;
-}
-
-/* ------------------------------------------------------------------ */
-/* Stepped walks: bounded work per step, right answer across steps     */
-
-/*
- * A large, nearly empty map: slab 0 and the last slab hold blocks.  A
- * removal of a huge range costs the bitmap's words, not the slots; a short
- * range costs its blocks; clearing costs no more than the words.
- */
-static void test_walk_sparse(void)
-{
-	const u32 nr_slabs = 1U << 16, words = nr_slabs / 64;
-	struct sc_map map;
-	void *mem = map_new(&map, nr_slabs);
-	u32 s, steps;
-	u64 dropped;
-
-	for (s = 0; s < nr_slabs; s++)
-		CHECK(sc_map_alloc_slab(&map, NULL, NULL) == s, "alloc %u", s);
-	fill_run(&map, 0, 0, 16);
-	fill_run(&map, nr_slabs - 1, 1ULL << 50, 16);
-	for (s = 1; s < nr_slabs - 1; s++)
-		sc_map_abort_slab(&map, s);
-	CHECK_SOUND(&map, "sparse map");
-
-	/* all but the last slab's blocks: the walk passes every word */
-	steps = walk_all(&map, 0, 1ULL << 49, SC_MAP_STEP, &dropped);
-	CHECK(dropped == 16 && map.nr_cached == 16,
-	      "huge range dropped %llu, %u left", dropped, map.nr_cached);
-	CHECK(steps <= words / SC_MAP_STEP + 2,
-	      "huge range: %u steps of %u for %u bitmap words", steps,
-	      SC_MAP_STEP, words);
-	CHECK(slot_of(&map, 1ULL << 50) == (nr_slabs - 1) * 16,
-	      "block outside the range dropped");
-	CHECK_SOUND(&map, "sparse huge range");
-
-	/*
-	 * A range shorter than the words and twice the blocks cached
-	 * (1024 + 64 here) is looked up: its length in units.
-	 */
-	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 5000, 16);
-	steps = walk_all(&map, 4500, 1000, 300, &dropped);
-	CHECK(dropped == 16 && steps == 4,
-	      "1000-block range: dropped %llu in %u steps", dropped, steps);
-	/* longer: the words, in two steps of SC_MAP_STEP */
-	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 5000, 16);
-	steps = walk_all(&map, 4000, 3000, SC_MAP_STEP, &dropped);
-	CHECK(dropped == 16 && steps == 2,
-	      "3000-block range: dropped %llu in %u steps", dropped, steps);
-
-	/* budget 1: one lookup per step */
-	fill_run(&map, sc_map_alloc_slab(&map, NULL, NULL), 7000, 16);
-	steps = walk_all(&map, 7000, 20, 1, &dropped);
-	CHECK(dropped == 16 && steps == 20,
-	      "20-block range, budget 1: dropped %llu in %u steps", dropped,
-	      steps);
-
-	/* clearing stops at the last active slab's word: all of them here */
-	steps = walk_all(&map, 0, U64_MAX, SC_MAP_STEP, &dropped);
-	CHECK(dropped == 16 && map.nr_cached == 0 &&
-	      steps <= words / SC_MAP_STEP + 2,
-	      "clear: dropped %llu in %u steps, %u left", dropped, steps,
-	      map.nr_cached);
-	/* an empty map: done at once */
-	steps = walk_all(&map, 0, U64_MAX, 1, &dropped);
-	CHECK(dropped == 0 && steps == 1, "empty: %llu in %u steps", dropped,
-	      steps);
-	CHECK(map.nr_free == nr_slabs, "nr_free %u", map.nr_free);
-	CHECK_SOUND(&map, "sparse cleared");
-	free(mem);
-}
-
-/*
- * Others at the map between steps, as the kernel lets them: blocks outside
- * the range entered and removed, slabs evicted, CLOCK searches.  Every
- * block of the range present at the start is gone at the end, blocks
- * outside it are untouched by the walk, and the counts add up.
- */
-static void test_walk_interleaved(void)
-{
-	u32 trial;
-
-	rng_state = 0x3a1c;
-	for (trial = 0; trial < 300; trial++) {
-		u32 nr_slabs = 2 + rnd_below(trial < 150 ? 40 : 300);
-		struct sc_map map;
-		void *mem = map_new(&map, nr_slabs);
-		u64 first = rnd_below(2000), count, gone_in = 0, b;
-		u8 *in_before = calloc(6000, 1);
-		struct sc_map_walk walk;
-		u32 s, i, budget = 1 + rnd_below(6), present;
-		bool done = false;
-		const char *err;
-
-		count = rnd_below(4) ? 1 + rnd_below(3000) : 1ULL << 62;
-		/* blocks 0..3999 in range or not, those entered meanwhile never */
-		for (i = 0; i < nr_slabs * 3 / 4; i++) {
-			s = sc_map_alloc_slab(&map, NULL, NULL);
-			fill_run(&map, s, rnd_below(4000 - SC_SLAB_SIZE),
-				 1 + rnd_below(SC_SLAB_SIZE));
-		}
-		for (b = 0; b < 4000; b++)
-			in_before[b] = slot_of(&map, b) != SC_NIL &&
-				       b - first < count;
-		sc_map_walk_init(&map, &walk, to_oblock(first), count);
-		while (!done) {
-			u32 op = rnd_below(5);
-			u64 x;
-
-			done = sc_map_walk_step(&map, &walk, budget);
-			if (op == 0) {
-				s = sc_map_alloc_slab(&map, NULL, NULL);
-				if (s != SC_NIL)
-					fill_run(&map, s, U64_MAX - 4000 +
-						 rnd_below(1900),
-						 1 + rnd_below(SC_SLAB_SIZE));
-			} else if (op == 1) {
-				x = rnd_below(4000);
-				if (sc_map_remove(&map, to_oblock(x)) &&
-				    in_before[x]) {
-					in_before[x] = 0;
-					gone_in++;
-				}
-			} else if (op == 2) {
-				s = sc_map_clock_victim(&map, NULL, NULL);
-				if (s == SC_NIL)
-					continue;
-				for (i = 0; i < SC_SLAB_SIZE; i++) {
-					x = map.slot_oblock[s * 16 + i];
-					if (x < 4000 && in_before[x]) {
-						in_before[x] = 0;
-						gone_in++;
-					}
-				}
-				sc_map_evict_slab(&map, s);
-			}
-		}
-		present = 0;
-		for (b = 0; b < 4000; b++) {
-			present += in_before[b];
-			if (b - first < count && slot_of(&map, b) != SC_NIL)
-				break;
-		}
-		CHECK(b == 4000, "trial %u [%llu, +%llu) budget %u: block %llu"
-		      " left", trial, first, count, budget, b);
-		CHECK(walk.dropped == present,
-		      "trial %u: walk dropped %llu, %u were left to drop",
-		      trial, walk.dropped, present);
-		err = check_structure(&map);
-		CHECK(!err, "trial %u: %s", trial, err);
-		free(in_before);
-		free(mem);
-		(void)gone_in;
-	}
-}
-
-/*
- * The CLOCK's search in steps: each call looks at SC_MAP_STEP slabs at
- * most, and the steps find what one whole search finds.
- */
-static void test_clock_steps(void)
-{
-	const u32 n = 5000;
-	struct sc_map a, b;
-	void *ma = map_new(&a, n), *mb = map_new(&b, n);
-	u32 i, steps, v, va, calls = 0, prev;
-
-	fill_all(&a);
-	fill_all(&b);
-	for (i = 0; i < n; i++) {
-		if (i == 4321)
-			continue;
-		sc_map_touch_slab(&a, i);
-		sc_map_touch_slab(&b, i);
-	}
-	va = sc_map_clock_victim(&a, NULL, NULL);
-	steps = 2 * n;
-	do {
-		prev = steps;
-		v = sc_map_clock_step(&b, NULL, NULL, &steps);
-		calls++;
-		CHECK(prev - steps <= SC_MAP_STEP, "a step looked at %u slabs",
-		      prev - steps);
-	} while (v == SC_NIL && steps);
-	CHECK(va == 4321 && v == va && calls == 5 && a.clock_hand == b.clock_hand &&
-	      steps == 2 * n - 4322 &&
-	      !memcmp(a.slabs, b.slabs, n * sizeof(*a.slabs)),
-	      "victim %u in one go, %u in %u steps (%u left), hands %u %u",
-	      va, v, calls, steps, a.clock_hand, b.clock_hand);
-
-	/* nothing to find: two turns, in steps, then SC_NIL */
-	for (i = 0; i < n; i++)
-		sc_map_evict_slab(&b, i);
-	steps = 2 * n;
-	calls = 0;
-	do {
-		v = sc_map_clock_step(&b, NULL, NULL, &steps);
-		calls++;
-	} while (v == SC_NIL && steps);
-	CHECK(v == SC_NIL && calls == (2 * n + SC_MAP_STEP - 1) / SC_MAP_STEP,
-	      "empty map: %u after %u steps", v, calls);
-	CHECK_SOUND(&b, "clock steps");
-	free(ma);
-	free(mb);
-}
-
-/*
- * The CLOCK's promise at scale: from a full map with a random set of
- * slabs touched and the hand anywhere, as many victims as there are
- * untouched idle slabs are exactly those, and the touched ones follow.
- */
-static void test_sweep(void)
-{
-	u32 trial;
-
-	rng_state = 0x5eeb;
-	for (trial = 0; trial < 40; trial++) {
-		u32 n = 1 + rnd_below(trial < 20 ? 64 : 300), i, v, nr_cold = 0;
-		struct sc_map map;
-		void *mem = map_new(&map, n);
-		struct busy_ctx ctx = { .map = &map };
-		u8 *hot = calloc(n, 1), *gone = calloc(n, 1);
-		u32 wrong = 0, nr_busy = 0;
-
-		fill_all(&map);
-		for (i = rnd_below(n); i; i--)
-			sc_map_clock_victim(&map, NULL, NULL);
-		if (trial % 4 == 3)
-			ctx.busy_mask = rnd_busy_mask(n);
-		for (i = 0; i < n; i++) {
-			if (model_busy(ctx.busy_mask, i)) {
-				nr_busy++;
-				continue;
-			}
-			hot[i] = rnd_below(3) == 0;
-			if (hot[i])
-				sc_map_touch_slab(&map, i);
-			else
-				nr_cold++;
-		}
-		for (i = 0; i < nr_cold; i++) {
-			v = sc_map_clock_victim(&map, busy_fn, &ctx);
-			if (v >= n || hot[v] || gone[v]) {
-				wrong++;
-				continue;
-			}
-			gone[v] = 1;
-			sc_map_evict_slab(&map, v);
-		}
-		CHECK(!wrong && !ctx.nr_bad,
-		      "trial %u, %u slabs, %u cold, %u busy: %u wrong"
-		      " victims, %u bad busy calls", trial, n, nr_cold,
-		      nr_busy, wrong, ctx.nr_bad);
-		/* the hot slabs' bits are spent: they go next, none left out */
-		for (i = 0; i < n - nr_cold - nr_busy; i++) {
-			v = sc_map_clock_victim(&map, busy_fn, &ctx);
-			if (v >= n || !hot[v] || gone[v]) {
-				wrong++;
-				continue;
-			}
-			gone[v] = 1;
-			sc_map_evict_slab(&map, v);
-		}
-		v = sc_map_clock_victim(&map, busy_fn, &ctx);
-		CHECK(!wrong && v == SC_NIL && map.nr_free == n - nr_busy,
-		      "trial %u, %u slabs: %u wrong hot victims, then %u,"
-		      " nr_free %u", trial, n, wrong, v, map.nr_free);
-		CHECK_SOUND(&map, "sweep");
-		free(hot);
-		free(gone);
-		free(mem);
-	}
 }
 
 static void test_random(void)
 {
 	unsigned int k;
 
-	univ_init();
 	for (k = 0; k < ARRAY_SIZE(runs); k++)
-		run_seed(&runs[k]);
+		run_seed(&runs[k], NULL, NULL);
 }
 
-/* A map bug that loops forever (a broken range walk, a cyclic chain). */
+/* Each sabotage, in a run that is clean without it, caught when done. */
+static void test_sabotage(void)
+{
+	static const struct seed_run run = { 0xbad5eed, 24, 30, 1500 };
+	char caught[512];
+	u32 step;
+	bool ok;
+
+	for (sabotage = 1; sabotage < SAB_COUNT; sabotage++) {
+		sab_fired = false;
+		caught[0] = '\0';
+		step = SC_NIL;
+		ok = run_seed(&run, caught, &step);
+		CHECK(sab_fired, "sabotage \"%s\" found no occasion",
+		      sab_names[sabotage]);
+		/* a broken structure right away, a broken behaviour at all */
+		CHECK(!ok && (sabotage >= SAB_FILL_REF ? step >= sab_step :
+			      step == sab_step),
+		      "sabotage \"%s\" at step %u: %s", sab_names[sabotage],
+		      sab_step, ok ? "not caught" : "caught at another step");
+		printf("map: sabotage \"%s\" at step %u: caught at step %u: %.160s\n",
+		       sab_names[sabotage], sab_step, step, caught);
+	}
+	sabotage = SAB_NONE;
+}
+
+/* A map bug that loops forever (a broken walk, a cyclic chain). */
 static void watchdog(int sig)
 {
 	static const char msg[] = "FAIL test_map: still running after 300 s\n";
@@ -2550,27 +3757,30 @@ int main(void)
 	signal(SIGALRM, watchdog);
 	alarm(300);
 	test_init();
-	test_alloc_fifo();
-	test_fill_lookup();
+	test_bytes();
+	test_memory_protocol();
+	test_release_all();
+	test_fill_shapes();
+	test_fill_refusals();
 	test_move();
 	test_remove();
-	test_abort();
-	test_evict();
-	test_remove_range(8);
-	test_remove_range(4096);
-	test_clear();
-	test_busy();
-	test_clock_second_chance();
-	test_clock_skip();
-	test_clock_busy();
-	test_retire();
+	test_buddy();
+	test_hash();
+	test_alloc();
+	test_alloc_bounded();
 	test_slab_states();
-	test_touch_no_store();
-	test_bytes();
-	test_sweep();
+	test_run_refusals();
+	test_bad_args();
+	test_clock_second_chance();
+	test_clock_busy();
+	test_clock_steps();
+	test_walk_ranges(8);
+	test_walk_ranges(5000);
 	test_walk_sparse();
 	test_walk_interleaved();
-	test_clock_steps();
+	test_touch_no_store();
+	test_memory_follows();
 	test_random();
+	test_sabotage();
 	return sc_test_summary("map");
 }

@@ -17,12 +17,14 @@ now() { cut -d' ' -f1 /proc/uptime; }
 # --- devices
 
 NB=/sys/kernel/config/nullb
-# nullb NAME MIB LATENCY_NS: a fresh memory-backed null_blk disk; prints
-# its path. LATENCY_NS 0: completed inline (the SSD).
+# nullb NAME MIB LATENCY_NS [MEMORY_BACKED]: a fresh null_blk disk, memory
+# backed unless MEMORY_BACKED is 0 (then reads complete with nothing read
+# and writes keep nothing); prints its path. LATENCY_NS 0: completed inline
+# (the SSD).
 nullb() {
 	local d=$NB/$1
 	mkdir "$d" || die "nullb $1"
-	{ echo "$2" >"$d/size" && echo 1 >"$d/memory_backed" &&
+	{ echo "$2" >"$d/size" && echo "${4:-1}" >"$d/memory_backed" &&
 		echo 4096 >"$d/blocksize"; } || die "nullb $1 config"
 	if [ "$3" -gt 0 ]; then
 		{ echo 2 >"$d/irqmode" && echo "$3" >"$d/completion_nsec"; } ||
