@@ -32,8 +32,11 @@ dup=0ddba110-5ca1-4e0d-9a1e-5eedcafe0002
 mkfs.ext4 -q -F -U "$uuid" /dev/ram0 || die "mkfs.ext4 on ram0"
 mkfs.ext4 -q -F -U "$dup" /dev/ram4 || die "mkfs.ext4 on ram4"
 mkfs.ext4 -q -F -U "$dup" /dev/ram5 || die "mkfs.ext4 on ram5"
-mkdir -p /dev/disk/by-partuuid /dev/disk/by-id
+mkdir -p /dev/disk/by-partuuid /dev/disk/by-id /dev/disk/by-uuid
 ln -s /dev/ram1 /dev/disk/by-partuuid/5c0ffee0-01
+# udev links a UUID to one of the disks that carry it; that must not hide
+# the other.
+ln -s /dev/ram4 "/dev/disk/by-uuid/$dup"
 ln -s /dev/ram2 /dev/disk/by-id/ata-SLOW_DISK_B
 ln -s /dev/ram3 /dev/disk/by-id/nvme-FAST_SSD_B
 cat >$tab <<TAB
