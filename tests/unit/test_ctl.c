@@ -56,14 +56,65 @@ static void test_status(void)
 	/* Malformed values. */
 	CHECK(sc_status_parse("cache_pages=1/2 read_hits=x read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=1 state=writing burst=bursting mode=ok",
 			      &st, err, sizeof(err)) == -EINVAL, "read_hits=x");
-	CHECK(sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=1 state=idle burst=bursting mode=ok",
-			      &st, err, sizeof(err)) == -EINVAL, "state=idle");
-	CHECK(strstr(err, "state=idle") != NULL, "err '%s'", err);
+	/* A later module's new state, burst or mode: kept as it is. */
+	CHECK(!sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=1 state=idle burst=paused mode=read-only",
+			       &st, err, sizeof(err)), "%s", err);
+	CHECK(!strcmp(st.state, "idle") && !strcmp(st.burst, "paused") &&
+	      !strcmp(st.mode, "read-only"), "words '%s' '%s' '%s'", st.state,
+	      st.burst, st.mode);
+	CHECK(sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=1 state=0123456789012345678901234567890123456789 burst=bursting mode=ok",
+			      &st, err, sizeof(err)) == -EINVAL, "a 40-byte state");
+	CHECK(strstr(err, "state=0123") != NULL, "err '%s'", err);
+	CHECK(sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=1 state= burst=bursting mode=ok",
+			      &st, err, sizeof(err)) == -EINVAL, "an empty state");
 	CHECK(sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=18446744073709551616 state=writing burst=bursting mode=ok",
 			      &st, err, sizeof(err)) == -EINVAL, "2^64");
 	CHECK(!sc_status_parse("cache_pages=1/2 read_hits=1 read_misses=1 written=1 evicted=1 invalidated=1 ssd_errors=18446744073709551615 state=writing burst=bursting mode=ok",
 			       &st, err, sizeof(err)) && st.ssd_errors == UINT64_MAX,
 	      "2^64 - 1");
+}
+
+/* Rates between two readings; a reloaded target's counters start over. */
+static void test_rates(void)
+{
+	struct sc_status a, b;
+	struct sc_rates r;
+	char err[128];
+
+	CHECK(!sc_status_parse(LINE, &a, err, sizeof(err)), "%s", err);
+	b = a;
+	b.read_hits += 30;
+	b.read_misses += 10;
+	b.written += 5;
+	b.evicted += 4;
+	CHECK(sc_status_rates(&a, &b, 2, &r), "growing counters refused");
+	CHECK(r.reads == 20 && r.hit_percent == 75 &&
+	      r.write_bytes == 5 * 4096 / 2.0 && r.evictions == 2,
+	      "%g reads/s, %g%%, %g B/s, %g evictions/s", r.reads,
+	      r.hit_percent, r.write_bytes, r.evictions);
+	CHECK(sc_status_rates(&a, &a, 1, &r) && isnan(r.hit_percent) &&
+	      r.reads == 0, "no reads: %g%%", r.hit_percent);
+	/* Reloaded: each counter, alone, going down ends the interval. */
+	b = a;
+	b.read_hits = 0;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "read_hits went down: %g reads/s",
+	      r.reads);
+	b = a;
+	b.read_misses = 5;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "read_misses went down");
+	b = a;
+	b.written = 0;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "written went down: %g B/s",
+	      r.write_bytes);
+	b = a;
+	b.evicted = 1;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "evicted went down");
+	b = a;
+	b.invalidated = 0;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "invalidated went down");
+	b = a;
+	b.ssd_errors = 0;
+	CHECK(!sc_status_rates(&a, &b, 1, &r), "ssd_errors went down");
 }
 
 static void test_units(void)
@@ -121,6 +172,30 @@ static void test_escaping(void)
 	CHECK(!strcmp(s, "\"\""), "%s", s);
 	s = escaped(sc_prom_label, "a\"b\\c\nd\te");
 	CHECK(!strcmp(s, "\"a\\\"b\\\\c\\nd\te\""), "%s", s);
+
+	/*
+	 * Both formats are UTF-8: valid sequences pass as they are, each
+	 * byte of an invalid one (a stray byte, a cut sequence, an overlong
+	 * form, a surrogate, past U+10FFFF) becomes U+FFFD.
+	 */
+#define FFFD "\xef\xbf\xbd"
+	s = escaped(sc_json_string, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	CHECK(!strcmp(s, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""), "%s", s);
+	s = escaped(sc_json_string, "a\xff" "b\xe2\x82");
+	CHECK(!strcmp(s, "\"a" FFFD "b" FFFD FFFD "\""), "%s", s);
+	s = escaped(sc_json_string, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80");
+	CHECK(!strcmp(s, "\"" FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD "\""), "%s", s);
+	s = escaped(sc_prom_label, "x\x80y\xc3\xa9");
+	CHECK(!strcmp(s, "\"x" FFFD "y\xc3\xa9\""), "%s", s);
+#undef FFFD
+
+	/* dmsetup command lines for a shell: names quoted where needed. */
+	s = escaped(sc_shell_word, "data-1.home_2+x:y");
+	CHECK(!strcmp(s, "data-1.home_2+x:y"), "%s", s);
+	s = escaped(sc_shell_word, "a b$(reboot)'c;");
+	CHECK(!strcmp(s, "'a b$(reboot)'\\''c;'"), "%s", s);
+	s = escaped(sc_shell_word, "");
+	CHECK(!strcmp(s, "''"), "%s", s);
 }
 
 static void test_args(void)
@@ -342,6 +417,7 @@ static void test_merge_model(void)
 int main(void)
 {
 	test_status();
+	test_rates();
 	test_units();
 	test_escaping();
 	test_args();

@@ -152,6 +152,17 @@ expect 0 "" set read_enable=0
 expect 1 "ok data_enable" explain /dev/null
 expect 1 "NO read_enable" explain /dev/null
 expect 1 "NO kind" explain /dev/null
+# explain never opens what is not a regular file: a FIFO's writer stays
+# blocked in its open (opening a device node can act, as a watchdog's does).
+mkfifo "$tmp/fifo"
+(exec 3>"$tmp/fifo" && touch "$tmp/fifo-opened") &
+writer=$!
+expect 1 "NO kind" explain "$tmp/fifo"
+sleep 0.2
+if [ -e "$tmp/fifo-opened" ]; then bad "explain opened a FIFO"; else ok; fi
+exec 4<>"$tmp/fifo"
+exec 4<&-
+wait "$writer"
 
 mkdir "$tmp/d"
 : >"$tmp/d/f"
@@ -168,6 +179,15 @@ if setfattr -n user.swapcache -v 0 "$tmp/d" 2>/dev/null; then
 	expect 0 "still inherits user.swapcache=1 from $tmp/d" clear "$tmp/d/f"
 	if getfattr -n user.swapcache "$tmp/d/f" >/dev/null 2>&1; then
 		bad "clear left user.swapcache"
+	else
+		ok
+	fi
+	# A symbolic link is refused, not followed to what it points at.
+	ln -s f "$tmp/d/link"
+	: >"$tmp/d/g"
+	expect 1 "is a symbolic link" cache "$tmp/d/g" "$tmp/d/link"
+	if getfattr -n user.swapcache "$tmp/d/f" "$tmp/d/g" 2>/dev/null | grep -q "^user.swapcache="; then
+		bad "cache with a symbolic link changed a file"
 	else
 		ok
 	fi

@@ -41,14 +41,22 @@ struct sc_status {
 	uint64_t used, total;		/* cache_pages=<used>/<total> */
 	uint64_t read_hits, read_misses, written, evicted, invalidated;
 	uint64_t ssd_errors;
-	char state[16];			/* writing | cleaning */
-	char burst[16];			/* bursting | recovering */
-	char mode[16];			/* ok | degraded */
+	/* As given: a later module may add values to these. */
+	char state[32];			/* writing | cleaning */
+	char burst[32];			/* bursting | recovering */
+	char mode[32];			/* ok | degraded */
 	char extra[256];		/* keys this tool does not know, as given */
+};
+
+/* Per second over an interval, from two readings of one target. */
+struct sc_rates {
+	double reads, hit_percent, write_bytes, evictions;
 };
 
 int sc_status_parse(const char *line, struct sc_status *st, char *err,
 		    size_t errlen);
+bool sc_status_rates(const struct sc_status *a, const struct sc_status *b,
+		     double dt, struct sc_rates *r);
 
 /* ---- fmt.c: units and escaping (pure) */
 
@@ -57,6 +65,7 @@ void sc_fmt_rate(char *buf, size_t len, double bytes_per_s);	/* 12.3 MB/s */
 void sc_fmt_duration(char *buf, size_t len, double seconds);	/* 2h 05m */
 void sc_json_string(FILE *f, const char *s);
 void sc_prom_label(FILE *f, const char *s);
+void sc_shell_word(FILE *f, const char *s);
 const char *sc_unit_name(enum sc_unit unit);
 
 /* ---- args.c: command-line values (pure) */

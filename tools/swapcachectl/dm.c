@@ -112,7 +112,7 @@ static int add_targets(int fd, const char *name, dev_t dev,
 			break;
 		}
 		*out = grown;
-		tg = &grown[(*n)++];
+		tg = &grown[*n];
 		memset(tg, 0, sizeof(*tg));
 		snprintf(tg->name, sizeof(tg->name), "%s", name);
 		tg->dev = dev;
@@ -122,12 +122,13 @@ static int add_targets(int fd, const char *name, dev_t dev,
 		tg->length = s->length;
 		snprintf(tg->line, sizeof(tg->line), "%s", (char *)(s + 1));
 		snprintf(tg->table, sizeof(tg->table), "%s", (char *)(t + 1));
+		/* One target this tool cannot read must not hide the others. */
 		if (sc_status_parse(tg->line, &tg->st, why, sizeof(why))) {
-			sc_err("%s: cannot read its status line '%s': %s (is swapcachectl older than the module?)",
-			       name, tg->line, why);
-			r = -EPROTO;
-			break;
+			sc_warn("%s: left out: cannot read its status line '%s': %s (is swapcachectl older than the module?)",
+				name, tg->line, why);
+			continue;
 		}
+		(*n)++;
 	}
 	free(status);
 	free(table);

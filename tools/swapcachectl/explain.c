@@ -324,18 +324,33 @@ static int explain_one(const char *path, const int64_t *p)
 	struct sc_mount m;
 	struct stat st;
 	bool dir;
-	int fd;
+	int fd = -1, pfd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) || !realpath(path, real)) {
-		sc_err("%s: %s", path, strerror(errno));
+	/*
+	 * Only a regular file is opened for reading: what @path is comes
+	 * from an O_PATH handle, which opens no device node or FIFO.
+	 */
+	pfd = sc_open_path(path, 0, &st);
+	if (pfd >= 0 && S_ISREG(st.st_mode)) {
+		fd = sc_reopen(pfd, O_RDONLY | O_NONBLOCK);
+		if (fd < 0) {
+			close(pfd);
+			pfd = fd;
+		}
+	}
+	if (pfd < 0 || !realpath(path, real)) {
+		sc_err("%s: %s", path, strerror(pfd < 0 ? -pfd : errno));
+		if (pfd >= 0)
+			close(pfd);
 		if (fd >= 0)
 			close(fd);
 		return 1;
 	}
+	close(pfd);
 	if (sc_mount_of(real, &m)) {
 		sc_err("%s: no mount found for it in /proc/self/mountinfo", path);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
 	dir = S_ISDIR(st.st_mode);
@@ -361,7 +376,8 @@ static int explain_one(const char *path, const int64_t *p)
 	line(&v, "--", "on the SSD", "unavailable: the module does not report per file how many of its pages it holds");
 	printf("  => %s\n", v.no ? "not cached" : v.unknown ?
 	       "cannot tell (see the ?? lines)" : "would be cached");
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return v.no || v.unknown;
 }
 

@@ -9,6 +9,7 @@
  * is told so (the kernel sees them, this walk cannot).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -205,4 +206,51 @@ int sc_fiemap(int fd, uint64_t size,
 		}
 	}
 	return 0;
+}
+
+/**
+ * sc_open_path() - a handle on @path that opens nothing
+ * @path: the file
+ * @flags: O_NOFOLLOW to refuse a symbolic link as the last component, or 0
+ * @st: filled in with what the handle refers to
+ *
+ * An O_PATH descriptor runs no driver's open (a device node's open can
+ * act: a watchdog's starts its countdown) and no FIFO's, so the caller
+ * learns what @path is before opening it for real, with sc_reopen().
+ *
+ * Return: the descriptor, or -errno.
+ */
+int sc_open_path(const char *path, int flags, struct stat *st)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC | flags);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/**
+ * sc_reopen() - open for I/O the very file an O_PATH descriptor refers to
+ * @path_fd: from sc_open_path(); the caller closes it
+ * @flags: open's flags, O_RDONLY and the like
+ *
+ * Through /proc/self/fd/N, which names the inode itself, not a path that
+ * could have been changed since (a directory swapped for a symlink).
+ *
+ * Return: the new descriptor, or -errno.
+ */
+int sc_reopen(int path_fd, int flags)
+{
+	char proc[64];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	fd = open(proc, flags | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
 }

@@ -30,12 +30,15 @@ struct sc_optin {
 };
 
 struct fiemap_extent;
+struct stat;
 
 int sc_mount_of(const char *real, struct sc_mount *m);
 int sc_xattr_is_one(const char *path, const char *name);
 int sc_optin_walk(const char *real, const char *mount_point,
 		  struct sc_optin *o);
 
+int sc_open_path(const char *path, int flags, struct stat *st);
+int sc_reopen(int path_fd, int flags);
 int sc_fiemap(int fd, uint64_t size,
 	      int (*fn)(const struct fiemap_extent *e, void *arg), void *arg);
 

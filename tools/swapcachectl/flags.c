@@ -3,7 +3,10 @@
  * cache, nocache, clear: the attributes of the opt-in, DragonFly's
  * `chflags cache` and `chflags noscache`.  A directory's attribute is
  * inherited by everything below it, so there is no -R.  Every path is
- * looked at before any is changed, so that a typo changes nothing.
+ * looked at before any is changed, so that a typo changes nothing.  A
+ * symbolic link is refused, never followed: the attribute would land on
+ * whatever it points at, which whoever owns the link chooses (the veto is
+ * root's), and the thread never follows a link to inherit one anyway.
  */
 #include <errno.h>
 #include <limits.h>
@@ -66,7 +69,7 @@ static int apply(const char *path, enum op op)
 	int rc = 0;
 
 	if (op != OP_CLEAR) {
-		if (setxattr(path, set, "1", 1, 0)) {
+		if (lsetxattr(path, set, "1", 1, 0)) {
 			int e = errno;
 
 			sc_err("cannot set %s=1 on %s: %s; %s", set, path,
@@ -75,14 +78,14 @@ static int apply(const char *path, enum op op)
 		}
 		return 0;
 	}
-	if (removexattr(path, SC_OPT_IN_XATTR) && errno != ENODATA) {
+	if (lremovexattr(path, SC_OPT_IN_XATTR) && errno != ENODATA) {
 		int e = errno;
 
 		sc_err("cannot remove %s from %s: %s; %s", SC_OPT_IN_XATTR,
 		       path, strerror(e), hint(e, SC_OPT_IN_XATTR));
 		rc = 1;
 	}
-	if (removexattr(path, SC_VETO_XATTR) && errno != ENODATA &&
+	if (lremovexattr(path, SC_VETO_XATTR) && errno != ENODATA &&
 	    errno != EOPNOTSUPP) {
 		int e = errno;
 
@@ -118,12 +121,19 @@ int cmd_flags(int argc, char **argv)
 		sc_err("out of memory");
 		return 1;
 	}
-	for (i = 1; i < argc; i++)
-		if (!realpath(argv[i], real[i])) {
+	for (i = 1; i < argc; i++) {
+		struct stat st;
+
+		if (lstat(argv[i], &st) || !realpath(argv[i], real[i])) {
 			sc_err("%s: %s; nothing was changed", argv[i],
 			       strerror(errno));
 			rc = 1;
+		} else if (S_ISLNK(st.st_mode)) {
+			sc_err("%s: is a symbolic link: name the file or directory itself (%s); nothing was changed",
+			       argv[i], real[i]);
+			rc = 1;
 		}
+	}
 	if (!rc) {
 		targets_known = op == OP_CACHE &&
 				!sc_targets(&targets, &ntargets, why, sizeof(why));

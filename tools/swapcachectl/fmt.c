@@ -55,40 +55,107 @@ void sc_fmt_duration(char *buf, size_t len, double seconds)
 		snprintf(buf, len, "%llud %02lluh", s / 86400, s / 3600 % 24);
 }
 
-/* RFC 8259: quote, backslash and control characters escaped; the rest as is. */
-void sc_json_string(FILE *f, const char *s)
+/*
+ * The length of the valid UTF-8 sequence at @s (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), 0 when there is none.  A
+ * sequence cut short by the string's end is invalid: its NUL is no
+ * continuation byte.
+ */
+static size_t utf8_seq(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	uint32_t cp;
+	size_t n, i;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
 	}
-	fputc('"', f);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
 }
 
-/* The exposition format's label values: backslash, quote and newline. */
-void sc_prom_label(FILE *f, const char *s)
+/*
+ * A quoted string for JSON (RFC 8259) or a Prometheus label value: quote,
+ * backslash and newline escaped, and for JSON the other control characters
+ * too.  Both formats are UTF-8, and names from the kernel (a mapped
+ * device's) are bytes: each byte that is not part of a valid sequence is
+ * written as U+FFFD, never passed on to break the reader's parser.
+ */
+static void put_quoted(FILE *f, const char *str, bool json)
 {
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
-	for (; *s; s++) {
+	while (*s) {
+		size_t n = utf8_seq(s);
+
 		if (*s == '"' || *s == '\\')
 			fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
 			fputs("\\n", f);
+		else if (json && *s == '\t')
+			fputs("\\t", f);
+		else if (json && *s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else if (!n)
+			fputs("\xef\xbf\xbd", f);
 		else
-			fputc(*s, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 	fputc('"', f);
+}
+
+void sc_json_string(FILE *f, const char *s)
+{
+	put_quoted(f, s, true);
+}
+
+void sc_prom_label(FILE *f, const char *s)
+{
+	put_quoted(f, s, false);
+}
+
+/*
+ * @s as one word for a POSIX shell: as it is when it holds only characters
+ * no shell treats specially, else in single quotes (a quote inside as '\'').
+ */
+void sc_shell_word(FILE *f, const char *s)
+{
+	static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz"
+				    "0123456789._+:,@%/=-";
+	const char *c;
+
+	if (*s && !s[strspn(s, plain)]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (c = s; *c; c++) {
+		if (*c == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*c, f);
+	}
+	fputc('\'', f);
 }
 
 const char *sc_unit_name(enum sc_unit unit)

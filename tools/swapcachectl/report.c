@@ -200,8 +200,13 @@ static void json_target(const struct sc_target *t, const int64_t *p)
 		 pct(st->read_hits, st->read_hits + st->read_misses), true);
 	printf("\"written\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"invalidated\":%" PRIu64 ",\"ssd_errors\":%" PRIu64 ",",
 	       st->written, st->evicted, st->invalidated, st->ssd_errors);
-	printf("\"state\":\"%s\",\"burst\":\"%s\",\"mode\":\"%s\",\"other_keys\":",
-	       st->state, st->burst, st->mode);
+	fputs("\"state\":", stdout);
+	sc_json_string(stdout, st->state);
+	fputs(",\"burst\":", stdout);
+	sc_json_string(stdout, st->burst);
+	fputs(",\"mode\":", stdout);
+	sc_json_string(stdout, st->mode);
+	fputs(",\"other_keys\":", stdout);
 	sc_json_string(stdout, st->extra);
 	fputc('}', stdout);
 }
@@ -302,40 +307,45 @@ static const struct sc_target *find(const struct snapshot *s,
 	return NULL;
 }
 
+/*
+ * One target's line for the interval since @a, if @b is a later reading of
+ * the same table: one reloaded meanwhile (another device, table, or
+ * counters that went down) starts over, as a new target, and waits a turn.
+ */
 static void stat_line(const struct sc_target *a, const struct sc_target *b,
 		      double dt, const int64_t *p, bool json)
 {
-	uint64_t hits = b->st.read_hits - a->st.read_hits;
-	uint64_t misses = b->st.read_misses - a->st.read_misses;
-	double reads = (hits + misses) / dt, hit = pct(hits, hits + misses);
-	double wr = (b->st.written - a->st.written) * (double)SC_PAGE / dt;
-	double ev = (b->st.evicted - a->st.evicted) / dt;
 	double used = pct(b->st.used, b->st.total);
 	char label[160], budget[32], clock[16], hitcol[16];
 	time_t t = time(NULL);
+	struct sc_rates r;
 
+	if (a->dev != b->dev || strcmp(a->table, b->table) ||
+	    a->start != b->start || a->length != b->length ||
+	    !sc_status_rates(&a->st, &b->st, dt, &r))
+		return;
 	sc_target_label(label, sizeof(label), b);
 	if (json) {
 		fputs("{\"target\":", stdout);
 		sc_json_string(stdout, label);
 		printf(",\"time\":%lld,", (long long)t);
 		json_num(stdout, "interval_seconds", dt, true);
-		json_num(stdout, "reads_per_second", reads, true);
-		json_num(stdout, "hit_percent", hit, true);
-		json_num(stdout, "ssd_write_bytes_per_second", wr, true);
-		json_num(stdout, "evictions_per_second", ev, true);
+		json_num(stdout, "reads_per_second", r.reads, true);
+		json_num(stdout, "hit_percent", r.hit_percent, true);
+		json_num(stdout, "ssd_write_bytes_per_second", r.write_bytes, true);
+		json_num(stdout, "evictions_per_second", r.evictions, true);
 		json_num(stdout, "cache_used_percent", used, true);
 		printf("\"budget_bytes\":%" PRId64 "}\n", p[SC_CURBURST]);
 		return;
 	}
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
 	sc_fmt_bytes(budget, sizeof(budget), p[SC_CURBURST]);
-	if (isfinite(hit))
-		snprintf(hitcol, sizeof(hitcol), "%.1f", hit);
+	if (isfinite(r.hit_percent))
+		snprintf(hitcol, sizeof(hitcol), "%.1f", r.hit_percent);
 	else
 		snprintf(hitcol, sizeof(hitcol), "-");
 	printf("%-8s %-16s %9.0f %6s %11.2f %8.0f %6.1f %11s\n", clock, label,
-	       reads, hitcol, wr / 1e6, ev, used, budget);
+	       r.reads, hitcol, r.write_bytes / 1e6, r.evictions, used, budget);
 }
 
 static void stat_header(void)
@@ -398,7 +408,7 @@ int cmd_stat(int argc, char **argv)
 		for (i = 0; i < b.n; i++) {
 			const struct sc_target *old = find(&a, &b.t[i]);
 
-			if (old)	/* a target created meanwhile waits a turn */
+			if (old)	/* one created meanwhile waits a turn */
 				stat_line(old, &b.t[i], b.time - a.time, b.p, json);
 		}
 		fflush(stdout);

@@ -4,10 +4,13 @@
  * promises its keys in a fixed order and lets later versions append new
  * ones, so the parser takes the keys by name, insists on every key it
  * knows, and keeps any other key as it found it rather than failing on a
- * newer module.
+ * newer module.  For the same reason a word it does not know as the value
+ * of state, burst or mode is kept as it is: a newer module may have more
+ * states than this tool knows.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +39,7 @@ static bool parse_u64(const char *s, const char *end, uint64_t *v)
 	return true;
 }
 
-static bool parse_word(const char *s, const char *end, char *out, size_t len,
-		       const char *a, const char *b)
+static bool parse_word(const char *s, const char *end, char *out, size_t len)
 {
 	size_t n = end - s;
 
@@ -45,7 +47,7 @@ static bool parse_word(const char *s, const char *end, char *out, size_t len,
 		return false;
 	memcpy(out, s, n);
 	out[n] = '\0';
-	return !strcmp(out, a) || !strcmp(out, b);
+	return true;
 }
 
 static bool parse_value(int k, const char *v, const char *end,
@@ -65,14 +67,11 @@ static bool parse_value(int k, const char *v, const char *end,
 		       parse_u64(slash + 1, end, &st->total) &&
 		       st->used <= st->total;
 	case K_STATE:
-		return parse_word(v, end, st->state, sizeof(st->state),
-				  "writing", "cleaning");
+		return parse_word(v, end, st->state, sizeof(st->state));
 	case K_BURST:
-		return parse_word(v, end, st->burst, sizeof(st->burst),
-				  "bursting", "recovering");
+		return parse_word(v, end, st->burst, sizeof(st->burst));
 	case K_MODE:
-		return parse_word(v, end, st->mode, sizeof(st->mode),
-				  "ok", "degraded");
+		return parse_word(v, end, st->mode, sizeof(st->mode));
 	default:
 		return parse_u64(v, end, counters[k]);
 	}
@@ -143,4 +142,35 @@ int sc_status_parse(const char *line, struct sc_status *st, char *err,
 			return -EINVAL;
 		}
 	return 0;
+}
+
+/**
+ * sc_status_rates() - what happened between two readings of one target
+ * @a: the earlier reading
+ * @b: the later one
+ * @dt: the seconds between them, > 0
+ * @r: filled in when it returns true
+ *
+ * The counters only grow while a table is loaded; one that went down
+ * means the target was reloaded (a new table under the same name) between
+ * the readings, so there is no interval to measure.
+ *
+ * Return: false when a counter of @b is below @a's.
+ */
+bool sc_status_rates(const struct sc_status *a, const struct sc_status *b,
+		     double dt, struct sc_rates *r)
+{
+	uint64_t hits, misses;
+
+	if (b->read_hits < a->read_hits || b->read_misses < a->read_misses ||
+	    b->written < a->written || b->evicted < a->evicted ||
+	    b->invalidated < a->invalidated || b->ssd_errors < a->ssd_errors)
+		return false;
+	hits = b->read_hits - a->read_hits;
+	misses = b->read_misses - a->read_misses;
+	r->reads = (hits + misses) / dt;
+	r->hit_percent = hits + misses ? 100.0 * hits / (hits + misses) : NAN;
+	r->write_bytes = (b->written - a->written) * (double)SC_PAGE / dt;
+	r->evictions = (b->evicted - a->evicted) / dt;
+	return true;
 }

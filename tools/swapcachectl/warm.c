@@ -142,14 +142,34 @@ static int add_extent(const struct fiemap_extent *e, void *arg)
 	return 0;
 }
 
+/*
+ * Warm the regular file the walk found at @path, with @st.  The path is
+ * looked up again to open it, and what it names then may be another file
+ * (replaced, or a directory above it swapped for a symlink): only the very
+ * file the walk saw is opened, and only if it is a regular file.
+ */
 static void warm_file(const char *path, const struct stat *st)
 {
 	struct file f = { st->st_dev, st->st_size };
-	int fd, r;
+	struct stat now;
+	int pfd, fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	pfd = sc_open_path(path, O_NOFOLLOW, &now);
+	if (pfd < 0) {
+		fail("%s: %s", path, strerror(-pfd));
+		return;
+	}
+	if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		fail("%s: changed while it was walked (replaced, or a directory above it moved): not warmed",
+		     path);
+		close(pfd);
+		return;
+	}
+	fd = sc_reopen(pfd, O_RDONLY | O_NONBLOCK);
+	close(pfd);
 	if (fd < 0) {
-		fail("%s: %s", path, strerror(errno));
+		fail("%s: %s", path, strerror(-fd));
 		return;
 	}
 	r = sc_fiemap(fd, st->st_size, add_extent, &f);
@@ -285,8 +305,10 @@ static void print_planned(const struct sc_target *t, const struct plan *p)
 			printf(",\"sector\":%" PRIu64 ",\"start_sector\":%" PRIu64 ",\"nr_sectors\":%" PRIu64 "}",
 			       t->start, start, count);
 		} else {
-			printf("dmsetup message %s %" PRIu64 " warm %" PRIu64 " %" PRIu64 "\n",
-			       t->name, t->start, start, count);
+			fputs("dmsetup message ", stdout);
+			sc_shell_word(stdout, t->name);
+			printf(" %" PRIu64 " warm %" PRIu64 " %" PRIu64 "\n",
+			       t->start, start, count);
 		}
 		if (json && i + 1 < p->n)
 			putchar(',');
