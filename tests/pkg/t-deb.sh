@@ -6,7 +6,8 @@
 # conffiles, a man page per command and file format, and the guide; and
 # maintainer scripts that hand the module to DKMS and enable the unit.
 # Beside it, swapcache-tools_<version>_<arch>.deb: swapcachectl, built with
-# the packaging's hardening flags, and its man page, and nothing else.
+# the packaging's hardening flags, and its man page, and nothing else; it
+# goes with a swapcache-dkms of its own version only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -74,6 +75,11 @@ grep -q '^-rwxr-xr-x .* \./usr/sbin/swapcachectl$' <<<"$tools_listing" ||
 	fail "swapcachectl is not executable in the package"
 dpkg-deb -x "$tools" "$tmp/tools"
 dpkg-deb -f "$tools" Depends | grep -q 'libc6' || fail "$tools does not depend on libc6"
+# The tool reads the status line of the module of its own version: with
+# both installed they must be of one source version.
+breaks=$(dpkg-deb -f "$tools" Breaks | tr ',' '\n' | sed 's/^ *//' | LC_ALL=C sort | paste -sd,)
+[[ $breaks == "swapcache-dkms (<< $version),swapcache-dkms (>> $version)" ]] ||
+	fail "$tools does not break a swapcache-dkms of another version: $breaks"
 # The man page is the tree's, and the binary is the tool, built hardened.
 cmp -s <(gzip -dc "$tmp/tools/usr/share/man/man8/swapcachectl.8.gz") tools/swapcachectl/swapcachectl.8 ||
 	fail "the packaged swapcachectl.8 differs from tools/swapcachectl/swapcachectl.8"
