@@ -5,8 +5,11 @@
 # bad lines are reported by line number and skipped, the good targets come
 # up with the parameters of the shipped modprobe.d example, and status, stop
 # (refused while mounted), start again and a read through the SSD leave the
-# filesystem's data intact.  There is no udev in the guest: the test makes
-# the /dev/disk links udev would.
+# filesystem's data intact; then a reboot as far as the guest allows (the
+# module unloaded, activation, `mount -a` from /etc/fstab), where an origin
+# named by UUID= is refused once the cache holds a copy of its superblock.
+# There is no udev in the guest: the test makes the /dev/disk links udev
+# would.
 # shellcheck source=lib.sh
 . /tests/lib.sh
 # shellcheck source=sc.sh
@@ -121,6 +124,32 @@ sc_drop_caches
 assert_eq "$(md5sum </mnt/data)" "$sum" "the file after stop and start"
 [ "$(sc_status_field alpha read_hits)" -gt 0 ] || die "the file was not read from the SSD"
 umount /mnt
+assert_eq "$(activate stop)" 0 "stop before the reboot"
+active ""
+
+# A reboot, as far as this guest can have one (no systemd): the module
+# goes, then what the boot runs before local filesystems: activation,
+# which loads the module with the modprobe.d options, then the fstab
+# mounts.
+rmmod swapcache || die "rmmod swapcache"
+[ ! -e /etc/fstab ] || die "the guest has an /etc/fstab of its own"
+echo "/dev/mapper/alpha /mnt ext4 ro 0 0" >/etc/fstab
+trap 'rm -f /etc/modprobe.d/swapcache.conf /etc/fstab' EXIT
+# The cache device now holds copies of the origin's first blocks, its
+# superblock among them, at the same offsets (warm filled the slabs in
+# order): blkid finds the origin's UUID on both, and the UUID= line is
+# refused rather than guessed.  Named by its by-id link, it comes up.
+assert_eq "$(activate start)" 1 "start at boot, origin by UUID="
+said "alpha: UUID=$uuid matches several devices"
+active "beta "
+ln -s /dev/ram0 /dev/disk/by-id/ata-SLOW_DISK_A
+sed -i "s|^alpha UUID=$uuid |alpha /dev/disk/by-id/ata-SLOW_DISK_A |" $tab
+assert_eq "$(activate start)" 0 "start at boot, origin by id"
+active "alpha beta "
+assert_eq "$(cat $P/read_enable)" 1 "read_enable from modprobe.d at boot"
+mount -a || die "mount -a from /etc/fstab"
+assert_eq "$(md5sum </mnt/data)" "$sum" "the file after the reboot"
+umount /mnt
 assert_eq "$(activate stop)" 0 "final stop"
 active ""
-echo "activation: bad lines skipped by number, data intact across stop and start"
+echo "activation: bad lines skipped by number, data intact across stop, start and a reboot"
