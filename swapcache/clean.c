@@ -71,6 +71,5 @@ void sc_clean(struct sc_target *sc)
 		if (READ_ONCE(sc->water) != SC_WATER_CLEANING)
 			break;
 	}
-	sc_map_free_garbage(sc);
 	mutex_unlock(&sc->insert_lock);
 }

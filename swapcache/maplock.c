@@ -26,9 +26,10 @@
  * The map never allocates (map.h): the memory its arena and hash table
  * grow into is allocated here, in process context and outside the lock,
  * before an insertion (sc_map_refill()), and what the map lets go is
- * freed here too (sc_map_free_garbage()), by the thread, warm and the
- * destructor, never by the map function, which only leaves it on the
- * map's list.
+ * freed here too (sc_map_free_garbage()): by the thread at the top of
+ * each tick, holding nothing, by the workers and messages that drop whole
+ * ranges, and by the destructor; never by the map function, which only
+ * leaves it on the map's list.
  */
 #include <linux/sched.h>
 #include <linux/spinlock.h>
