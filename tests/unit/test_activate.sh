@@ -7,19 +7,8 @@
 # Each case checks the exit status, what was said and which targets exist.
 here=$(cd "$(dirname "$0")" && pwd)
 ACT=$here/../../tools/swapcache-activate/swapcache-activate
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-}
-
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $*"
-}
+# shellcheck source=harness.sh
+. "$here/harness.sh"
 
 # The stand-ins.  $tmp/dm/NAME holds mapped device NAME's table line;
 # $tmp/calls logs every call; $tmp/blkid.tab maps KEY=VALUE to devices.
@@ -197,5 +186,4 @@ rm "$tmp/modprobe-fails"
 expect 3 -c "$tmp/nosuch" start
 said "cannot read $tmp/nosuch"
 
-echo "activate: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary activate

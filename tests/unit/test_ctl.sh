@@ -11,19 +11,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 CTL=$here/../../build/tools/swapcachectl-asan
 PROM=$here/../vm/prom.awk
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-}
-
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL: $*"
-}
+# shellcheck source=harness.sh
+. "$here/harness.sh"
 
 # run ARGS...: swapcachectl ARGS, its stdout, stderr and status in $tmp;
 # as user nobody when $privs is "user", as root without CAP_SYS_ADMIN
@@ -199,5 +188,4 @@ else
 	echo "SKIP (not counted): $tmp has no user.* attributes"
 fi
 
-echo "ctl_cli: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary ctl_cli
