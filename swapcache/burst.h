@@ -7,7 +7,7 @@
  *
  * One tick of the daemon (10 Hz) in the writing watermark state:
  *
- *	curburst = sc_burst_refill(curburst, &knobs);
+ *	curburst = sc_burst_refill(curburst, &knobs, us since the last refill);
  *	if (sc_burst_may_write(state, curburst, &knobs)) {
  *		for each cluster while !sc_burst_spent(curburst)
  *			write it, curburst -= its bytes;
@@ -20,12 +20,20 @@
 #ifndef SWAPCACHE_BURST_H
 #define SWAPCACHE_BURST_H
 
+#include <linux/limits.h>
 #include <linux/types.h>
+
+#define SC_BURST_US_PER_SEC	1000000ULL
+/*
+ * The longest gap one refill credits: it keeps accrate's remainder below a
+ * byte per microsecond, times the gap, within a u64 (about 213 days).
+ */
+#define SC_BURST_MAX_ELAPSED_US	(U64_MAX / SC_BURST_US_PER_SEC)
 
 /**
  * struct sc_burst_knobs - one tick's snapshot of the budget's parameters
- * @accrate: refill rate in bytes per second; a tick adds a tenth of it, and
- *	a pass may only start with at least one second's worth in the bucket
+ * @accrate: refill rate in bytes per second, credited for the time that
+ *	passed; a pass may only start with one second's worth in the bucket
  * @minburst: once the bucket has run dry, writing resumes only above this
  * @maxburst: the refill stops here (curburst may start above it)
  *
@@ -48,7 +56,8 @@ enum sc_burst_state {
 	SC_BURST_RECOVERING,
 };
 
-s64 sc_burst_refill(s64 curburst, const struct sc_burst_knobs *k);
+s64 sc_burst_refill(s64 curburst, const struct sc_burst_knobs *k,
+		    u64 elapsed_us);
 bool sc_burst_may_write(enum sc_burst_state state, s64 curburst,
 			const struct sc_burst_knobs *k);
 enum sc_burst_state sc_burst_after_write(enum sc_burst_state state,

@@ -12,8 +12,10 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/iomap.h>
+#include <linux/jiffies.h>
 #include <linux/jbd2.h>
 #include <linux/kthread.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm_inline.h>
@@ -56,6 +58,13 @@ static u64 sc_tick_count;
 
 /* The budget's state is global, as the budget itself is. */
 static enum sc_burst_state sc_burst = SC_BURST_BURSTING;
+/*
+ * When the budget was last refilled, and whether that was on the work tick
+ * just before: the budget accrues only while the thread has work, as
+ * DragonFly's does, so an idle spell stops its clock.
+ */
+static unsigned long sc_refilled_at;
+static bool sc_refill_clock_running;
 
 /* The thread's buffers: one cluster's pages, and the VM event counters. */
 static struct page *sc_pages[SC_SLAB_SIZE];
@@ -119,6 +128,11 @@ void sc_scan_unregister(struct sc_target *sc)
 
 /* The budget */
 
+/*
+ * Credit the budget for the time since the last work tick.  The first work
+ * tick after an idle spell is credited one tick's length, as every tick
+ * was before the refill followed the clock.
+ */
 static void sc_budget_refill(void)
 {
 	struct sc_burst_knobs knobs = {
@@ -126,11 +140,19 @@ static void sc_budget_refill(void)
 		.minburst = sc_get(SC_MINBURST),
 		.maxburst = sc_get(SC_MAXBURST),
 	};
+	unsigned long now = jiffies;
+	unsigned long elapsed = SC_TICK;
 	s64 old = sc_get(SC_CURBURST);
 
+	if (sc_refill_clock_running)
+		elapsed = now - sc_refilled_at;
+	sc_refilled_at = now;
+	sc_refill_clock_running = true;
 	/* An administrator's write meanwhile wins over this tick's refill. */
 	atomic64_cmpxchg(&sc_tunable_values[SC_CURBURST], old,
-			 sc_burst_refill(old, &knobs));
+			 sc_burst_refill(old, &knobs,
+					 div_u64(jiffies64_to_nsecs(elapsed),
+						 NSEC_PER_USEC)));
 }
 
 static bool sc_budget_may_write(void)
@@ -937,6 +959,8 @@ static void sc_thread_tick(bool work)
 	if (work) {
 		sc_budget_refill();
 		may_write = sc_budget_may_write();
+	} else {
+		sc_refill_clock_running = false;
 	}
 
 	sc_tick_count++;

@@ -110,11 +110,14 @@
  * daemon serves its one swap space.  Its loop is that of DragonFly's
  * vm_swapcache.c: a 10 Hz tick (5 s while nothing is enabled) that
  * refills the burst budget, moves the watermark state, and either writes
- * or cleans.  The budget is DragonFly's token bucket unchanged (burst.c):
- * accrate/10 per tick up to maxburst, writing only while a second's worth
- * is banked, a recovering state after it runs dry that ends above
- * minburst, and a pass that stops as soon as the budget is negative, so
- * that one cluster may overshoot.  The watermarks are DragonFly's 75%/70%
+ * or cleans.  The budget is DragonFly's token bucket (burst.c): refilled
+ * up to maxburst, writing only while a second's worth is banked, a
+ * recovering state after it runs dry that ends above minburst, and a pass
+ * that stops as soon as the budget is negative, so that one cluster may
+ * overshoot.  One change: DragonFly adds accrate/10 per tick, and a tick
+ * lasts 100 ms plus the timer's slack plus its work, which made the rate
+ * 4-11% slow; the refill here credits accrate times the time since the
+ * last work tick.  The watermarks are DragonFly's 75%/70%
  * of the cache device (watermark.c), kept per target because each target
  * has its own SSD; the budget and its state stay global.  What differs,
  * and why:

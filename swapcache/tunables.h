@@ -21,8 +21,8 @@ enum sc_unit {
 
 /*
  * Byte quantities stop at 2^52 (4 PiB): far above any real budget, and low
- * enough that the burst arithmetic (a budget plus a tenth of a rate, minus a
- * cluster) can never overflow an s64.
+ * enough that the burst arithmetic (a budget plus a rate times the time
+ * elapsed, minus a cluster) stays far from an s64's limits.
  */
 #define SC_BYTES_MAX BIT_ULL(52)
 

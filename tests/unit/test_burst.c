@@ -13,6 +13,8 @@
 
 /* The daemon writes 16-page clusters; the last may be partial. */
 #define CL 65536LL
+/* A tick as DragonFly meant it: 100 ms, a tenth of accrate. */
+#define TICK_US 100000ULL
 
 #define B SC_BURST_BURSTING
 #define R SC_BURST_RECOVERING
@@ -30,6 +32,7 @@ struct refill_case {
 	s64 want;
 };
 
+/* One 100 ms tick's refill: a tenth of accrate, as in DragonFly. */
 static const struct refill_case refills[] = {
 	/* a tenth of accrate per tick, below maxburst */
 	{ 0, { 100000, 0, 2000000000 }, 10000 },
@@ -61,6 +64,45 @@ static const struct refill_case refills[] = {
 	{ INT64_MIN, { INT64_MIN, 0, INT64_MAX }, INT64_MIN },
 	{ -(1LL << 52), { 1LL << 52, 0, 1LL << 52 },
 	  -(1LL << 52) + (1LL << 52) / 10 },
+};
+
+/* Refills for other lengths of time: accrate times the time elapsed. */
+struct timed_case {
+	s64 curburst;
+	struct sc_burst_knobs k;
+	u64 elapsed_us;
+	s64 want;
+};
+
+static const struct timed_case timed[] = {
+	/* a late tick is credited for its whole length */
+	{ 0, { 100000, 0, 2000000000 }, 104000, 10400 },
+	{ 0, { 100000, 0, 2000000000 }, 250000, 25000 },
+	/* an early one for less */
+	{ -CL, { 100000, 0, 2000000000 }, 60000, -CL + 6000 },
+	/* no time, no credit */
+	{ 7, { 100000, 0, 2000000000 }, 0, 7 },
+	/* a microsecond: whole bytes only, rounded down */
+	{ 0, { 100000, 0, 1000 }, 1, 0 },
+	{ 0, { 1000000, 0, 1000 }, 1, 1 },
+	{ 0, { 1999999, 0, 1000 }, 1, 1 },
+	{ 0, { 1500000, 0, 1000 }, 3, 4 },
+	/* a second is accrate exactly, whatever its digits */
+	{ 0, { 123456789, 0, 1LL << 40 }, 1000000, 123456789 },
+	{ 0, { 999999, 0, 1LL << 40 }, 1000000, 999999 },
+	/* ten hours of accrate 100 kB/s fill a 2 GB bucket to the cap */
+	{ 0, { 100000, 0, 2000000000 }, 36000000000ULL, 2000000000 },
+	/* a gap beyond SC_BURST_MAX_ELAPSED_US counts as that long */
+	{ 0, { 1, 0, INT64_MAX }, UINT64_MAX, 18446744 },
+	{ 0, { 1, 0, INT64_MAX }, SC_BURST_MAX_ELAPSED_US, 18446744 },
+	/* extremes: the whole bytes, then the remainder, against the room */
+	{ INT64_MIN, { INT64_MAX, 0, INT64_MAX }, UINT64_MAX, INT64_MAX },
+	{ INT64_MIN, { INT64_MAX, 0, INT64_MAX }, 2000000, INT64_MAX - 1 },
+	{ INT64_MIN, { INT64_MAX, 0, INT64_MAX }, 2000001, INT64_MAX },
+	{ INT64_MIN, { 999999, 0, INT64_MAX }, UINT64_MAX,
+	  INT64_MIN + 18446725626964 },
+	{ 5, { -100, 0, 1000 }, UINT64_MAX, 5 },
+	{ 2000, { 100000, 0, 1000 }, UINT64_MAX, 2000 },
 };
 
 struct may_case {
@@ -119,12 +161,23 @@ static void test_helpers(void)
 
 	for (i = 0; i < ARRAY_SIZE(refills); i++) {
 		const struct refill_case *c = &refills[i];
-		s64 got = sc_burst_refill(c->curburst, &c->k);
+		s64 got = sc_burst_refill(c->curburst, &c->k, TICK_US);
 
 		CHECK(got == c->want,
 		      "refill #%u: %lld (acc %lld max %lld) gave %lld, want %lld",
 		      i, (long long)c->curburst, (long long)c->k.accrate,
 		      (long long)c->k.maxburst, (long long)got,
+		      (long long)c->want);
+	}
+	for (i = 0; i < ARRAY_SIZE(timed); i++) {
+		const struct timed_case *c = &timed[i];
+		s64 got = sc_burst_refill(c->curburst, &c->k, c->elapsed_us);
+
+		CHECK(got == c->want,
+		      "timed refill #%u: %lld (acc %lld max %lld) after %llu us gave %lld, want %lld",
+		      i, (long long)c->curburst, (long long)c->k.accrate,
+		      (long long)c->k.maxburst,
+		      (unsigned long long)c->elapsed_us, (long long)got,
 		      (long long)c->want);
 	}
 	for (i = 0; i < ARRAY_SIZE(mays); i++) {
@@ -153,17 +206,19 @@ static void test_helpers(void)
 /* ---- the daemon's loop, replayed ---- */
 
 /*
- * One tick of vm_swapcached_thread() in the writing watermark state: the
- * refill, the decision, a pass that writes @demand bytes in clusters until
- * the budget goes negative, and the burst state after it.  Returns whether
- * a pass ran; adds the bytes written to *@written.
+ * One tick of vm_swapcached_thread() in the writing watermark state, @us
+ * after the previous one: the refill, the decision, a pass that writes
+ * @demand bytes in clusters until the budget goes negative, and the burst
+ * state after it.  Returns whether a pass ran; adds the bytes written to
+ * *@written.
  */
-static bool sim_tick(const struct sc_burst_knobs *k, s64 *curburst,
-		     enum sc_burst_state *state, s64 demand, s64 *written)
+static bool sim_tick_us(const struct sc_burst_knobs *k, s64 *curburst,
+			enum sc_burst_state *state, s64 demand, s64 *written,
+			u64 us)
 {
 	s64 left = demand;
 
-	*curburst = sc_burst_refill(*curburst, k);
+	*curburst = sc_burst_refill(*curburst, k, us);
 	if (!sc_burst_may_write(*state, *curburst, k))
 		return false;
 	while (left > 0 && !sc_burst_spent(*curburst)) {
@@ -175,6 +230,12 @@ static bool sim_tick(const struct sc_burst_knobs *k, s64 *curburst,
 	}
 	*state = sc_burst_after_write(*state, *curburst);
 	return true;
+}
+
+static bool sim_tick(const struct sc_burst_knobs *k, s64 *curburst,
+		     enum sc_burst_state *state, s64 demand, s64 *written)
+{
+	return sim_tick_us(k, curburst, state, demand, written, TICK_US);
 }
 
 /* The budget and burst state at the end of a tick, and whether it wrote. */
@@ -343,13 +404,37 @@ static const struct bound_case bounds[] = {
 
 #define BOUND_TICKS 20000
 
+/* The 64-bit LCG the bound tests draw from (Knuth's MMIX constants). */
+static u64 lcg(u64 *seed)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *seed >> 33;
+}
+
+/*
+ * A tick length as the thread sees them: mostly 100 ms plus the timer's
+ * slack and the tick's work, sometimes much longer (a busy walk, a
+ * preempted thread), now and then shorter (a kick wakes it early).
+ */
+static u64 irregular_us(u64 *seed)
+{
+	u64 r = lcg(seed);
+
+	if (r % 50 == 0)
+		return 100000 + r % 2000000;
+	if (r % 7 == 0)
+		return r % 100000;
+	return 100000 + r % 45000;
+}
+
 /*
  * Bytes written over the first n ticks never exceed the starting budget,
- * plus n refills, plus the one cluster of overshoot; and the budget never
- * sinks below minus one cluster.  The scan's demand varies pseudo-randomly
- * from nothing to far more than the budget.
+ * plus accrate times the time elapsed, plus the one cluster of overshoot;
+ * and the budget never sinks below minus one cluster.  The scan's demand
+ * varies pseudo-randomly from nothing to far more than the budget, and so,
+ * with @irregular, does the length of each tick.
  */
-static void test_wear_bound(void)
+static void test_wear_bound(bool irregular)
 {
 	unsigned int i, t;
 
@@ -358,28 +443,91 @@ static void test_wear_bound(void)
 		enum sc_burst_state state = B;
 		s64 curburst = c->start;
 		s64 written = 0;
-		u64 seed = 0x5eed0000u + i;
+		u64 seed = 0x5eed0000u + i, elapsed_us = 0;
 		unsigned int bad_bound = 0, bad_floor = 0;
 
 		for (t = 1; t <= BOUND_TICKS; t++) {
-			s64 demand;
+			u64 us = irregular ? irregular_us(&seed) : TICK_US;
+			s64 demand = (s64)(lcg(&seed) % (4 * CL + 1));
+			s64 allowed;
 
-			seed = seed * 6364136223846793005ULL +
-			       1442695040888963407ULL;
-			demand = (s64)((seed >> 33) % (4 * CL + 1));
 			if (t % 97 == 0)
 				demand = 256 * CL;
-			sim_tick(&c->k, &curburst, &state, demand, &written);
-			if (!bad_bound && written > c->start +
-			    (s64)t * (c->k.accrate / 10) + CL)
+			sim_tick_us(&c->k, &curburst, &state, demand, &written,
+				    us);
+			elapsed_us += us;
+			allowed = c->start + CL +
+				  (s64)((unsigned __int128)c->k.accrate *
+					elapsed_us / SC_BURST_US_PER_SEC);
+			if (!bad_bound && written > allowed)
 				bad_bound = t;
 			if (!bad_floor && curburst < -CL)
 				bad_floor = t;
 		}
-		CHECK(!bad_bound, "bound #%u: over budget at tick %u", i,
-		      bad_bound);
-		CHECK(!bad_floor, "bound #%u: budget below -1 cluster at tick %u",
-		      i, bad_floor);
+		CHECK(!bad_bound, "bound #%u%s: over budget at tick %u", i,
+		      irregular ? " (irregular ticks)" : "", bad_bound);
+		CHECK(!bad_floor,
+		      "bound #%u%s: budget below -1 cluster at tick %u", i,
+		      irregular ? " (irregular ticks)" : "", bad_floor);
+	}
+}
+
+/* The write rate a busy scan gets over 45 s, as the bench measures it. */
+struct rate_case {
+	const char *name;
+	struct sc_burst_knobs k;
+	u64 min_us, spread_us;	/* each tick lasts min_us + [0, spread_us) */
+};
+
+static const struct rate_case rates[] = {
+	{ "exact 100 ms ticks", { 1000000, 0, 1LL << 40 }, 100000, 1 },
+	{ "4 ms slack (HZ=250)", { 1000000, 0, 1LL << 40 }, 104000, 1 },
+	{ "busy ticks 104-140 ms", { 1000000, 0, 1LL << 40 }, 104000, 36000 },
+	{ "the default accrate", { 100000, 0, 2000000000 }, 100000, 50000 },
+	{ "a fast SSD's accrate", { 50000000, 10000000, 1LL << 40 },
+	  100000, 30000 },
+	{ "minburst in play", { 400000, 3000000, 8000000 }, 100000, 100000 },
+};
+
+#define RATE_US (45ULL * SC_BURST_US_PER_SEC)
+
+/*
+ * With a scan that always has more to write than the budget, the bytes
+ * refilled over 45 s are accrate times 45 s within 2% (within a byte per
+ * tick, in fact, whatever the ticks' lengths), and all of them are either
+ * written or still in the bucket.  A tenth of accrate per tick gave
+ * 0.67-0.96 here.
+ */
+static void test_rate(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rates); i++) {
+		const struct rate_case *c = &rates[i];
+		enum sc_burst_state state = B;
+		s64 curburst = 0, written = 0;
+		u64 seed = 0xace0000u + i, elapsed_us = 0;
+		unsigned int ticks = 0;
+		double want, rate;
+
+		while (elapsed_us < RATE_US) {
+			u64 us = c->min_us + lcg(&seed) % c->spread_us;
+
+			if (us > RATE_US - elapsed_us)
+				us = RATE_US - elapsed_us;
+			sim_tick_us(&c->k, &curburst, &state, 1LL << 40,
+				    &written, us);
+			elapsed_us += us;
+			ticks++;
+		}
+		want = (double)c->k.accrate * 45;
+		rate = (double)(written + curburst) / want;
+		CHECK(rate > 0.98 && rate < 1.02,
+		      "rate, %s: refilled %.4f x accrate over 45 s", c->name,
+		      rate);
+		CHECK(want - (double)(written + curburst) < ticks,
+		      "rate, %s: %.0f bytes lost to rounding in %u ticks",
+		      c->name, want - (double)(written + curburst), ticks);
 	}
 }
 
@@ -387,6 +535,8 @@ int main(void)
 {
 	test_helpers();
 	test_sequences();
-	test_wear_bound();
+	test_wear_bound(false);
+	test_wear_bound(true);
+	test_rate();
 	return sc_test_summary("burst");
 }
