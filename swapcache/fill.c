@@ -48,7 +48,8 @@ static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
  * held (the thread may hold s_umount for reading, a warm its warm_lock).
  *
  * Return: 0; -ENOSPC when no slab is free, -EBUSY when the target is
- * suspending and -ENOMEM when the map has no memory for the cluster, all
+ * suspending and -ENOMEM when the map (or the verify option's sums) has no
+ * memory for the cluster, all
  * before anything is written; after the SSD write, -EAGAIN when a write
  * to the blocks raced, -EIO when the SSD failed or the target degraded.
  */
@@ -69,7 +70,8 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 		goto out;
 	/* A cluster the map would have no memory for is not written. */
 	r = -ENOMEM;
-	if (!sc_map_refill(sc)) {
+	if (!sc_map_refill(sc) ||
+	    sc_verify_prepare(sc, slab, pages, count)) {
 		sc_abort_slab(sc, slab);
 		goto out;
 	}

@@ -36,7 +36,7 @@ static void sc_degrade_work(struct work_struct *work)
 /**
  * sc_ssd_error() - count an SSD error; at the limit, switch to degraded mode
  * @sc: the target
- * @what: "read" or "write", for the log
+ * @what: "read", "write" or "checksum", for the log
  *
  * Emptying the map is left to a work item, so that this takes no time
  * proportional to the cache and never sleeps: any context.
@@ -69,7 +69,10 @@ static void sc_take_bios(spinlock_t *lock, struct bio_list *from,
 	spin_unlock_irq(lock);
 }
 
-/* Failed SSD reads: drop the blocks, then read them from the origin. */
+/*
+ * Failed SSD reads, and reads whose data failed the verify option's check:
+ * drop the blocks, then read them from the origin.
+ */
 static void sc_retry_work(struct work_struct *work)
 {
 	struct sc_target *sc = container_of(work, struct sc_target, retry_work);
@@ -82,7 +85,7 @@ static void sc_retry_work(struct work_struct *work)
 		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 		sc_oblock_t first = sc_block(pb->origin_iter.bi_sector);
 
-		sc_ssd_error(sc, "read");
+		sc_ssd_error(sc, pb->bad_sum ? "checksum" : "read");
 		sc_remove_blocks(sc, first, pb->blocks, true, NULL);
 		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
 		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
@@ -137,6 +140,11 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 	sc_slot_t slot0;
 	u64 n;
 
+	if (!sc_verify_routable(sc, bio)) {
+		sc_count(sc, SC_STAT_READ_MISSES,
+			 from_oblock(last) - from_oblock(first) + 1);
+		return;
+	}
 	end = sc_lookup_run(sc, first, last, &slot0);
 	n = from_oblock(end) - from_oblock(first);
 	if (from_oblock(end) <= from_oblock(last))
@@ -148,6 +156,8 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 	}
 	pb->kind = SC_BIO_SSD_READ;
 	pb->slab = sc_slot_slab(slot0);
+	pb->first_slot = slot0;
+	pb->bad_sum = false;
 	pb->blocks = n;
 	pb->origin_iter = bio->bi_iter;
 	bio_set_dev(bio, sc->cache->bdev);

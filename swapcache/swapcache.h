@@ -363,7 +363,12 @@ enum {
  * @origin: the slow disk
  * @cache: the SSD
  * @cache_entry: on the list of cache devices in use (target.c)
- * @explicit_opt_count: the table gave "0" optional arguments, echoed back
+ * @explicit_opt_count: the table gave a count of optional arguments,
+ *	echoed back
+ * @verify: the verify option: SSD reads are checked against sums
+ * @sum_pages: with @verify, the sums of the slots, SC_SUMS_PER_PAGE a
+ *	page, each page allocated when one of its slabs is first filled
+ * @nr_sum_pages: the directory's length
  * @flags: SC_DEGRADED, SC_SUSPENDED
  * @stats: per-CPU counters
  * @lock: the map's lock: read side for lookups, write side for changes;
@@ -405,6 +410,9 @@ struct sc_target {
 	struct dm_dev *cache;
 	struct list_head cache_entry;
 	bool explicit_opt_count;
+	bool verify;
+	u32 nr_sum_pages;
+	u32 **sum_pages;
 	unsigned long flags;
 	struct sc_stats __percpu *stats;
 
@@ -443,6 +451,8 @@ struct sc_target {
  * struct sc_bio - what the target remembers about each bio it maps
  * @kind: an enum sc_bio_kind
  * @slab: for SC_BIO_SSD_READ, the slab it reads
+ * @first_slot: for SC_BIO_SSD_READ, the slot of its first block
+ * @bad_sum: for SC_BIO_SSD_READ, set when the data failed its check
  * @blocks: for SC_BIO_SSD_READ, how many blocks (hits) it serves
  * @region_first: for SC_BIO_WRITE, the first guarded region it covers
  * @region_last: for SC_BIO_WRITE, the last one
@@ -455,7 +465,9 @@ struct sc_target {
  */
 struct sc_bio {
 	u8 kind;
+	bool bad_sum;
 	sc_slab_t slab;
+	sc_slot_t first_slot;
 	u32 blocks;
 	u64 region_first;
 	u64 region_last;
@@ -576,6 +588,15 @@ void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 		       struct sc_bio *pb);
 unsigned int sc_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 			  struct page **pages, struct sc_guard_snap *snap);
+
+/* verify.c: the verify option's sums */
+int sc_verify_create(struct sc_target *sc, char **error);
+void sc_verify_destroy(struct sc_target *sc);
+int sc_verify_prepare(struct sc_target *sc, sc_slab_t slab,
+		      struct page **pages, unsigned int count);
+bool sc_verify_routable(struct sc_target *sc, struct bio *bio);
+bool sc_verify_read(struct sc_target *sc, struct bio *bio,
+		    const struct sc_bio *pb);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

@@ -100,6 +100,7 @@ static void sc_destroy(struct sc_target *sc)
 	sc_fill_destroy(sc);
 	if (sc->wq)
 		destroy_workqueue(sc->wq);
+	sc_verify_destroy(sc);
 	sc_cache_destroy(sc);
 	if (sc->cache)
 		dm_put_device(sc->ti, sc->cache);
@@ -163,8 +164,9 @@ static int sc_open_dev(struct dm_target *ti, const char *path, bool writable,
 }
 
 /*
- * Optional arguments are reserved: "0" is accepted (and echoed back),
- * anything else refused.
+ * Optional arguments: "verify", at most once; "persistent" is the SPEC's,
+ * not built yet, and refused by name.  A count of 0 is accepted and echoed
+ * back.
  */
 static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 			     char **error)
@@ -173,6 +175,7 @@ static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 		0, UINT_MAX, "Invalid number of optional arguments"
 	};
 	unsigned int count;
+	const char *arg;
 	int r;
 
 	if (!as->argc)
@@ -184,9 +187,21 @@ static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 		*error = "Optional argument count does not match the arguments given";
 		return -EINVAL;
 	}
-	if (count) {
-		*error = "Unknown optional argument";
-		return -EINVAL;
+	while (as->argc) {
+		arg = dm_shift_arg(as);
+		if (!strcasecmp(arg, "persistent")) {
+			*error = "Optional argument persistent is not supported yet";
+			return -EINVAL;
+		}
+		if (strcasecmp(arg, "verify")) {
+			*error = "Unknown optional argument";
+			return -EINVAL;
+		}
+		if (sc->verify) {
+			*error = "Duplicate optional argument: verify";
+			return -EINVAL;
+		}
+		sc->verify = true;
 	}
 	sc->explicit_opt_count = true;
 	return 0;
@@ -249,6 +264,9 @@ static int sc_setup(struct sc_target *sc, char **error)
 	if (r)
 		return r;
 	r = sc_cache_create(sc, error);
+	if (r)
+		return r;
+	r = sc_verify_create(sc, error);
 	if (r)
 		return r;
 	sc->wq = alloc_workqueue("swapcache-retry",
@@ -411,6 +429,11 @@ static int sc_end_io(struct dm_target *ti, struct bio *bio,
 			sc_meta_read_done(sc, bio, pb);
 		break;
 	case SC_BIO_SSD_READ:
+		/* Checked before the slab may be rewritten: a reader holds it. */
+		if (!*error && !sc_verify_read(sc, bio, pb)) {
+			pb->bad_sum = true;
+			*error = BLK_STS_IOERR;
+		}
 		atomic_dec(sc_slab_readers(sc, pb->slab));
 		if (!*error)
 			break;
@@ -502,8 +525,10 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s %s%s", sc->origin->name, sc->cache->name,
-		       sc->explicit_opt_count ? " 0" : "");
+		DMEMIT("%s %s", sc->origin->name, sc->cache->name);
+		if (sc->explicit_opt_count)
+			DMEMIT(" %u%s", sc->verify ? 1 : 0,
+			       sc->verify ? " verify" : "");
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);

@@ -44,6 +44,16 @@ refused "/dev/ram0 /dev/ram1 1" "Optional argument count does not match"
 refused "/dev/ram0 /dev/ram1 0 extra" "Optional argument count does not match"
 refused "/dev/ram0 /dev/ram1 2 a" "Optional argument count does not match"
 refused "/dev/ram0 /dev/ram1 1 writeback" "Unknown optional argument"
+refused "/dev/ram0 /dev/ram1 2 verify writeback" "Unknown optional argument"
+refused "/dev/ram0 /dev/ram1 2 verify verify" \
+	"Duplicate optional argument: verify"
+refused "/dev/ram0 /dev/ram1 2 verify VERIFY" \
+	"Duplicate optional argument: verify"
+refused "/dev/ram0 /dev/ram1 2 verify" "Optional argument count does not match"
+refused "/dev/ram0 /dev/ram1 1 persistent" \
+	"Optional argument persistent is not supported yet"
+refused "/dev/ram0 /dev/ram1 2 persistent verify" \
+	"Optional argument persistent is not supported yet"
 
 # Longer than the origin: same checks, different table length.
 mark=$(log_mark)
@@ -64,6 +74,16 @@ dmsetup create good --table "0 $origin_sz swapcache 1:0 1:1 0" ||
 	die "devices by major:minor refused"
 assert_eq "$(dmsetup table good)" "0 $origin_sz swapcache 1:0 1:1 0" \
 	"table echo with an explicit zero count"
+dmsetup remove good
+dmsetup create good --table "0 $origin_sz swapcache 1:0 1:1 1 Verify" ||
+	die "the verify option refused"
+assert_eq "$(dmsetup table good)" "0 $origin_sz swapcache 1:0 1:1 1 verify" \
+	"table echo with verify"
+dmsetup reload good --table "$(dmsetup table good)" ||
+	die "reloading the echoed table"
+dmsetup resume good
+assert_eq "$(dmsetup table good)" "0 $origin_sz swapcache 1:0 1:1 1 verify" \
+	"table echo after a reload of the echo"
 dmsetup remove good
 dmsetup create good --table "0 8 linear /dev/ram1 0
 8 1024 swapcache /dev/ram0 /dev/ram1" || die "two-segment table refused"
