@@ -80,19 +80,25 @@ class Figures:
         return int(self.get("meta", "all", k))
 
 
-SCENARIOS = range(1, 8)
+SCENARIOS = range(1, 9)
+
+
+def every(F):
+    """Every scenario of the run's bench: consoles from before 4b and 8
+    (bench/results/) have no TIGHT_SSD_MIB knob, and neither scenario."""
+    return set(SCENARIOS) if ("meta", "all", "TIGHT_SSD_MIB", 0) in F.V else set(range(1, 8))
 
 
 def selected(F):
     """The scenarios the run measured: the ONLY knob's digits (4,5 -> 45),
     0 for all; consoles from before the knob ran them all."""
     if ("meta", "all", "ONLY", 0) not in F.V or F.meta("ONLY") == 0:
-        return set(SCENARIOS)
+        return every(F)
     return {int(d) for d in str(F.meta("ONLY"))}
 
 
 def full(F):
-    return selected(F) == set(SCENARIOS)
+    return selected(F) == every(F)
 
 
 def sc_warmup(sel):
@@ -150,6 +156,17 @@ def check(F):
     if 5 in sel:
         need("rate", ["swapcache"], ["accrate", "seconds", "bytes"], [0])
         need("rate", ["swapcache"], ["curburst_after", "reader_iops", "window_seconds", "window_bytes"], [0])
+    if 4 in sel and 8 in every(F):
+        need("meta", ["all"], ["TIGHT_SSD_MIB", "REST_FILES"], [0])
+        need("rest", CACHES, ["warm_hits", "warm_misses"], PP)
+        need("rest", CACHES, ["backup_seconds", "backup_ssd_sectors_written", "backup_admitted",
+             "after_iops", "after_hits", "after_misses", "after_cg_ssd_reads",
+             "after_cg_hdd_reads"], [0])
+        need("rest", ["swapcache"], ["backup_evicted"], [0])
+    if 8 in sel:
+        need("meta", ["all"], ["AMP_SSD_MIB"], [0])
+        need("amp", ["swapcache"], ["ssd_sectors_written", "hits", "misses", "cg_ssd_reads",
+             "cg_hdd_reads", "written", "evicted"], PP)
     if 7 in sel:
         need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
              "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
@@ -347,6 +364,32 @@ def render(F, env):
               f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} |")
         P("")
 
+    # Scenario 4b
+    if 4 in sel and 8 in every(F):
+        ts = meta("TIGHT_SSD_MIB")
+        P(f"### 4b. Pollution at rest: a {ts} MiB SSD ({ts / meta('HOT_MIB'):.2f} × the hot file), "
+          f"the hot file warmed up ({PASSES} passes), then a backup of {4 * ts} MiB in "
+          f"{meta('REST_FILES')} files (`find | xargs cat`, not opted in) while it rests, "
+          "then one hot pass")
+        P("")
+        P("| system | hit ratio, last warm pass | backup s | SSD MiB written during the backup | cache's own account | "
+          "first hot pass after: hit ratio (own counters) | (cgroup) | IOPS |")
+        P("|---|---|---|---|---|---|---|---|")
+        UNIT = {r[1]: r[5] for r in rows if r[0] == "rest" and r[2] == "backup_admitted"}
+        for s in CACHES:
+            g = lambda mt, i=0: get("rest", s, mt, i)
+            ad, u = g("backup_admitted"), UNIT.get(s, "")
+            own = f"{ad / 2**20:.1f} MiB bypassed" if u == "bytes_bypassed" else f"{ad:.0f} {u.replace('_', ' ')}"
+            if s == "swapcache":
+                own += f", {g('backup_evicted'):.0f} pages evicted"
+            wh, wm = g("warm_hits", PASSES), g("warm_misses", PASSES)
+            P(f"| {s} | {pct(wh, wh + wm)} | {f1(g('backup_seconds'))} | "
+              f"{f1(g('backup_ssd_sectors_written') * 512 / 2**20)} | {own} | "
+              f"{pct(g('after_hits'), g('after_hits') + g('after_misses'))} | "
+              f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} | "
+              f"{f0(g('after_iops'))} |")
+        P("")
+
     # Scenario 5
     if {4, 5} <= sel:
         P("### 5. Wear: SSD traffic over scenarios 3 and 4 (the SSD's own /sys/block stat)")
@@ -395,6 +438,29 @@ def render(F, env):
         P("")
     if ("meta", "all", "ONLY", 0) in V and 6 in sel:
         memory_scale(F, P)
+
+    # Scenario 8
+    if 8 in sel:
+        P(f"### 8. Write amplification: swapcache on a {meta('AMP_SSD_MIB')} MiB SSD, the "
+          f"{meta('HOT_MIB')} MiB opted-in file read in passes with {meta('MEMCG_MIB')} MiB of it "
+          "resident (the warm-up's reader), budget unlimited")
+        P("")
+        P("| pass | device reads (hits + misses) | hit ratio (own counters) | (cgroup) | SSD MiB written | "
+          "SSD bytes written per byte read from the devices | pages written, evicted so far |")
+        P("|---|---|---|---|---|---|---|")
+        tw = tr = 0
+        for p in PP:
+            g = lambda mt: get("amp", "swapcache", mt, p)
+            rd = g("hits") + g("misses")
+            wr = g("ssd_sectors_written") * 512
+            tw, tr = tw + wr, tr + rd * 4096
+            P(f"| {p} | {rd:.0f} | {pct(g('hits'), rd)} | "
+              f"{pct(g('cg_ssd_reads'), g('cg_ssd_reads') + g('cg_hdd_reads'))} | {f1(wr / 2**20)} | "
+              f"{f3(ratio(wr, rd * 4096))} | {g('written'):.0f}, {g('evicted'):.0f} |")
+        P("")
+        P(f"All passes: {f1(tw / 2**20)} MiB written to the SSD for {f1(tr / 2**20)} MiB read from the "
+          f"devices: **{f3(ratio(tw, tr))}** bytes written per byte read.")
+        P("")
 
     if 7 in sel:
         # Scenario 7
