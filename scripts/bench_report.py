@@ -80,6 +80,33 @@ class Figures:
         return int(self.get("meta", "all", k))
 
 
+SCENARIOS = range(1, 9)
+
+
+def every(F):
+    """Every scenario of the run's bench: consoles from before 4b and 8
+    (bench/results/) have no TIGHT_SSD_MIB knob, and neither scenario."""
+    return set(SCENARIOS) if ("meta", "all", "TIGHT_SSD_MIB", 0) in F.V else set(range(1, 8))
+
+
+def selected(F):
+    """The scenarios the run measured: the ONLY knob's digits (4,5 -> 45),
+    0 for all; consoles from before the knob ran them all."""
+    if ("meta", "all", "ONLY", 0) not in F.V or F.meta("ONLY") == 0:
+        return every(F)
+    return {int(d) for d in str(F.meta("ONLY"))}
+
+
+def full(F):
+    return selected(F) == every(F)
+
+
+def sc_warmup(sel):
+    """Whether swapcache's warm-up ran: 3, 4 (before the backup) and 7 (7a)
+    need it."""
+    return bool(sel & {3, 4, 7})
+
+
 def check(F):
     """Raise Incomplete unless every figure the tables need is there."""
     missing = []
@@ -97,40 +124,53 @@ def check(F):
                            "SSD_MIB", "COLD_MIB", "HIT_MIB", "MISS_MIB", "HDD_NS"], [0])
     if missing:
         raise Incomplete("missing from the CSV: " + ", ".join(missing))
-    if ("meta", "all", "ONLY", 0) in F.V:
+    sel = selected(F)
+    if ("meta", "all", "ONLY", 0) in F.V and 6 in sel:
         # Runs since the scale part of scenario 6 exists; older consoles
         # (bench/results/) have neither it nor the knob.
         check_memory(F, need)
-        if F.meta("ONLY") == 6:
-            need("meta", ["all"], ["complete", "total_seconds"], [0])
-            if missing:
-                raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
-            if ("meta", "all", "kernel_release") not in F.TEXT:
-                raise Incomplete("the CSV does not say which kernel ran")
-            return
     R = range(1, F.meta("ROUNDS") + 1)
     PP = range(1, F.meta("PASSES") + 1)
     need("meta", ["all"], ["complete", "total_seconds"], [0])
-    need("hit", HIT, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
-    need("miss", MISS, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
-    need("warmup", FS, ["iops", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads"], PP)
-    need("pollution", CACHES, ["during_iops", "during_cg_ssd_reads", "during_cg_hdd_reads",
-         "cold_kibps", "after_iops", "after_hits", "after_misses",
-         "after_cg_ssd_reads", "after_cg_hdd_reads"], [0])
-    need("wear", CACHES, ["ssd_sectors_read", "ssd_sectors_written"], [0])
-    need("wear", ["swapcache"], ["write_count"], [0])
-    need("rate", ["swapcache"], ["accrate", "seconds", "bytes"], [0])
-    need("memory", ["swapcache"], ["map_bytes", "map_page_bytes", "slots", "used"], [0])
-    need("cpu", ["swapcache"], ["warmup_ticks", "warmup_written"], [0])
-    need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
-         "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
-    need("smallfiles", ["swapcache"], ["idle_ticks", "idle_seconds", "idle_written"], [0])
-    need("rate", ["swapcache"], ["curburst_after", "reader_iops", "window_seconds", "window_bytes"], [0])
-    need("warmup", ["swapcache"], ["cpu_ticks"], PP)
-    need("warmup", ["swapcache"], ["iops_scanner_off", "hits_scanner_off", "misses_scanner_off"], [0])
-    need("cpu", ["swapcache"], ["warmup_start"], [0])
-    need("pollution", CACHES, ["during_ssd_sectors_written", "during_admitted"], [0])
-    need("prep", CACHES, ["passes", "hdd_reads_last_pass"], [0])
+    if 1 in sel:
+        need("hit", HIT, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+        need("prep", CACHES, ["passes", "hdd_reads_last_pass"], [0])
+    if 2 in sel:
+        need("miss", MISS, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+    if 3 in sel:
+        need("warmup", FS, ["iops", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads"], PP)
+    if sc_warmup(sel):
+        need("warmup", ["swapcache"], ["iops", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads",
+                                       "cpu_ticks"], PP)
+        need("warmup", ["swapcache"], ["iops_scanner_off", "hits_scanner_off", "misses_scanner_off"], [0])
+        need("memory", ["swapcache"], ["map_bytes", "map_page_bytes", "slots", "used"], [0])
+        need("cpu", ["swapcache"], ["warmup_start", "warmup_ticks", "warmup_written"], [0])
+    if 4 in sel:
+        need("pollution", CACHES, ["during_iops", "during_cg_ssd_reads", "during_cg_hdd_reads",
+             "cold_kibps", "after_iops", "after_hits", "after_misses",
+             "after_cg_ssd_reads", "after_cg_hdd_reads"], [0])
+        need("pollution", CACHES, ["during_ssd_sectors_written", "during_admitted"], [0])
+    if {4, 5} <= sel:
+        need("wear", CACHES, ["ssd_sectors_read", "ssd_sectors_written"], [0])
+        need("wear", ["swapcache"], ["write_count"], [0])
+    if 5 in sel:
+        need("rate", ["swapcache"], ["accrate", "seconds", "bytes"], [0])
+        need("rate", ["swapcache"], ["curburst_after", "reader_iops", "window_seconds", "window_bytes"], [0])
+    if 4 in sel and 8 in every(F):
+        need("meta", ["all"], ["TIGHT_SSD_MIB", "REST_FILES"], [0])
+        need("rest", CACHES, ["warm_hits", "warm_misses"], PP)
+        need("rest", CACHES, ["backup_seconds", "backup_ssd_sectors_written", "backup_admitted",
+             "after_iops", "after_hits", "after_misses", "after_cg_ssd_reads",
+             "after_cg_hdd_reads"], [0])
+        need("rest", ["swapcache"], ["backup_evicted"], [0])
+    if 8 in sel:
+        need("meta", ["all"], ["AMP_SSD_MIB"], [0])
+        need("amp", ["swapcache"], ["ssd_sectors_written", "hits", "misses", "cg_ssd_reads",
+             "cg_hdd_reads", "written", "evicted"], PP)
+    if 7 in sel:
+        need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
+             "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
+        need("smallfiles", ["swapcache"], ["idle_ticks", "idle_seconds", "idle_written"], [0])
     if missing:
         raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
     if ("meta", "all", "kernel_release") not in F.TEXT:
@@ -218,163 +258,231 @@ def render(F, env):
       f"{PASSES} warm-up passes; whole run {get('meta', 'all', 'total_seconds'):.0f} s. "
       f"Module sha256 {env.get('BENCH_KO', '?')}…, built from tree {env.get('BENCH_TREE', '?')}.")
     P("")
-    if ("meta", "all", "ONLY", 0) in V and meta("ONLY") == 6:
+    sel = selected(F)
+    if not full(F):
+        what = ("the memory scenario only" if sel == {6} else
+                "scenario" + ("s " if len(sel) > 1 else " ") + ", ".join(map(str, sorted(sel))) + " only")
         md[0] = (f"Kernel `{TEXT[('meta', 'all', 'kernel_release')]}`, QEMU TCG, 2 vCPUs; "
-                 f"the memory scenario only (BENCH_ONLY=6); whole run "
+                 f"{what} (BENCH_ONLY={','.join(map(str, sorted(sel)))}); whole run "
                  f"{get('meta', 'all', 'total_seconds'):.0f} s. Module sha256 "
                  f"{env.get('BENCH_KO', '?')}…, built from tree {env.get('BENCH_TREE', '?')}.")
+    if sel == {6}:
         memory_scale(F, P)
         return "\n".join(md) + "\n"
     P(f"Devices: slow disk = null_blk, {meta('HDD_NS') / 1e6:g} ms hrtimer completion; "
       f"SSD = null_blk, inline completion, {meta('SSD_MIB')} MiB; each system its own fresh pair.")
     P("")
 
-    # Scenario 1
-    P("### 1. Hit path: 4 KiB random O_DIRECT reads of a cached "
-      f"{meta('HIT_MIB')} MiB range (psync, QD1)")
-    P("")
-    P("| system | IOPS | mean µs | p99 µs | × raw SSD (median of rounds) | rounds | × dm-linear (median) | reads served by the SSD |")
-    P("|---|---|---|---|---|---|---|---|")
-    for s in HIT:
-        rl = [ratio(get("hit", s, "iops", r), get("hit", "dm-linear", "iops", r)) for r in R]
-        P(path_row(F, "hit", s, "raw-ssd", R, f3(med(rl)) if s in CACHES else "—"))
-    P("")
-    P("dm-linear is a plain device-mapper target over the raw SSD: the part of every "
-      "dm target's cost that is device-mapper's own.")
-    P("")
-    prep = []
-    for s in CACHES:
-        prep.append(f"{s} {get('prep', s, 'passes'):.0f} pass(es), "
-                    f"{get('prep', s, 'hdd_reads_last_pass'):.0f} slow-disk reads in the last")
-    P("Caching the range: swapcache by `dmsetup message sc 0 warm`; dm-cache and bcache "
-      "by passes of random 4 KiB reads, each block once, until a pass reads nothing "
-      "from the slow disk (at most 12); every cache then gets such a pass as a check: "
-      + "; ".join(prep) + ".")
-    P("")
+    if 1 in sel:
+        # Scenario 1
+        P("### 1. Hit path: 4 KiB random O_DIRECT reads of a cached "
+          f"{meta('HIT_MIB')} MiB range (psync, QD1)")
+        P("")
+        P("| system | IOPS | mean µs | p99 µs | × raw SSD (median of rounds) | rounds | × dm-linear (median) | reads served by the SSD |")
+        P("|---|---|---|---|---|---|---|---|")
+        for s in HIT:
+            rl = [ratio(get("hit", s, "iops", r), get("hit", "dm-linear", "iops", r)) for r in R]
+            P(path_row(F, "hit", s, "raw-ssd", R, f3(med(rl)) if s in CACHES else "—"))
+        P("")
+        P("dm-linear is a plain device-mapper target over the raw SSD: the part of every "
+          "dm target's cost that is device-mapper's own.")
+        P("")
+        prep = []
+        for s in CACHES:
+            prep.append(f"{s} {get('prep', s, 'passes'):.0f} pass(es), "
+                        f"{get('prep', s, 'hdd_reads_last_pass'):.0f} slow-disk reads in the last")
+        P("Caching the range: swapcache by `dmsetup message sc 0 warm`; dm-cache and bcache "
+          "by passes of random 4 KiB reads, each block once, until a pass reads nothing "
+          "from the slow disk (at most 12); every cache then gets such a pass as a check: "
+          + "; ".join(prep) + ".")
+        P("")
 
-    # Scenario 2
-    P(f"### 2. Miss path: the same reads on never-read blocks ({meta('MISS_MIB') // 2} MiB "
-      f"read once each out of a fresh {meta('MISS_MIB')} MiB range per round)")
-    P("")
-    P("| system | IOPS | mean µs | p99 µs | × raw slow disk (median of rounds) | rounds | reads served by the SSD |")
-    P("|---|---|---|---|---|---|---|")
-    for s in MISS:
-        P(path_row(F, "miss", s, "raw-hdd", R))
-    P("")
+    if 2 in sel:
+        # Scenario 2
+        P(f"### 2. Miss path: the same reads on never-read blocks ({meta('MISS_MIB') // 2} MiB "
+          f"read once each out of a fresh {meta('MISS_MIB')} MiB range per round)")
+        P("")
+        P("| system | IOPS | mean µs | p99 µs | × raw slow disk (median of rounds) | rounds | reads served by the SSD |")
+        P("|---|---|---|---|---|---|---|")
+        for s in MISS:
+            P(path_row(F, "miss", s, "raw-hdd", R))
+        P("")
 
-    # Scenario 3
-    P(f"### 3. Buffered warm-up: ext4, a {meta('HOT_MIB')} MiB opted-in file, memory cgroup "
-      f"limit {meta('MEMCG_MIB')} MiB, 4 KiB random reads, each block once per pass")
-    P("")
-    hdr = " | ".join(f"pass {p}" for p in PP)
-    P(f"IOPS per pass:\n\n| system | {hdr} |")
-    P("|---|" + "---|" * PASSES)
-    for s in FS:
-        P(f"| {s} | " + " | ".join(f0(get("warmup", s, "iops", p)) for p in PP) + " |")
-    P("")
-    P(f"SSD hit ratio per pass, from each cache's own counters (in brackets: the "
-      f"reader's cgroup, SSD reads / all its device reads, from io.stat):\n\n| system | {hdr} |")
-    P("|---|" + "---|" * PASSES)
-    for s in CACHES:
-        cells = []
-        for p in PP:
-            h, mi = get("warmup", s, "hits", p), get("warmup", s, "misses", p)
-            cs, ch = get("warmup", s, "cg_ssd_reads", p), get("warmup", s, "cg_hdd_reads", p)
-            cells.append(f"{pct(h, h + mi)} ({pct(cs, cs + ch)})")
-        P(f"| {s} | " + " | ".join(cells) + " |")
-    P("")
-    steady = lambda s: med([get("warmup", s, "iops", p) for p in range(2, PASSES + 1)])
-    peers = {s: steady(s) for s in ["dm-cache", "bcache"]}
-    best = max(peers, key=peers.get)
-    P(f"Steady state (median of passes 2-{PASSES}): swapcache {f0(steady('swapcache'))} IOPS, "
-      f"best peer {best} {f0(peers[best])} IOPS: × {f3(ratio(steady('swapcache'), peers[best]))}; "
-      f"raw SSD {f0(steady('raw-ssd'))}, raw slow disk {f0(steady('raw-hdd'))}.")
-    P("")
-    cpu = [get("cpu", "swapcache", "warmup_start")] + [get("warmup", "swapcache", "cpu_ticks", p) for p in PP]
-    P("swapcached's CPU time per pass (s): " +
-      ", ".join(f"{(cpu[p] - cpu[p - 1]) / 100:.2f}" for p in PP) +
-      f". One more pass after pass {PASSES} with the scanner off (data_enable=0, "
-      f"meta_enable=0; {get('warmup', 'swapcache', 'hits_scanner_off'):.0f} hits, "
-      f"{get('warmup', 'swapcache', 'misses_scanner_off'):.0f} misses): "
-      f"{f0(get('warmup', 'swapcache', 'iops_scanner_off'))} IOPS.")
-    P("")
+    if 3 in sel:
+        # Scenario 3
+        P(f"### 3. Buffered warm-up: ext4, a {meta('HOT_MIB')} MiB opted-in file, memory cgroup "
+          f"limit {meta('MEMCG_MIB')} MiB, 4 KiB random reads, each block once per pass")
+        P("")
+        hdr = " | ".join(f"pass {p}" for p in PP)
+        P(f"IOPS per pass:\n\n| system | {hdr} |")
+        P("|---|" + "---|" * PASSES)
+        for s in FS:
+            P(f"| {s} | " + " | ".join(f0(get("warmup", s, "iops", p)) for p in PP) + " |")
+        P("")
+        P(f"SSD hit ratio per pass, from each cache's own counters (in brackets: the "
+          f"reader's cgroup, SSD reads / all its device reads, from io.stat):\n\n| system | {hdr} |")
+        P("|---|" + "---|" * PASSES)
+        for s in CACHES:
+            cells = []
+            for p in PP:
+                h, mi = get("warmup", s, "hits", p), get("warmup", s, "misses", p)
+                cs, ch = get("warmup", s, "cg_ssd_reads", p), get("warmup", s, "cg_hdd_reads", p)
+                cells.append(f"{pct(h, h + mi)} ({pct(cs, cs + ch)})")
+            P(f"| {s} | " + " | ".join(cells) + " |")
+        P("")
+        steady = lambda s: med([get("warmup", s, "iops", p) for p in range(2, PASSES + 1)])
+        peers = {s: steady(s) for s in ["dm-cache", "bcache"]}
+        best = max(peers, key=peers.get)
+        P(f"Steady state (median of passes 2-{PASSES}): swapcache {f0(steady('swapcache'))} IOPS, "
+          f"best peer {best} {f0(peers[best])} IOPS: × {f3(ratio(steady('swapcache'), peers[best]))}; "
+          f"raw SSD {f0(steady('raw-ssd'))}, raw slow disk {f0(steady('raw-hdd'))}.")
+        P("")
+        cpu = [get("cpu", "swapcache", "warmup_start")] + [get("warmup", "swapcache", "cpu_ticks", p) for p in PP]
+        P("swapcached's CPU time per pass (s): " +
+          ", ".join(f"{(cpu[p] - cpu[p - 1]) / 100:.2f}" for p in PP) +
+          f". One more pass after pass {PASSES} with the scanner off (data_enable=0, "
+          f"meta_enable=0; {get('warmup', 'swapcache', 'hits_scanner_off'):.0f} hits, "
+          f"{get('warmup', 'swapcache', 'misses_scanner_off'):.0f} misses): "
+          f"{f0(get('warmup', 'swapcache', 'iops_scanner_off'))} IOPS.")
+        P("")
 
-    # Scenario 4
-    P(f"### 4. Pollution: the hot file read while a backup job reads a "
-      f"{meta('COLD_MIB')} MiB file (4 × the SSD, not opted in) once, sequentially, 1 MiB reads")
-    P("")
-    P("| system | hot IOPS during | hot hit ratio during (cgroup) | backup MiB/s | SSD MiB written during the backup | cache's own account | hot IOPS after (one pass) | hot hit ratio after (own counters) | after (cgroup) |")
-    P("|---|---|---|---|---|---|---|---|---|")
-    UNIT = {r[1]: r[5] for r in rows if r[0] == "pollution" and r[2] == "during_admitted"}
-    for s in CACHES:
-        g = lambda mt: get("pollution", s, mt)
-        ad, u = g("during_admitted"), UNIT.get(s, "")
-        own = f"{ad / 2**20:.1f} MiB bypassed" if u == "bytes_bypassed" else f"{ad:.0f} {u.replace('_', ' ')}"
-        P(f"| {s} | {f0(g('during_iops'))} | {pct(g('during_cg_ssd_reads'), g('during_cg_ssd_reads') + g('during_cg_hdd_reads'))} | "
-          f"{f1(g('cold_kibps') / 1024)} | {f1(g('during_ssd_sectors_written') * 512 / 2**20)} | {own} | {f0(g('after_iops'))} | "
-          f"{pct(g('after_hits'), g('after_hits') + g('after_misses'))} | "
-          f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} |")
-    P("")
+    if 4 in sel:
+        # Scenario 4
+        P(f"### 4. Pollution: the hot file read while a backup job reads a "
+          f"{meta('COLD_MIB')} MiB file (4 × the SSD, not opted in) once, sequentially, 1 MiB reads")
+        P("")
+        P("| system | hot IOPS during | hot hit ratio during (cgroup) | backup MiB/s | SSD MiB written during the backup | cache's own account | hot IOPS after (one pass) | hot hit ratio after (own counters) | after (cgroup) |")
+        P("|---|---|---|---|---|---|---|---|---|")
+        UNIT = {r[1]: r[5] for r in rows if r[0] == "pollution" and r[2] == "during_admitted"}
+        for s in CACHES:
+            g = lambda mt: get("pollution", s, mt)
+            ad, u = g("during_admitted"), UNIT.get(s, "")
+            own = f"{ad / 2**20:.1f} MiB bypassed" if u == "bytes_bypassed" else f"{ad:.0f} {u.replace('_', ' ')}"
+            P(f"| {s} | {f0(g('during_iops'))} | {pct(g('during_cg_ssd_reads'), g('during_cg_ssd_reads') + g('during_cg_hdd_reads'))} | "
+              f"{f1(g('cold_kibps') / 1024)} | {f1(g('during_ssd_sectors_written') * 512 / 2**20)} | {own} | {f0(g('after_iops'))} | "
+              f"{pct(g('after_hits'), g('after_hits') + g('after_misses'))} | "
+              f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} |")
+        P("")
+
+    # Scenario 4b
+    if 4 in sel and 8 in every(F):
+        ts = meta("TIGHT_SSD_MIB")
+        P(f"### 4b. Pollution at rest: a {ts} MiB SSD ({ts / meta('HOT_MIB'):.2f} × the hot file), "
+          f"the hot file warmed up ({PASSES} passes), then a backup of {4 * ts} MiB in "
+          f"{meta('REST_FILES')} files (`find | xargs cat`, not opted in) while it rests, "
+          "then one hot pass")
+        P("")
+        P("| system | hit ratio, last warm pass | backup s | SSD MiB written during the backup | cache's own account | "
+          "first hot pass after: hit ratio (own counters) | (cgroup) | IOPS |")
+        P("|---|---|---|---|---|---|---|---|")
+        UNIT = {r[1]: r[5] for r in rows if r[0] == "rest" and r[2] == "backup_admitted"}
+        for s in CACHES:
+            g = lambda mt, i=0: get("rest", s, mt, i)
+            ad, u = g("backup_admitted"), UNIT.get(s, "")
+            own = f"{ad / 2**20:.1f} MiB bypassed" if u == "bytes_bypassed" else f"{ad:.0f} {u.replace('_', ' ')}"
+            if s == "swapcache":
+                own += f", {g('backup_evicted'):.0f} pages evicted"
+            wh, wm = g("warm_hits", PASSES), g("warm_misses", PASSES)
+            P(f"| {s} | {pct(wh, wh + wm)} | {f1(g('backup_seconds'))} | "
+              f"{f1(g('backup_ssd_sectors_written') * 512 / 2**20)} | {own} | "
+              f"{pct(g('after_hits'), g('after_hits') + g('after_misses'))} | "
+              f"{pct(g('after_cg_ssd_reads'), g('after_cg_ssd_reads') + g('after_cg_hdd_reads'))} | "
+              f"{f0(g('after_iops'))} |")
+        P("")
 
     # Scenario 5
-    P("### 5. Wear: SSD traffic over scenarios 3 and 4 (the SSD's own /sys/block stat)")
-    P("")
-    P("| system | SSD MiB read | SSD MiB written | bytes written per byte read |")
-    P("|---|---|---|---|")
-    for s in CACHES:
-        rd = get("wear", s, "ssd_sectors_read") * 512
-        wr = get("wear", s, "ssd_sectors_written") * 512
-        P(f"| {s} | {f1(rd / 2**20)} | {f1(wr / 2**20)} | {f3(ratio(wr, rd))} |")
-    P("")
-    acc, secs, byt = get("rate", "swapcache", "accrate"), get("rate", "swapcache", "seconds"), get("rate", "swapcache", "bytes")
-    ws, wb = get("rate", "swapcache", "window_seconds"), get("rate", "swapcache", "window_bytes")
-    P(f"swapcache's `write_count` over 3 and 4: {get('wear', 'swapcache', 'write_count') / 2**20:.1f} MiB. "
-      f"Write rate at a fixed budget: accrate {acc:.0f} B/s, budget emptied, minburst = accrate, "
-      f"reader kept {f0(get('rate', 'swapcache', 'reader_iops'))} IOPS of uncached pages coming for {secs:.1f} s: "
-      f"{byt:.0f} bytes written = {byt / secs:.0f} B/s = × {f3(ratio(byt / secs, acc))} accrate "
-      f"(budget left at the end: {get('rate', 'swapcache', 'curburst_after'):.0f} bytes); "
-      f"from 10 s in to 5 s before the end ({ws:.1f} s): {wb:.0f} bytes = {wb / ws:.0f} B/s = "
-      f"**× {f3(ratio(wb / ws, acc))} accrate**" +
-      (f"; swapcached used {get('rate', 'swapcache', 'window_cpu_ticks') / 100:.2f} s of CPU in that window."
-       if ("rate", "swapcache", "window_cpu_ticks", 0) in V else "."))
-    P("")
+    if {4, 5} <= sel:
+        P("### 5. Wear: SSD traffic over scenarios 3 and 4 (the SSD's own /sys/block stat)")
+        P("")
+        P("| system | SSD MiB read | SSD MiB written | bytes written per byte read |")
+        P("|---|---|---|---|")
+        for s in CACHES:
+            rd = get("wear", s, "ssd_sectors_read") * 512
+            wr = get("wear", s, "ssd_sectors_written") * 512
+            P(f"| {s} | {f1(rd / 2**20)} | {f1(wr / 2**20)} | {f3(ratio(wr, rd))} |")
+        P("")
+    elif 5 in sel:
+        P("### 5. Write rate: swapcache at a fixed budget")
+        P("")
+    if 5 in sel:
+        acc, secs, byt = get("rate", "swapcache", "accrate"), get("rate", "swapcache", "seconds"), get("rate", "swapcache", "bytes")
+        ws, wb = get("rate", "swapcache", "window_seconds"), get("rate", "swapcache", "window_bytes")
+        P((f"swapcache's `write_count` over 3 and 4: {get('wear', 'swapcache', 'write_count') / 2**20:.1f} MiB. "
+           if 4 in sel else "") +
+          f"Write rate at a fixed budget: accrate {acc:.0f} B/s, budget emptied, minburst = accrate, "
+          f"reader kept {f0(get('rate', 'swapcache', 'reader_iops'))} IOPS of uncached pages coming for {secs:.1f} s: "
+          f"{byt:.0f} bytes written = {byt / secs:.0f} B/s = × {f3(ratio(byt / secs, acc))} accrate "
+          f"(budget left at the end: {get('rate', 'swapcache', 'curburst_after'):.0f} bytes); "
+          f"from 10 s in to 5 s before the end ({ws:.1f} s): {wb:.0f} bytes = {wb / ws:.0f} B/s = "
+          f"**× {f3(ratio(wb / ws, acc))} accrate**" +
+          (f"; swapcached used {get('rate', 'swapcache', 'window_cpu_ticks') / 100:.2f} s of CPU in that window."
+           if ("rate", "swapcache", "window_cpu_ticks", 0) in V else "."))
+        P("")
 
-    # Scenario 6
-    P("### 6. Memory: swapcache's map (the constructor's vmalloc areas in /proc/vmallocinfo; "
-      "in brackets without their guard pages)")
-    P("")
-    P("| cache | map bytes | cache slots | bytes per slot | pages cached | bytes per cached page | per page at the 75% watermark |")
-    P("|---|---|---|---|---|---|---|")
-    for sec, what in (("memory", f"{meta('SSD_MIB')} MiB, after the warm-up"),
-                      ("smallfiles", "small-file SSD, after admitting them")):
-        mb, mp = get(sec, "swapcache", "map_bytes"), get(sec, "swapcache", "map_page_bytes")
-        sl, us = get(sec, "swapcache", "slots"), get(sec, "swapcache", "used")
-        P(f"| {what} | {mb:.0f} ({mp:.0f}) | {sl:.0f} | {f2(mb / sl)} ({f2(mp / sl)}) | {us:.0f} | "
-          f"{f2(ratio(mb, us))} ({f2(ratio(mp, us))}) | {f2(mb / (sl * 0.75))} ({f2(mp / (sl * 0.75))}) |")
-    P("")
-    if ("meta", "all", "ONLY", 0) in V:
+    # Scenario 6: 6a for what was measured (the map after swapcache's
+    # warm-up, after the small files), 6b when it ran.
+    maps = [(sec, what) for sec, what in (("memory", f"{meta('SSD_MIB')} MiB, after the warm-up"),
+                                          ("smallfiles", "small-file SSD, after admitting them"))
+            if (sec, "swapcache", "map_bytes", 0) in V]
+    if maps and 6 in sel:
+        P("### 6. Memory: swapcache's map (the constructor's vmalloc areas in /proc/vmallocinfo; "
+          "in brackets without their guard pages)")
+        P("")
+        P("| cache | map bytes | cache slots | bytes per slot | pages cached | bytes per cached page | per page at the 75% watermark |")
+        P("|---|---|---|---|---|---|---|")
+        for sec, what in maps:
+            mb, mp = get(sec, "swapcache", "map_bytes"), get(sec, "swapcache", "map_page_bytes")
+            sl, us = get(sec, "swapcache", "slots"), get(sec, "swapcache", "used")
+            P(f"| {what} | {mb:.0f} ({mp:.0f}) | {sl:.0f} | {f2(mb / sl)} ({f2(mp / sl)}) | {us:.0f} | "
+              f"{f2(ratio(mb, us))} ({f2(ratio(mp, us))}) | {f2(mb / (sl * 0.75))} ({f2(mp / (sl * 0.75))}) |")
+        P("")
+    if ("meta", "all", "ONLY", 0) in V and 6 in sel:
         memory_scale(F, P)
 
-    # Scenario 7
-    tk, wrp = get("cpu", "swapcache", "warmup_ticks"), get("cpu", "swapcache", "warmup_written")
-    gib = wrp * 4096 / 2**30
-    P("### 7. Scanner cost: CPU time of the `swapcached` thread (utime + stime)")
-    P("")
-    P(f"- Warm-up (scenario 3, all passes): {tk / 100:.2f} s of CPU for {wrp:.0f} pages "
-      f"admitted ({gib * 1024:.1f} MiB): {ratio(tk / 100, gib):.1f} s per GiB admitted.")
-    nf = get("smallfiles", "swapcache", "files")
-    at, ap = get("smallfiles", "swapcache", "admit_ticks"), get("smallfiles", "swapcache", "admitted")
-    agib = ap * 4096 / 2**30
-    P(f"- {nf:.0f} one-page opted-in files (created in {get('smallfiles', 'swapcache', 'create_seconds'):.0f} s): "
-      f"admitting {ap:.0f} pages took {at / 100:.2f} s of CPU over {get('smallfiles', 'swapcache', 'admit_seconds'):.0f} s "
-      f"({ratio(at / 100, agib):.1f} s per GiB); {get('smallfiles', 'swapcache', 'used'):.0f} pages cached "
-      f"of {get('smallfiles', 'swapcache', 'slots'):.0f} slots.")
-    for h in sorted({k[3] for k in V if k[:3] == ("smallfiles", "swapcache", "idle_ticks")}):
-        it, isec = get("smallfiles", "swapcache", "idle_ticks", h), get("smallfiles", "swapcache", "idle_seconds", h)
-        iw = get("smallfiles", "swapcache", "idle_written", h)
-        P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
-          f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
-    P("")
+    # Scenario 8
+    if 8 in sel:
+        P(f"### 8. Write amplification: swapcache on a {meta('AMP_SSD_MIB')} MiB SSD, the "
+          f"{meta('HOT_MIB')} MiB opted-in file read in passes with {meta('MEMCG_MIB')} MiB of it "
+          "resident (the warm-up's reader), budget unlimited")
+        P("")
+        P("| pass | device reads (hits + misses) | hit ratio (own counters) | (cgroup) | SSD MiB written | "
+          "SSD bytes written per byte read from the devices | pages written, evicted so far |")
+        P("|---|---|---|---|---|---|---|")
+        tw = tr = 0
+        for p in PP:
+            g = lambda mt: get("amp", "swapcache", mt, p)
+            rd = g("hits") + g("misses")
+            wr = g("ssd_sectors_written") * 512
+            tw, tr = tw + wr, tr + rd * 4096
+            P(f"| {p} | {rd:.0f} | {pct(g('hits'), rd)} | "
+              f"{pct(g('cg_ssd_reads'), g('cg_ssd_reads') + g('cg_hdd_reads'))} | {f1(wr / 2**20)} | "
+              f"{f3(ratio(wr, rd * 4096))} | {g('written'):.0f}, {g('evicted'):.0f} |")
+        P("")
+        P(f"All passes: {f1(tw / 2**20)} MiB written to the SSD for {f1(tr / 2**20)} MiB read from the "
+          f"devices: **{f3(ratio(tw, tr))}** bytes written per byte read.")
+        P("")
+
+    if 7 in sel:
+        # Scenario 7
+        tk, wrp = get("cpu", "swapcache", "warmup_ticks"), get("cpu", "swapcache", "warmup_written")
+        gib = wrp * 4096 / 2**30
+        P("### 7. Scanner cost: CPU time of the `swapcached` thread (utime + stime)")
+        P("")
+        P(f"- Warm-up (scenario 3, all passes): {tk / 100:.2f} s of CPU for {wrp:.0f} pages "
+          f"admitted ({gib * 1024:.1f} MiB): {ratio(tk / 100, gib):.1f} s per GiB admitted.")
+        nf = get("smallfiles", "swapcache", "files")
+        at, ap = get("smallfiles", "swapcache", "admit_ticks"), get("smallfiles", "swapcache", "admitted")
+        agib = ap * 4096 / 2**30
+        P(f"- {nf:.0f} one-page opted-in files (created in {get('smallfiles', 'swapcache', 'create_seconds'):.0f} s): "
+          f"admitting {ap:.0f} pages took {at / 100:.2f} s of CPU over {get('smallfiles', 'swapcache', 'admit_seconds'):.0f} s "
+          f"({ratio(at / 100, agib):.1f} s per GiB); {get('smallfiles', 'swapcache', 'used'):.0f} pages cached "
+          f"of {get('smallfiles', 'swapcache', 'slots'):.0f} slots.")
+        for h in sorted({k[3] for k in V if k[:3] == ("smallfiles", "swapcache", "idle_ticks")}):
+            it, isec = get("smallfiles", "swapcache", "idle_ticks", h), get("smallfiles", "swapcache", "idle_seconds", h)
+            iw = get("smallfiles", "swapcache", "idle_written", h)
+            P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
+              f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
+        P("")
     return "\n".join(md) + "\n"
 
 
@@ -493,13 +601,12 @@ def main(argv):
         F = Figures(rows)
         check(F)
         md = render(F, os.environ)
-        only = ("meta", "all", "ONLY", 0) in F.V and F.meta("ONLY") != 0
-        dat = None if only else warmup_dat(F)
+        dat = warmup_dat(F) if 3 in selected(F) else None
     except Incomplete as e:
         sys.exit(f"bench: {e}")
     with open(os.path.join(out, "results.md"), "w") as fh:
         fh.write(md)
-    # A run of one scenario has no warm-up curves: no data, no plots.
+    # A run without scenario 3 has no warm-up curves: no data, no plots.
     if dat is not None:
         with open(os.path.join(out, "warmup.dat"), "w") as fh:
             fh.write(dat)

@@ -19,8 +19,12 @@ SC_CURBURST=4000000000
 # read per missed block, which the cgroup's io.stat confirms), and the
 # backup job needs it, since with none the kernel reads a page at a time
 # whatever the read(2) size. Sets FS_TOP, FS_HDD, FS_SSD, FS_BC.
+# Scenarios 4b and 8 (tight.sh) give other sizes: an SSD of SSD MiB, and
+# COLD MiB of cold data (none if 0), as one file or, if FILES > 0, as
+# FILES files under /mnt/cold/dN/, ten to a directory (what a backup walks).
+# fs_setup SYSTEM [SSD COLD FILES]
 fs_setup() {
-	local sys=$1 view
+	local sys=$1 view ssd_mib=${2:-$SSD_MIB} cold_mib=${3:-$COLD_MIB} files=${4:-0} i
 	FS_HDD=- FS_SSD=- FS_BC=
 	case $sys in
 	raw-ssd)
@@ -32,8 +36,8 @@ fs_setup() {
 		view=$FS_HDD
 		;;
 	*)
-		FS_HDD=$(nullb fhdd "$FS_HDD_MIB" "$HDD_NS")
-		FS_SSD=$(nullb fssd "$SSD_MIB" 0)
+		FS_HDD=$(nullb fhdd $((HOT_MIB + cold_mib + 64)) "$HDD_NS")
+		FS_SSD=$(nullb fssd "$ssd_mib" 0)
 		view=$FS_HDD
 		if [ "$sys" = bcache ]; then
 			FS_BC=$(bc_backing "$FS_HDD")
@@ -45,7 +49,20 @@ fs_setup() {
 	mount -t ext4 "$view" /mnt || die "mount $view"
 	{ mkdir /mnt/hot /mnt/cold && setfattr -n user.swapcache -v 1 /mnt/hot; } || die "dirs"
 	fill /mnt/hot/f 0 "$HOT_MIB" 0
-	case $sys in raw-*) ;; *) fill /mnt/cold/f 0 "$COLD_MIB" 0 ;; esac
+	case $sys:$cold_mib:$files in
+	raw-* | *:0:*) ;;
+	*:0) fill /mnt/cold/f 0 "$cold_mib" 0 ;;
+	*)
+		i=0
+		while [ $i -lt "$files" ]; do
+			[ $((i % 10)) -ne 0 ] || mkdir /mnt/cold/d$((i / 10)) || die "mkdir cold"
+			dd if=/dev/zero of=/mnt/cold/d$((i / 10))/f$i bs=1M count=$((cold_mib / files)) \
+				2>/dev/null || die "cannot write cold file $i"
+			i=$((i + 1))
+		done
+		sync
+		;;
+	esac
 	umount /mnt || die "umount"
 	case $sys in
 	raw-*) FS_TOP=$view ;;
