@@ -76,7 +76,8 @@ void sc_ghost_add(struct sc_ghosts *gh, u64 group)
 	set_bit(sc_ghost_bit(group, 0), gh->bits[gh->cur]);
 	set_bit(sc_ghost_bit(group, 1), gh->bits[gh->cur]);
 	gh->added++;
-	gh->nr_added++;
+	/* The read path looks at it, without a lock, to skip a forget. */
+	WRITE_ONCE(gh->nr_added, gh->nr_added + 1);
 }
 
 /**

@@ -187,6 +187,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "admit.h"
 #include "map.h"
 #include "tunables.h"
 
@@ -392,6 +393,11 @@ enum {
  * @scan_tick: the last tick of the thread that served the target
  * @water: an enum sc_water_state, for the cleaner and the status line
  * @cursor: the thread's place in the filesystem
+ * @ghosts: origin groups the cleaner evicted, not to be written again
+ *	while they stay in RAM (admit.h); added and tested by the thread,
+ *	forgotten by the read path on a miss
+ * @ghost_misses: the read misses the thread last saw, for
+ *	sc_ghosts_turnover()
  * @meta_lock: protects @meta_nr and the pool's entries
  * @meta_nr: staged metadata blocks, at the start of @meta
  * @meta: the staging pool (pages allocated with the target)
@@ -431,6 +437,8 @@ struct sc_target {
 	u64 scan_tick;
 	u8 water;
 	struct sc_scan_cursor cursor;
+	struct sc_ghosts ghosts;
+	u64 ghost_misses;
 
 	spinlock_t meta_lock;		/* protects meta_nr, meta[] */
 	unsigned int meta_nr;
@@ -551,12 +559,14 @@ void sc_abort_slab(struct sc_target *sc, sc_slab_t slab);
 int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const sc_oblock_t *oblocks, unsigned int count,
 		 const struct sc_guard_snap *snap);
-sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped);
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
+			 u32 *nr_groups);
 
 /* path.c: the I/O path's work, SSD failures */
 void sc_path_init(struct sc_target *sc);
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 		   sc_oblock_t first, sc_oblock_t last);
+void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count);
 int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
 			sc_oblock_t first, u64 count);
 u64 sc_invalidate_all(struct sc_target *sc);
