@@ -164,6 +164,26 @@
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
  *   discard them.  A slab being discarded is not handed out.
+ * - Ghosts.  A page still in RAM gains nothing from an SSD copy until it
+ *   leaves RAM.  DragonFly's inactive queue holds pages the pageout daemon
+ *   is already aging out, and its swap is usually larger than RAM; here an
+ *   inactive page may stay resident indefinitely (the multi-gen LRU keeps
+ *   new file pages in its oldest generation until reclaim ages them, and
+ *   without memory pressure nothing does), and the SSD may be smaller than
+ *   the opted-in page cache.  Then the cleaner evicted resident pages and
+ *   the next tick wrote them again, for ever, bounded only by the budget.
+ *   So the groups of an evicted slab become ghosts (admit.c), which the
+ *   thread does not write again until they are read from the origin (they
+ *   left RAM and came back) or RAM turns over (a tick follows a group's
+ *   worth of reads from the origin).  Of the fixes considered, this one
+ *   changes nothing but re-admission after an eviction: the cleaner cannot
+ *   tell which slabs hold resident pages (a slot knows its origin block,
+ *   not the page), and admitting only pages "about to leave" has no
+ *   signal on either LRU without memory pressure.  When RAM turns over,
+ *   the rule without ghosts is kept: re-writing a resident page then keeps
+ *   a fresh copy of pages about to leave.  In test_admit's simulation of
+ *   passes over 1.5 times RAM, ghosts kept regardless of the reads from
+ *   the origin cut the SSD's hit ratio from 0.097 to 0.005.
  * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
  *   file or a directory above it, and noscache becomes trusted.noswapcache.
  *
