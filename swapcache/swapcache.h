@@ -37,6 +37,9 @@
  *		  (low); a slab is in use from when it is handed out for
  *		  writing until it is free again, however few of its slots
  *		  hold a block.
+ * ghost	  an origin group (16 aligned origin blocks) the cleaner
+ *		  evicted, not written again while its pages stay in RAM
+ *		  (admit.c).
  * burst budget	  the token bucket (curburst, accrate, minburst, maxburst)
  *		  that every SSD write is charged against.
  *
