@@ -7,6 +7,7 @@
  */
 #include <linux/blkdev.h>
 
+#include "admit.h"
 #include "swapcache.h"
 #include "watermark.h"
 
@@ -26,19 +27,23 @@ void sc_clean_update(struct sc_target *sc)
 }
 
 /*
- * Evict one slab and discard it.  Returns false when no slab can be
- * evicted now.
+ * Evict one slab and discard it.  Its groups become ghosts (admit.h), so
+ * that the thread does not write them again while they stay in RAM.
+ * Returns false when no slab can be evicted now.
  */
 static bool sc_clean_one(struct sc_target *sc)
 {
 	struct block_device *ssd = sc->cache->bdev;
+	u64 groups[SC_SLAB_SIZE];
 	sc_slab_t slab;
-	u32 dropped;
+	u32 dropped, nr_groups, i;
 
-	slab = sc_clock_evict(sc, &dropped);
+	slab = sc_clock_evict(sc, &dropped, groups, &nr_groups);
 	if (slab == SC_NO_SLAB)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
+	for (i = 0; i < nr_groups; i++)
+		sc_ghost_add(&sc->ghosts, groups[i]);
 
 	if (bdev_max_discard_sectors(ssd))
 		blkdev_issue_discard(ssd, sc_slab_sector(slab),

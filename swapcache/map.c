@@ -1065,6 +1065,36 @@ sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run)
 	return to_slab(sc_entry_at(map, run)->slab);
 }
 
+/**
+ * sc_map_run_groups() - the origin groups whose blocks a slab's run holds
+ * @map: the map
+ * @run: a run from sc_map_clock_step(), still in the map
+ * @groups: set to the groups, SC_SLAB_SIZE at most, a group that follows
+ *	itself in the run listed once
+ *
+ * For the ghosts of what the cleaner evicts (admit.h).  Read-only.
+ *
+ * Return: how many were set.
+ */
+u32 sc_map_run_groups(const struct sc_map *map, u32 run, u64 *groups)
+{
+	const struct sc_entry *first;
+	u32 i, n = 0;
+
+	if (WARN_ON_ONCE(!sc_run_ok(map, run)))
+		return 0;
+	first = sc_entry_at(map, run);
+	for (i = 0; i <= first->run_last; i++) {
+		const struct sc_entry *e = sc_entry_at(map, run + i);
+		u64 group = sc_entry_group(e);
+
+		if (!e->valid || (n && groups[n - 1] == group))
+			continue;
+		groups[n++] = group;
+	}
+	return n;
+}
+
 /*
  * Drop every block of a run.  @during is its slab's state meanwhile:
  * SC_SLAB_ACTIVE lets sc_drop_page() free it with its last block,

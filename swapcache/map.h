@@ -326,6 +326,7 @@ void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		      u32 budget);
 sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run);
+u32 sc_map_run_groups(const struct sc_map *map, u32 run, u64 *groups);
 u32 sc_map_evict_run(struct sc_map *map, u32 run);
 u32 sc_map_retire_run(struct sc_map *map, u32 run);
 u64 sc_map_clock_turns(const struct sc_map *map);

@@ -338,6 +338,8 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * sc_clock_evict() - take the CLOCK's next victim out of the map
  * @sc: the target
  * @dropped: set to the blocks it held
+ * @groups: set to the origin groups of those blocks, SC_SLAB_SIZE at most
+ * @nr_groups: set to how many
  *
  * The search goes a step at a time, letting the write side go and
  * yielding the CPU between steps, and gives up after two turns of the
@@ -350,13 +352,15 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * referenced slabs had their second chance and the rest have reads in
  * flight).
  */
-sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
+			 u32 *nr_groups)
 {
 	sc_slab_t slab = SC_NO_SLAB;
 	u64 steps;
 	u32 run;
 
 	*dropped = 0;
+	*nr_groups = 0;
 	read_lock(&sc->lock);
 	steps = sc_map_clock_turns(&sc->map);
 	read_unlock(&sc->lock);
@@ -365,6 +369,7 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped)
 		run = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
 		if (run != SC_NIL) {
 			slab = sc_map_run_slab(&sc->map, run);
+			*nr_groups = sc_map_run_groups(&sc->map, run, groups);
 			*dropped = sc_map_retire_run(&sc->map, run);
 			/* A run always has blocks; 0 would be an active slab. */
 			if (WARN_ON_ONCE(!*dropped))

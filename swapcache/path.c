@@ -120,6 +120,28 @@ void sc_retry_later(struct sc_target *sc, struct bio *bio)
 /* Reads */
 
 /**
+ * sc_read_missed() - count a read's blocks that go to the origin
+ * @sc: the target
+ * @first: the first of them
+ * @count: how many
+ *
+ * Their groups are ghosts no more (admit.h): their pages left RAM and
+ * come back, and may be cached again.  Must not sleep; called from the
+ * map function.
+ */
+void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count)
+{
+	u64 group, last = sc_oblock_group(to_oblock(from_oblock(first) +
+						     count - 1));
+
+	sc_count(sc, SC_STAT_READ_MISSES, count);
+	if (!READ_ONCE(sc->ghosts.nr_added))
+		return;
+	for (group = sc_oblock_group(first); group <= last; group++)
+		sc_ghost_forget(&sc->ghosts, group);
+}
+
+/**
  * sc_read_route() - send a read of cached blocks to the SSD
  * @sc: the target
  * @bio: the read, pointed at the origin
@@ -151,7 +173,7 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 		dm_accept_partial_bio(bio, sc_oblock_sector(end) - sector);
 
 	if (from_slot(slot0) == SC_NIL) {
-		sc_count(sc, SC_STAT_READ_MISSES, n);
+		sc_read_missed(sc, first, n);
 		return;
 	}
 	pb->kind = SC_BIO_SSD_READ;

@@ -27,6 +27,7 @@
 #include <linux/vmstat.h>
 #include <linux/xattr.h>
 
+#include "admit.h"
 #include "burst.h"
 #include "compat.h"
 #include "swapcache.h"
@@ -562,48 +563,60 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 }
 
 /*
+ * The facts admit.c decides on, for page @i of a group, found cheapest
+ * first: bmap() last, as it takes the filesystem's locks, and XFS's writes
+ * back the whole mapping first.
+ */
+static void sc_page_facts(struct sc_target *sc, struct inode *inode,
+			  struct sc_group *g, unsigned int i,
+			  struct sc_admit_page *f)
+{
+	struct folio *folio = g->folios[i];
+
+	f->fact = SC_PAGE_BUSY;
+	if (!sc_folio_settled(folio, inode->i_mapping, g->base + i))
+		return;
+	g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
+	f->oblock = g->oblocks[i];
+	f->fact = SC_PAGE_UNMAPPED;
+	if (from_oblock(g->oblocks[i]) == SC_OBLOCK_NONE)
+		return;
+	f->fact = SC_PAGE_CACHED;
+	if (sc_holds(sc, g->oblocks[i]))
+		return;
+	f->fact = SC_PAGE_CANDIDATE;
+	f->inactive = sc_folio_inactive(folio);
+}
+
+/*
  * Flush one group: DragonFly's vm_swapcached_flush(), with the cluster
- * built from the group's pages that are clean, mapped 1:1 and not yet
- * cached.  It is taken only if one of those pages is inactive.  Returns
- * how many pages it examined (cached ones do not count, as in DragonFly).
+ * built from the pages admit.c takes (sc_admit_group()).  Returns how many
+ * pages it examined (cached ones do not count, as in DragonFly).
  */
 static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 				   struct sc_group *g, struct sc_pending *p)
 {
-	struct address_space *mapping = inode->i_mapping;
+	struct sc_admit_group facts = { };
+	struct sc_admit_plan plan;
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
 	struct sc_guard_snap snap;
-	unsigned int i, n = 0, examined = 0;
-	bool inactive = false;
-	u8 take[SC_SLAB_SIZE];
+	unsigned int i;
 
-	if (!sc_mapping_known(mapping))
+	if (!sc_mapping_known(inode->i_mapping))
 		return 0;
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
-		struct folio *folio = g->folios[i];
-
-		if (!folio)
+		if (!g->folios[i])
 			continue;
 		p->visited++;
-		/*
-		 * bmap() last: it takes the filesystem's locks, and XFS's
-		 * writes back the whole mapping first.
-		 */
-		if (!sc_folio_settled(folio, mapping, g->base + i))
-			continue;
-		g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
-		if (from_oblock(g->oblocks[i]) == SC_OBLOCK_NONE ||
-		    sc_holds(sc, g->oblocks[i]))
-			continue;
-		examined++;
-		inactive |= sc_folio_inactive(folio);
-		oblocks[n] = g->oblocks[i];
-		take[n++] = i;
+		sc_page_facts(sc, inode, g, i, &facts.page[i]);
 	}
-	if (!n || !inactive)
-		return examined;
-	if (p->nr + n > SC_SLAB_SIZE)
+	sc_admit_group(&facts, &sc->ghosts, p->nr, &plan);
+	if (!plan.nr)
+		return plan.examined;
+	if (plan.flush_first)
 		sc_pending_flush(sc, p);
+	for (i = 0; i < plan.nr; i++)
+		oblocks[i] = g->oblocks[plan.take[i]];
 
 	/*
 	 * T0 comes before the copy.  A direct write's blocks may reach the
@@ -611,13 +624,13 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 	 * i_dio_count across both, so none in flight after T0 means any
 	 * direct write either shows in the guards or already dropped them.
 	 */
-	if (!sc_guard_snapshot(sc, oblocks, n, &snap))
-		return examined;
+	if (!sc_guard_snapshot(sc, oblocks, plan.nr, &snap))
+		return plan.examined;
 	smp_mb();	/* T0 before the direct-I/O count, as explained above */
 	if (atomic_read(&inode->i_dio_count))
-		return examined;
-	sc_group_copy(sc, inode, g, take, &snap, p);
-	return examined;
+		return plan.examined;
+	sc_group_copy(sc, inode, g, plan.take, &snap, p);
+	return plan.examined;
 }
 
 /*----------------------------------------------------------------*/
@@ -947,6 +960,21 @@ static void sc_release_target(struct sc_target *sc)
 }
 
 /*
+ * Tell the target's ghosts how many pages it read from the origin since
+ * the last tick (see sc_ghosts_turnover()).
+ */
+static void sc_ghosts_tick(struct sc_target *sc)
+{
+	u64 misses = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		misses += READ_ONCE(per_cpu_ptr(sc->stats, cpu)->count[SC_STAT_READ_MISSES]);
+	sc_ghosts_turnover(&sc->ghosts, misses - sc->ghost_misses);
+	sc->ghost_misses = misses;
+}
+
+/*
  * One 10 Hz tick: vm_swapcache.c's loop body, per target.  Without @work
  * (nothing enabled, every 5 s), only what writes and discards dropped
  * from the maps meanwhile is freed.
@@ -968,6 +996,7 @@ static void sc_thread_tick(bool work)
 		sc_map_free_garbage(sc);
 		if (work && !test_bit(SC_DEGRADED, &sc->flags) &&
 		    !test_bit(SC_SUSPENDED, &sc->flags)) {
+			sc_ghosts_tick(sc);
 			sc_clean_update(sc);
 			if (READ_ONCE(sc->water) == SC_WATER_CLEANING) {
 				sc_clean(sc);

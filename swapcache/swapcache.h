@@ -37,6 +37,9 @@
  *		  (low); a slab is in use from when it is handed out for
  *		  writing until it is free again, however few of its slots
  *		  hold a block.
+ * ghost	  an origin group (16 aligned origin blocks) the cleaner
+ *		  evicted, not written again while its pages stay in RAM
+ *		  (admit.c).
  * burst budget	  the token bucket (curburst, accrate, minburst, maxburst)
  *		  that every SSD write is charged against.
  *
@@ -164,6 +167,26 @@
  *   whole slabs, so the SSD never fragments, and choose them with a CLOCK
  *   that gives slabs read since the hand last passed a second chance, then
  *   discard them.  A slab being discarded is not handed out.
+ * - Ghosts.  A page still in RAM gains nothing from an SSD copy until it
+ *   leaves RAM.  DragonFly's inactive queue holds pages the pageout daemon
+ *   is already aging out, and its swap is usually larger than RAM; here an
+ *   inactive page may stay resident indefinitely (the multi-gen LRU keeps
+ *   new file pages in its oldest generation until reclaim ages them, and
+ *   without memory pressure nothing does), and the SSD may be smaller than
+ *   the opted-in page cache.  Then the cleaner evicted resident pages and
+ *   the next tick wrote them again, for ever, bounded only by the budget.
+ *   So the groups of an evicted slab become ghosts (admit.c), which the
+ *   thread does not write again until they are read from the origin (they
+ *   left RAM and came back) or RAM turns over (a tick follows a group's
+ *   worth of reads from the origin).  Of the fixes considered, this one
+ *   changes nothing but re-admission after an eviction: the cleaner cannot
+ *   tell which slabs hold resident pages (a slot knows its origin block,
+ *   not the page), and admitting only pages "about to leave" has no
+ *   signal on either LRU without memory pressure.  When RAM turns over,
+ *   the rule without ghosts is kept: re-writing a resident page then keeps
+ *   a fresh copy of pages about to leave.  In test_admit's simulation of
+ *   passes over 1.5 times RAM, ghosts kept regardless of the reads from
+ *   the origin cut the SSD's hit ratio from 0.097 to 0.005.
  * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
  *   file or a directory above it, and noscache becomes trusted.noswapcache.
  *
@@ -187,6 +210,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "admit.h"
 #include "map.h"
 #include "tunables.h"
 
@@ -397,6 +421,11 @@ enum {
  * @scan_tick: the last tick of the thread that served the target
  * @water: an enum sc_water_state, for the cleaner and the status line
  * @cursor: the thread's place in the filesystem
+ * @ghosts: origin groups the cleaner evicted, not to be written again
+ *	while they stay in RAM (admit.h); added and tested by the thread,
+ *	forgotten by the read path on a miss
+ * @ghost_misses: the read misses the thread last saw, for
+ *	sc_ghosts_turnover()
  * @meta_lock: protects @meta_nr and the pool's entries
  * @meta_nr: staged metadata blocks, at the start of @meta
  * @meta: the staging pool (pages allocated with the target)
@@ -439,6 +468,8 @@ struct sc_target {
 	u64 scan_tick;
 	u8 water;
 	struct sc_scan_cursor cursor;
+	struct sc_ghosts ghosts;
+	u64 ghost_misses;
 
 	spinlock_t meta_lock;		/* protects meta_nr, meta[] */
 	unsigned int meta_nr;
@@ -563,12 +594,14 @@ void sc_abort_slab(struct sc_target *sc, sc_slab_t slab);
 int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const sc_oblock_t *oblocks, unsigned int count,
 		 const struct sc_guard_snap *snap);
-sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped);
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
+			 u32 *nr_groups);
 
 /* path.c: the I/O path's work, SSD failures */
 void sc_path_init(struct sc_target *sc);
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 		   sc_oblock_t first, sc_oblock_t last);
+void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count);
 int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
 			sc_oblock_t first, u64 count);
 u64 sc_invalidate_all(struct sc_target *sc);

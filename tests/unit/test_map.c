@@ -2168,6 +2168,43 @@ static void test_run_refusals(void)
 }
 
 /*
+ * The groups a run holds, for the cleaner's ghosts: each once, in slot
+ * order; a group whose pages were all dropped is left out; a run that is
+ * not one lists nothing.
+ */
+static void test_run_groups(void)
+{
+	u64 groups[SC_SLAB_SIZE], b[] = { 160, 161, 200, 162, 330 };
+	struct tmap t;
+	u32 run, s, n;
+
+	tm_init(&t, 4);
+	s = alloc(&t);
+	run = fill_spread(&t, s, 10, 3, 0);
+	n = sc_map_run_groups(&t.m, run, groups);
+	CHECK(n == 3 && groups[0] == 10 && groups[1] == 11 && groups[2] == 12,
+	      "spread: %u groups", n);
+	CHECK(drop_range(&t, 11 * GROUP_PAGES, 1) == 1, "drop group 11");
+	n = sc_map_run_groups(&t.m, run, groups);
+	CHECK(n == 2 && groups[0] == 10 && groups[1] == 12,
+	      "after a drop: %u groups", n);
+
+	s = alloc(&t);
+	run = fill_ok(&t, s, b, ARRAY_SIZE(b));
+	n = sc_map_run_groups(&t.m, run, groups);
+	CHECK(n == 4 && groups[0] == 10 && groups[1] == 12 &&
+	      groups[2] == 10 && groups[3] == 20,
+	      "out of order: %u groups", n);
+	s = alloc(&t);
+	run = fill_range(&t, s, 16 * GROUP_PAGES, GROUP_PAGES);
+	n = sc_map_run_groups(&t.m, run, groups);
+	CHECK(n == 1 && groups[0] == 16, "a whole group: %u groups", n);
+	CHECK(sc_map_run_groups(&t.m, run + 1, groups) == 0,
+	      "not a run: nothing");
+	tm_free(&t);
+}
+
+/*
  * Slabs and runs that are not what the call takes: refused, nothing
  * changed.  Each case runs in a child process: a map that trusts such an
  * argument reads or writes out of bounds, and the sanitizer's abort must
@@ -3770,6 +3807,7 @@ int main(void)
 	test_alloc_bounded();
 	test_slab_states();
 	test_run_refusals();
+	test_run_groups();
 	test_bad_args();
 	test_clock_second_chance();
 	test_clock_busy();

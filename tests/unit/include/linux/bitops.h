@@ -46,6 +46,12 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 			  __ATOMIC_RELAXED);
 }
 
+static inline void clear_bit(unsigned long nr, unsigned long *addr)
+{
+	__atomic_fetch_and(&addr[nr / BITS_PER_LONG],
+			   ~(1UL << (nr % BITS_PER_LONG)), __ATOMIC_RELAXED);
+}
+
 static inline void __set_bit(unsigned long nr, unsigned long *addr)
 {
 	addr[nr / BITS_PER_LONG] |= 1UL << (nr % BITS_PER_LONG);
