@@ -826,7 +826,8 @@ struct sc_walk {
  * cluster counts against the budget already, so that the walk overshoots
  * it by one cluster at most, as vm_swapcache.c's loop does.  Cached pages
  * do not count against maxlaunder, as in DragonFly, but finding out costs
- * a bmap() each (DragonFly's pages carry a flag), so a tick also stops after
+ * a map lookup, and a bmap() where the memo does not know the page
+ * (DragonFly's pages carry a flag), so a tick also stops after
  * SC_VISIT_FACTOR times maxlaunder pages of any kind.
  *
  * maxlaunder goes up to 2^20, and the walk holds s_umount, so a tick's

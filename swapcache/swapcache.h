@@ -133,6 +133,17 @@
  *   The walk holds s_umount, so a tick's walk is bounded in time as well
  *   as in pages, and it holds no inode between ticks: the cursor finds
  *   its inode again by number (scan.c, sc_walk_inodes()).
+ * - What a pass costs.  DragonFly marks a page that has a swap copy, so a
+ *   pass skips cached pages for nothing.  Linux pages have no such flag
+ *   for us, and the map is keyed by origin block, which only bmap() can
+ *   tell.  So the thread remembers where a group's pages live (memo.c: a
+ *   fixed table, keyed so that no reused inode matches, stamped with the
+ *   file's ctime, mtime and size), asks the map once per group, and takes
+ *   the folio lock only for uncached pages; never-stale rests on the
+ *   bmap() after the copy, not on the memo.  And a pass that found nothing
+ *   to do is followed by no other until a read miss, an origin write, an
+ *   eviction, an invalidation or a parameter write says something may
+ *   have changed (the quiet pass, memo.h).
  * - The inactive heuristic.  DragonFly's VM bumps a counter for the
  *   daemon at each deactivation; here the thread reads the kernel's own
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
