@@ -52,6 +52,7 @@ static int sc_param_set(const char *val, const struct kernel_param *kp)
 	}
 	atomic64_set(&sc_tunable_values[id], value);
 	sc_tunable_given[id] = true;
+	sc_scan_param_written();
 	if (value)
 		sc_scan_kick();
 	return 0;

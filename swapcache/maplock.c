@@ -195,6 +195,32 @@ bool sc_holds(struct sc_target *sc, sc_oblock_t oblock)
 }
 
 /**
+ * sc_holds_mask() - which of a few origin blocks are cached
+ * @sc: the target
+ * @oblocks: the blocks, SC_OBLOCK_NONE for none
+ * @count: how many, at most 32 (the lock is held for all of them)
+ *
+ * One hold of the read side for a whole group, where sc_holds() would take
+ * it once per block.  Takes the read side.  Any context but interrupt.
+ *
+ * Return: bit i set when @oblocks[i] has a copy on the SSD.
+ */
+u32 sc_holds_mask(struct sc_target *sc, const sc_oblock_t *oblocks,
+		  unsigned int count)
+{
+	unsigned int i;
+	u32 held = 0;
+
+	read_lock(&sc->lock);
+	for (i = 0; i < count && i < 32; i++)
+		if (from_oblock(oblocks[i]) != SC_OBLOCK_NONE &&
+		    from_slot(sc_map_lookup(&sc->map, oblocks[i])) != SC_NIL)
+			held |= BIT(i);
+	read_unlock(&sc->lock);
+	return held;
+}
+
+/**
  * sc_used_slabs() - slabs not free
  * @sc: the target
  *

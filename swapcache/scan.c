@@ -30,6 +30,7 @@
 #include "admit.h"
 #include "burst.h"
 #include "compat.h"
+#include "memo.h"
 #include "swapcache.h"
 #include "watermark.h"
 
@@ -71,6 +72,18 @@ static bool sc_refill_clock_running;
 static struct page *sc_pages[SC_SLAB_SIZE];
 static unsigned long *sc_vm_events;
 
+/*
+ * The group memo (memo.h): 2^SC_MEMO_SET_BITS sets of SC_MEMO_WAYS groups,
+ * 64 bytes each, 256 KiB in all; only the thread uses it.
+ */
+#define SC_MEMO_SET_BITS	10
+static struct sc_memo sc_memo;
+static struct sc_memo_entry *sc_memo_entries;
+static u8 *sc_memo_victim;
+
+/* Parameter writes so far: a quiet pass ends at the next (memo.h). */
+static atomic_long_t sc_param_writes;
+
 /**
  * sc_scan_bursting() - whether the write budget is bursting
  *
@@ -94,6 +107,18 @@ void sc_scan_kick(void)
 {
 	WRITE_ONCE(sc_thread_kicked, true);
 	wake_up(&sc_thread_wait);
+}
+
+/**
+ * sc_scan_param_written() - note that a module parameter was written
+ *
+ * Any parameter may make pages worth caching that were not (use_chflags,
+ * maxfilesize, data_enable), so the thread stops skipping passes.  Does
+ * not sleep; any context.
+ */
+void sc_scan_param_written(void)
+{
+	atomic_long_inc(&sc_param_writes);
 }
 
 /**
@@ -377,8 +402,12 @@ static bool sc_opted_in(struct inode *inode)
 	return want;
 }
 
-/* What rules a whole file out before its pages are looked at. */
-static bool sc_inode_eligible(struct inode *inode)
+/*
+ * What rules a whole file out before its pages are looked at.  A file
+ * ruled out for a while only (pages in flight, a writable mapping, which
+ * can go away without any I/O) taints the quiet pass (memo.h).
+ */
+static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 {
 	struct address_space *mapping = inode->i_mapping;
 	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
@@ -396,36 +425,45 @@ static bool sc_inode_eligible(struct inode *inode)
 	 */
 	if (mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) ||
 	    mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK) ||
-	    mapping_writably_mapped(mapping))
+	    mapping_writably_mapped(mapping)) {
+		sc_quiet_taint(quiet);
 		return false;
+	}
 	return sc_opted_in(inode);
 }
 
 /*
- * The origin block behind a file page, or SC_OBLOCK_NONE: every
- * filesystem block of the page must be mapped, on this target, and the
- * page's blocks must be one aligned 4 KiB origin block.  bmap() reports
- * holes, unwritten, inline and shared (reflinked) extents as block 0.
+ * The sector of the filesystem's device where a file page's blocks start,
+ * or SC_MEMO_NONE: every filesystem block of the page must be mapped, and
+ * consecutive.  bmap() reports holes, unwritten, inline and shared
+ * (reflinked) extents as block 0.
  */
-static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
-				  pgoff_t index)
+static u64 sc_page_sector(struct inode *inode, pgoff_t index)
 {
 	unsigned int shift = PAGE_SHIFT - inode->i_blkbits;
 	sector_t first = 0, block;
 	unsigned int i;
-	u64 sector;
 
 	for (i = 0; i < 1U << shift; i++) {
 		block = ((sector_t)index << shift) + i;
 		if (bmap(inode, &block) || !block)
-			return to_oblock(SC_OBLOCK_NONE);
+			return SC_MEMO_NONE;
 		if (i == 0)
 			first = block;
 		else if (block != first + i)
-			return to_oblock(SC_OBLOCK_NONE);
+			return SC_MEMO_NONE;
 	}
-	sector = (u64)first << (inode->i_blkbits - SECTOR_SHIFT);
-	if (sector < sc->ti->begin)
+	return (u64)first << (inode->i_blkbits - SECTOR_SHIFT);
+}
+
+/*
+ * The origin block a page starting at @sector of the device is, or
+ * SC_OBLOCK_NONE: it must be on this target and be one aligned 4 KiB
+ * origin block.
+ */
+static sc_oblock_t sc_sector_oblock(struct sc_target *sc, u64 sector)
+{
+	if (sector == SC_MEMO_NONE || sector < sc->ti->begin)
 		return to_oblock(SC_OBLOCK_NONE);
 	sector -= sc->ti->begin;
 	if (sector + SC_SECTORS_PER_BLOCK > sc->ti->len ||
@@ -434,15 +472,58 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
 	return sc_block(sector);
 }
 
+/* The origin block behind a file page now, by bmap(), or SC_OBLOCK_NONE. */
+static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
+				  pgoff_t index)
+{
+	return sc_sector_oblock(sc, sc_page_sector(inode, index));
+}
+
+/*
+ * A file's change state for the group memo (memo.h), in @stamp: its ctime,
+ * mtime and size, mixed.  Every change to where a file's clean pages live
+ * (a write that moves a block, a hole filled, a truncation, a reflink or
+ * a fallocate) sets ctime or mtime to the time of the change.  Only a file
+ * last changed before the current second is stamped: timestamps are as
+ * coarse as a tick, so a file changed again within the second it was
+ * stamped in could keep its stamp; a change after that second cannot.
+ *
+ * Return: false when the file changed within the current second: no memo.
+ */
+static bool sc_inode_stamp(struct inode *inode, u64 *stamp)
+{
+#ifdef BLK_OPEN_RESTRICT_WRITES
+	struct timespec64 c = inode_get_ctime(inode);
+	struct timespec64 m = inode_get_mtime(inode);
+#else
+	struct timespec64 c = inode->i_ctime;
+	struct timespec64 m = inode->i_mtime;
+#endif
+	time64_t now = ktime_get_real_seconds();
+	u64 h;
+
+	if (c.tv_sec >= now || m.tv_sec >= now)
+		return false;
+	h = ((u64)c.tv_sec * 0x9E3779B97F4A7C15ULL) ^ (u64)c.tv_nsec;
+	h = ((h ^ (u64)m.tv_sec) * 0xC2B2AE3D27D4EB4FULL) ^ (u64)m.tv_nsec;
+	*stamp = (h ^ (u64)i_size_read(inode)) * 0x165667B19E3779F9ULL;
+	return true;
+}
+
 /*----------------------------------------------------------------*/
 
 /* Clusters of file pages */
 
-/* One 16-page aligned group of a file's pages, with a reference on each. */
+/*
+ * One 16-page aligned group of a file's pages, with a reference on each,
+ * and the file's change state for the memo (@stamped: it has one).
+ */
 struct sc_group {
 	pgoff_t base;
 	struct folio *folios[SC_SLAB_SIZE];
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	u64 stamp;
+	bool stamped;
 };
 
 static void sc_group_put(struct sc_group *g)
@@ -518,6 +599,78 @@ static void sc_pending_flush(struct sc_target *sc, struct sc_pending *p)
 	p->snap.nr = 0;
 }
 
+/* The memo's key for a group of @inode. */
+static void sc_group_key(struct inode *inode, const struct sc_group *g,
+			 struct sc_memo_key *k)
+{
+	k->sb = inode->i_sb;
+	k->inode = inode;
+	k->ino = inode->i_ino;
+	k->gen = inode->i_generation;
+	k->group = g->base / SC_SLAB_SIZE;
+}
+
+/*
+ * Find the origin block of each of the group's pages that is clean (as
+ * far as can be seen without its lock), from the memo where it knows,
+ * else by bmap(), teaching the memo what bmap() says.  The others, and
+ * pages not mapped 1:1 on this target, get SC_OBLOCK_NONE.
+ *
+ * Return: the pages that are present but not clean: in flight.
+ */
+static u32 sc_group_locate(struct sc_target *sc, struct inode *inode,
+			   struct sc_group *g)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct sc_memo_entry *e = NULL;
+	struct sc_memo_key k;
+	unsigned int i;
+	u32 busy = 0;
+	u64 sector;
+
+	if (g->stamped) {
+		sc_group_key(inode, g, &k);
+		e = sc_memo_find(&sc_memo, &k, g->stamp);
+	}
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		struct folio *folio = g->folios[i];
+
+		g->oblocks[i] = to_oblock(SC_OBLOCK_NONE);
+		if (!folio)
+			continue;
+		if (!sc_folio_clean(folio, mapping, g->base + i)) {
+			busy |= BIT(i);
+			continue;
+		}
+		sector = e ? sc_memo_get(e, i) : SC_MEMO_NONE;
+		if (sector == SC_MEMO_NONE) {
+			sector = sc_page_sector(inode, g->base + i);
+			if (g->stamped && sector != SC_MEMO_NONE) {
+				if (!e)
+					e = sc_memo_claim(&sc_memo, &k, g->stamp);
+				sc_memo_set(e, i, sector);
+			}
+		}
+		g->oblocks[i] = sc_sector_oblock(sc, sector);
+	}
+	return busy;
+}
+
+/* Page @i of the group was found elsewhere than the memo said: forget it. */
+static void sc_group_moved(struct inode *inode, const struct sc_group *g,
+			   unsigned int i)
+{
+	struct sc_memo_entry *e;
+	struct sc_memo_key k;
+
+	if (!g->stamped)
+		return;
+	sc_group_key(inode, g, &k);
+	e = sc_memo_find(&sc_memo, &k, g->stamp);
+	if (e)
+		sc_memo_forget(e, i);
+}
+
 /*
  * Copy the group's pages named in @take (whose T0s are in @snap) to the
  * cluster, after the guard snapshot and the direct-I/O check (see the
@@ -552,9 +705,12 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 				 folio_file_page(folio, index), 0, PAGE_SIZE);
 		/* The copy is done before the state is looked at again. */
 		smp_rmb();
-		if (!sc_folio_clean(folio, mapping, index) ||
-		    sc_page_oblock(sc, inode, index) != g->oblocks[take[i]])
+		if (!sc_folio_clean(folio, mapping, index))
 			continue;
+		if (sc_page_oblock(sc, inode, index) != g->oblocks[take[i]]) {
+			sc_group_moved(inode, g, take[i]);
+			continue;
+		}
 		p->oblocks[p->nr] = g->oblocks[take[i]];
 		p->snap.index[p->snap.nr] = snap->index[i];
 		p->snap.started[p->snap.nr++] = snap->started[i];
@@ -563,26 +719,32 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 }
 
 /*
- * The facts admit.c decides on, for page @i of a group, found cheapest
- * first: bmap() last, as it takes the filesystem's locks, and XFS's writes
- * back the whole mapping first.
+ * The facts admit.c decides on, for page @i of a group, from what
+ * sc_group_locate() found (@busy, @held: its masks) and, for a page not yet
+ * cached, the folio's own state.  Anything that may change without an
+ * event the quiet pass hears of (memo.h) taints the pass: a page in
+ * flight, a candidate.
  */
-static void sc_page_facts(struct sc_target *sc, struct inode *inode,
-			  struct sc_group *g, unsigned int i,
+static void sc_page_facts(struct folio *folio, struct address_space *mapping,
+			  pgoff_t index, sc_oblock_t oblock, bool busy,
+			  bool held, struct sc_quiet *quiet,
 			  struct sc_admit_page *f)
 {
-	struct folio *folio = g->folios[i];
-
+	f->oblock = oblock;
 	f->fact = SC_PAGE_BUSY;
-	if (!sc_folio_settled(folio, inode->i_mapping, g->base + i))
+	if (busy) {
+		sc_quiet_taint(quiet);
 		return;
-	g->oblocks[i] = sc_page_oblock(sc, inode, g->base + i);
-	f->oblock = g->oblocks[i];
+	}
 	f->fact = SC_PAGE_UNMAPPED;
-	if (from_oblock(g->oblocks[i]) == SC_OBLOCK_NONE)
+	if (from_oblock(oblock) == SC_OBLOCK_NONE)
 		return;
 	f->fact = SC_PAGE_CACHED;
-	if (sc_holds(sc, g->oblocks[i]))
+	if (held)
+		return;
+	sc_quiet_taint(quiet);
+	f->fact = SC_PAGE_BUSY;
+	if (!sc_folio_settled(folio, mapping, index))
 		return;
 	f->fact = SC_PAGE_CANDIDATE;
 	f->inactive = sc_folio_inactive(folio);
@@ -592,23 +754,36 @@ static void sc_page_facts(struct sc_target *sc, struct inode *inode,
  * Flush one group: DragonFly's vm_swapcached_flush(), with the cluster
  * built from the pages admit.c takes (sc_admit_group()).  Returns how many
  * pages it examined (cached ones do not count, as in DragonFly).
+ *
+ * Cheapest first: the page flags, then where each page lives (the memo,
+ * or bmap()), then the map, once for the whole group, and only for the
+ * pages it does not hold the folio lock and the buffers.
  */
 static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 				   struct sc_group *g, struct sc_pending *p)
 {
+	struct address_space *mapping = inode->i_mapping;
+	struct sc_quiet *quiet = &sc->cursor.quiet;
 	struct sc_admit_group facts = { };
 	struct sc_admit_plan plan;
 	sc_oblock_t oblocks[SC_SLAB_SIZE];
 	struct sc_guard_snap snap;
 	unsigned int i;
+	u32 busy, held;
 
-	if (!sc_mapping_known(inode->i_mapping))
+	if (!sc_mapping_known(mapping)) {
+		sc_quiet_taint(quiet);
 		return 0;
+	}
+	busy = sc_group_locate(sc, inode, g);
+	held = sc_holds_mask(sc, g->oblocks, SC_SLAB_SIZE);
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		if (!g->folios[i])
 			continue;
 		p->visited++;
-		sc_page_facts(sc, inode, g, i, &facts.page[i]);
+		sc_page_facts(g->folios[i], mapping, g->base + i,
+			      g->oblocks[i], busy & BIT(i), held & BIT(i),
+			      quiet, &facts.page[i]);
 	}
 	sc_admit_group(&facts, &sc->ghosts, p->nr, &plan);
 	if (!plan.nr)
@@ -637,6 +812,27 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 
 /* Walking a filesystem */
 
+/*
+ * What the quiet pass listens to (memo.h): a target's read misses, writes
+ * to its origin, evictions and invalidations, and parameter writes, all
+ * counters that only grow.  Sums per-CPU counters; any context.
+ */
+static u64 sc_scan_events(struct sc_target *sc)
+{
+	u64 sum = atomic_long_read(&sc_param_writes);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct sc_stats *st = per_cpu_ptr(sc->stats, cpu);
+
+		sum += READ_ONCE(st->count[SC_STAT_READ_MISSES]) +
+		       READ_ONCE(st->count[SC_STAT_ORIGIN_WRITES]) +
+		       READ_ONCE(st->count[SC_STAT_EVICTED]) +
+		       READ_ONCE(st->count[SC_STAT_INVALIDATED]);
+	}
+	return sum;
+}
+
 struct sc_walk {
 	struct sc_target *sc;
 	struct block_device *bdev;
@@ -652,7 +848,8 @@ struct sc_walk {
  * cluster counts against the budget already, so that the walk overshoots
  * it by one cluster at most, as vm_swapcache.c's loop does.  Cached pages
  * do not count against maxlaunder, as in DragonFly, but finding out costs
- * a bmap() each (DragonFly's pages carry a flag), so a tick also stops after
+ * a map lookup, and a bmap() where the memo does not know the page
+ * (DragonFly's pages carry a flag), so a tick also stops after
  * SC_VISIT_FACTOR times maxlaunder pages of any kind.
  *
  * maxlaunder goes up to 2^20, and the walk holds s_umount, so a tick's
@@ -680,6 +877,7 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 	struct sc_scan_cursor *cur = &w->sc->cursor;
 	struct sc_group g = { };
 
+	g.stamped = sc_inode_stamp(inode, &g.stamp);
 	cur->index = from;
 	while (w->budget > 0) {
 		if (sc_walk_stop(w))
@@ -762,8 +960,17 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	struct inode *inode, *toput, *resume;
 	unsigned int batch = 0;
 	u64 pos, skip_to;
+	bool lost;
 
+	if (!cur->valid)	/* a new pass */
+		sc_quiet_begin(&cur->quiet, sc_scan_events(w->sc));
 	toput = sc_cursor_inode(sb, cur);
+	/*
+	 * Resuming by position, the walk may pass over inodes that moved
+	 * meanwhile; unless the cursor's own inode is found where it was,
+	 * this pass cannot be trusted to have seen everything.
+	 */
+	lost = !toput && cur->valid;
 	resume = toput;
 	spin_lock(&sb->s_inode_list_lock);
 	if (toput) {
@@ -795,6 +1002,11 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 			   (!resume && was.valid && pos == skip_to &&
 			    inode->i_ino == was.ino &&
 			    inode->i_generation == was.gen);
+		if (lost && pos == skip_to) {
+			if (!resuming)
+				sc_quiet_taint(&cur->quiet);
+			lost = false;
+		}
 		scan = pos >= skip_to && S_ISREG(inode->i_mode) &&
 		       inode->i_mapping->nrpages && !(resuming && was.done);
 		if (!scan && ++batch < SC_WALK_BATCH && !need_resched()) {
@@ -831,7 +1043,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		cur->ino = inode->i_ino;
 		cur->gen = inode->i_generation;
 		cur->index = 0;
-		if (scan && sc_inode_eligible(inode))
+		if (scan && sc_inode_eligible(inode, &cur->quiet))
 			done = sc_scan_inode(w, inode, from);
 		cur->done = done;
 		cond_resched();
@@ -845,6 +1057,9 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	iput(toput);
 
 	/* The end of the list: the pass is over, as at DragonFly's tail. */
+	if (lost)
+		sc_quiet_taint(&cur->quiet);
+	sc_quiet_end(&cur->quiet);
 	cur->valid = false;
 	cur->done = false;
 	cur->inode_pos = 0;
@@ -892,6 +1107,8 @@ static void sc_scan_data(struct sc_target *sc)
 	struct sc_scan_cursor *cur = &sc->cursor;
 
 	if (cur->waiting) {
+		if (sc_quiet_skip(&cur->quiet, sc_scan_events(sc)))
+			return;
 		if (sc_aging_signal() - cur->mark < sc_get(SC_HYSTERESIS))
 			return;
 		cur->waiting = false;
@@ -1056,6 +1273,14 @@ int sc_scan_start(void)
 		if (!sc_pages[i])
 			goto nomem;
 	}
+	sc_memo_entries = kvcalloc(SC_MEMO_WAYS << SC_MEMO_SET_BITS,
+				   sizeof(*sc_memo_entries), GFP_KERNEL);
+	sc_memo_victim = kvcalloc(1U << SC_MEMO_SET_BITS,
+				  sizeof(*sc_memo_victim), GFP_KERNEL);
+	if (!sc_memo_entries || !sc_memo_victim)
+		goto nomem;
+	sc_memo_init(&sc_memo, sc_memo_entries, sc_memo_victim,
+		     SC_MEMO_SET_BITS);
 	sc_thread = kthread_run(sc_thread_fn, NULL, "swapcached");
 	if (IS_ERR(sc_thread)) {
 		int r = PTR_ERR(sc_thread);
@@ -1090,4 +1315,8 @@ void sc_scan_stop(void)
 	}
 	kfree(sc_vm_events);
 	sc_vm_events = NULL;
+	kvfree(sc_memo_entries);
+	sc_memo_entries = NULL;
+	kvfree(sc_memo_victim);
+	sc_memo_victim = NULL;
 }

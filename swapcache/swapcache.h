@@ -136,6 +136,17 @@
  *   The walk holds s_umount, so a tick's walk is bounded in time as well
  *   as in pages, and it holds no inode between ticks: the cursor finds
  *   its inode again by number (scan.c, sc_walk_inodes()).
+ * - What a pass costs.  DragonFly marks a page that has a swap copy, so a
+ *   pass skips cached pages for nothing.  Linux pages have no such flag
+ *   for us, and the map is keyed by origin block, which only bmap() can
+ *   tell.  So the thread remembers where a group's pages live (memo.c: a
+ *   fixed table, keyed so that no reused inode matches, stamped with the
+ *   file's ctime, mtime and size), asks the map once per group, and takes
+ *   the folio lock only for uncached pages; never-stale rests on the
+ *   bmap() after the copy, not on the memo.  And a pass that found nothing
+ *   to do is followed by no other until a read miss, an origin write, an
+ *   eviction, an invalidation or a parameter write says something may
+ *   have changed (the quiet pass, memo.h).
  * - The inactive heuristic.  DragonFly's VM bumps a counter for the
  *   daemon at each deactivation; here the thread reads the kernel's own
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
@@ -212,6 +223,7 @@
 
 #include "admit.h"
 #include "map.h"
+#include "memo.h"
 #include "tunables.h"
 
 #define DM_MSG_PREFIX "swapcache"
@@ -251,7 +263,10 @@ static inline sector_t sc_slab_sector(sc_slab_t slab)
 /* Smallest cache device accepted: 16 slabs. */
 #define SC_CACHE_MIN_SECTORS	((1U << 20) >> SECTOR_SHIFT)
 
-/* A target's counters, all in 4 KiB pages, in status-line order. */
+/*
+ * A target's counters, all in 4 KiB pages, in status-line order; the last
+ * ones are the thread's (memo.h's quiet pass), not shown.
+ */
 enum sc_stat {
 	SC_STAT_READ_HITS,
 	SC_STAT_READ_MISSES,
@@ -259,6 +274,8 @@ enum sc_stat {
 	SC_STAT_EVICTED,
 	SC_STAT_INVALIDATED,
 	SC_STAT_SSD_ERRORS,
+	/* Not in the status line: */
+	SC_STAT_ORIGIN_WRITES,	/* blocks written, discarded or zeroed */
 	SC_NR_STATS
 };
 
@@ -323,6 +340,9 @@ struct sc_guard_snap {
  * @done: that inode is finished: resume after it
  * @waiting: a pass ended; the next waits for hysteresis pages to age
  * @mark: the aging signal when the pass ended
+ * @quiet: whether the pass found anything to do, and what has happened
+ *	since it began (memo.h): a quiet pass is followed by no other until
+ *	something happens
  *
  * No reference is held on the inode between ticks: see sc_walk_sb().
  */
@@ -335,6 +355,7 @@ struct sc_scan_cursor {
 	bool done;
 	bool waiting;
 	unsigned long mark;
+	struct sc_quiet quiet;
 };
 
 /* Metadata blocks the read path may hold for the thread, per target. */
@@ -586,6 +607,8 @@ sc_oblock_t sc_lookup_run(struct sc_target *sc, sc_oblock_t first,
 			  sc_oblock_t last, sc_slot_t *slot0);
 bool sc_lookup_any(struct sc_target *sc, sc_oblock_t first, u64 count);
 bool sc_holds(struct sc_target *sc, sc_oblock_t oblock);
+u32 sc_holds_mask(struct sc_target *sc, const sc_oblock_t *oblocks,
+		  unsigned int count);
 u32 sc_used_slabs(struct sc_target *sc);
 bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped);
@@ -641,6 +664,7 @@ void sc_scan_stop(void);
 void sc_scan_register(struct sc_target *sc);
 void sc_scan_unregister(struct sc_target *sc);
 void sc_scan_kick(void);
+void sc_scan_param_written(void);
 bool sc_scan_bursting(void);
 
 #endif /* SWAPCACHE_H */

@@ -402,6 +402,7 @@ static int sc_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 
 	pb->kind = SC_BIO_WRITE;
+	sc_count(sc, SC_STAT_ORIGIN_WRITES, count);
 	pb->region_first = sc_oblock_region(first);
 	pb->region_last = sc_oblock_region(last);
 	sc_guards_enter(sc, pb->region_first, pb->region_last);

@@ -3,7 +3,9 @@
 # says: the walk holds s_umount, and maxlaunder=2^20 would let one tick
 # look at millions of pages.  On ext4, an opted-in 128 MiB file (32768
 # pages) read into the page cache, maxlaunder=1048576, hysteresis=0: the
-# thread caches the file and then keeps looking its pages up again.  Two
+# thread caches the file and then, while O_DIRECT reads of a file that is
+# not opted in keep missing (without them it would stop walking once a
+# pass found nothing to do), keeps looking its pages up again.  Two
 # kprobes time every walk (iterate_supers_type() called by swapcached, to
 # its return) and the sleeps between walks, which last a tick (100 ms)
 # when nothing is wrong.  No absolute time is assumed: the median walk may
@@ -26,6 +28,8 @@ sc_fs_setup ext4
 mkdir /mnt/hot
 setfattr -n user.swapcache -v 1 /mnt/hot || die "setfattr"
 dd if=/dev/urandom of=/mnt/hot/f bs=1M count=128 2>/dev/null || die "write"
+mkdir /mnt/cold
+dd if=/dev/urandom of=/mnt/cold/f bs=1M count=8 2>/dev/null || die "write cold"
 sc_drop_caches
 cat /mnt/hot/f >/dev/null
 
@@ -36,7 +40,10 @@ echo 0 >$P/hysteresis
 echo 1048576 >$P/maxlaunder
 echo 1 >$P/data_enable
 sc_wait_written sc 32768 300
-sleep 3
+end=$(($(date +%s) + 3))
+while [ "$(date +%s)" -lt $end ]; do
+	dd if=/mnt/cold/f of=/dev/null bs=4k iflag=direct 2>/dev/null || die "read cold"
+done
 echo 0 >$P/data_enable
 sleep 0.5
 
