@@ -42,7 +42,7 @@ static bool sc_slab_busy(void *context, sc_slab_t slab)
 {
 	struct sc_target *sc = context;
 
-	return atomic_read(sc_slab_readers(sc, slab)) != 0;
+	return atomic_read_acquire(sc_slab_readers(sc, slab)) != 0;
 }
 
 /**

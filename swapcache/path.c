@@ -71,7 +71,10 @@ static void sc_take_bios(spinlock_t *lock, struct bio_list *from,
 
 /*
  * Failed SSD reads, and reads whose data failed the verify option's check:
- * drop the blocks, then read them from the origin.
+ * drop the blocks, then read them from the origin.  A block counts as an
+ * SSD error once: reads of it that failed at the same time find it gone.
+ * A failed check whose blocks read back right was the reader's buffer
+ * changing under the read (sc_verify_recheck()): the blocks stay.
  */
 static void sc_retry_work(struct work_struct *work)
 {
@@ -84,9 +87,19 @@ static void sc_retry_work(struct work_struct *work)
 	while ((bio = bio_list_pop(&bios))) {
 		struct sc_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 		sc_oblock_t first = sc_block(pb->origin_iter.bi_sector);
+		bool ssd_fault = true;
+		u64 dropped = 0;
 
-		sc_ssd_error(sc, pb->bad_sum ? "checksum" : "read");
-		sc_remove_blocks(sc, first, pb->blocks, true, NULL);
+		if (pb->bad_sum) {
+			ssd_fault = sc_verify_recheck(sc, pb);
+			sc_slab_read_done(sc, pb->slab);
+		}
+		if (ssd_fault) {
+			sc_remove_blocks(sc, first, pb->blocks, true, &dropped);
+			if (dropped)
+				sc_ssd_error(sc, pb->bad_sum ? "checksum" :
+					     "read");
+		}
 		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
 		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
 

@@ -598,6 +598,18 @@ static inline atomic_t *sc_slab_readers(struct sc_target *sc, sc_slab_t slab)
 	return &sc->slab_readers[from_slab(slab) & sc->slab_readers_mask];
 }
 
+/*
+ * An SSD read of @slab is over: its slots may be refilled.  What the read's
+ * completion loaded (the verify option's sums) must come before, as the
+ * refill overwrites them; sc_slab_busy() reads the count with acquire.
+ */
+static inline void sc_slab_read_done(struct sc_target *sc, sc_slab_t slab)
+{
+	/* the read's loads before the count that lets a refill store */
+	smp_mb__before_atomic();
+	atomic_dec(sc_slab_readers(sc, slab));
+}
+
 /* maplock.c: the map under its lock */
 bool sc_map_refill(struct sc_target *sc);
 void sc_map_free_garbage(struct sc_target *sc);
@@ -653,6 +665,7 @@ int sc_verify_prepare(struct sc_target *sc, sc_slab_t slab,
 bool sc_verify_routable(struct sc_target *sc, struct bio *bio);
 bool sc_verify_read(struct sc_target *sc, struct bio *bio,
 		    const struct sc_bio *pb);
+bool sc_verify_recheck(struct sc_target *sc, const struct sc_bio *pb);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

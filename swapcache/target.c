@@ -431,12 +431,17 @@ static int sc_end_io(struct dm_target *ti, struct bio *bio,
 			sc_meta_read_done(sc, bio, pb);
 		break;
 	case SC_BIO_SSD_READ:
-		/* Checked before the slab may be rewritten: a reader holds it. */
+		/*
+		 * Checked before the slab may be rewritten: a reader holds
+		 * it, and a read that failed its check keeps holding it for
+		 * sc_verify_recheck().
+		 */
 		if (!*error && !sc_verify_read(sc, bio, pb)) {
 			pb->bad_sum = true;
 			*error = BLK_STS_IOERR;
+		} else {
+			sc_slab_read_done(sc, pb->slab);
 		}
-		atomic_dec(sc_slab_readers(sc, pb->slab));
 		if (!*error)
 			break;
 		sc_retry_later(sc, bio);

@@ -116,7 +116,8 @@ int sc_verify_prepare(struct sc_target *sc, sc_slab_t slab,
 		return 0;
 	sums = sc->sum_pages[index];
 	if (!sums) {
-		sums = (u32 *)get_zeroed_page(GFP_NOIO | __GFP_NOWARN);
+		sums = (u32 *)get_zeroed_page(GFP_NOIO | __GFP_NORETRY |
+					      __GFP_NOWARN);
 		if (!sums)
 			return -ENOMEM;
 		/* Completions may read the pointer for other slots meanwhile. */
@@ -126,6 +127,53 @@ int sc_verify_prepare(struct sc_target *sc, sc_slab_t slab,
 	for (i = 0; i < count; i++)
 		sums[i] = sc_sum_page(pages[i]);
 	return 0;
+}
+
+/**
+ * sc_verify_recheck() - whether the SSD itself holds the wrong data
+ * @sc: the target
+ * @pb: a read whose data failed sc_verify_read(), its slab's reader count
+ *	still held, so its slots cannot be refilled meanwhile
+ *
+ * The data checked in completion is in the reader's own buffer, which an
+ * O_DIRECT reader may change while the read is in flight (another thread
+ * writing to it, io_uring reads sharing a scratch buffer): that is no SSD
+ * fault and must neither count as one nor, eight times over, disable the
+ * cache.  So the run is read again, as one read as before, into pages of
+ * our own and checked there.  Sleeps; process context (the retry worker).
+ *
+ * Return: true when the SSD's copy fails its sum or cannot be read again
+ * (or no page is left to read it into): an SSD error.
+ */
+bool sc_verify_recheck(struct sc_target *sc, const struct sc_bio *pb)
+{
+	struct page *pages[SC_SLAB_SIZE] = { };
+	u32 slot = from_slot(pb->first_slot);
+	struct bio *bio;
+	bool bad = false;
+	u32 i;
+
+	if (WARN_ON_ONCE(pb->blocks > SC_SLAB_SIZE))
+		return true;
+	bio = bio_alloc(sc->cache->bdev, pb->blocks, REQ_OP_READ, GFP_NOIO);
+	bio->bi_iter.bi_sector = sc_slot_sector(pb->first_slot);
+	for (i = 0; i < pb->blocks; i++) {
+		pages[i] = alloc_page(GFP_NOIO | __GFP_NOWARN);
+		if (!pages[i]) {
+			bad = true;
+			goto out;
+		}
+		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
+	}
+	bad = submit_bio_wait(bio);
+	for (i = 0; !bad && i < pb->blocks; i++)
+		bad = sc_sum_page(pages[i]) != sc_recorded_sum(sc, slot + i);
+out:
+	bio_put(bio);
+	for (i = 0; i < pb->blocks; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	return bad;
 }
 
 /**
@@ -156,7 +204,8 @@ bool sc_verify_routable(struct sc_target *sc, struct bio *bio)
  * Walks the data with the extent saved when the read was routed (the
  * bio's own iterator is spent by then), block by block, and compares each
  * block's crc32c with the one recorded when its slot was filled.  Any
- * context: end_io's, interrupts included.
+ * context: end_io's, interrupts included (a completion carries at most a
+ * slab, 64 KiB, to sum).
  *
  * Return: true when every block matches, or without the verify option.
  */

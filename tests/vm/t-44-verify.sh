@@ -9,7 +9,9 @@
 # reader gets the origin's bytes, each bad read counts in ssd_errors and
 # drops its blocks, and enough of them degrade the target.  Also: a healthy
 # SSD serves every warmed block as a hit with verify, and a read of part
-# of a block, which no sum covers, goes to the origin.
+# of a block, which no sum covers, goes to the origin.  A slab read at once
+# is checked block by block; a reader's buffer that changes during its
+# read is not taken for an SSD fault.
 # shellcheck source=lib.sh
 . /tests/lib.sh
 # shellcheck source=sc.sh
@@ -71,7 +73,7 @@ for opts in "0" "1 verify"; do
 		"hits on a healthy SSD"
 	assert_eq "$(sc_status_field sc ssd_errors)" 0 "errors, healthy SSD"
 
-	# Every SSD read comes back with its second byte 0xff.
+	# Every SSD read comes back with its first byte 0xff.
 	swap_ssd "$corrupt"
 	expected 252
 	wrong=$(wrong_bytes)
@@ -129,5 +131,53 @@ assert_eq "$(sc_status_field sc read_hits)" "$h" "hits after a partial read"
 assert_eq "$(($(sc_status_field sc read_misses) - m))" 1 \
 	"misses after a partial read"
 assert_eq "$(sc_status_field sc ssd_errors)" 3 "errors after a partial read"
+
+# Reads of whole slabs: sixteen blocks summed in one completion.  Healthy,
+# then with the 11th block of every 64 KiB SSD read corrupted: each read
+# is one error and drops its run, and the reader gets the origin's bytes.
+swap_ssd "$healthy"
+fresh "1 verify"
+sc_fill $dev 0 $((16 * M)) 0x44
+dmsetup message sc 0 warm 0 $((16 * 2048)) || die "warm"
+expected 104
+h=$(sc_status_field sc read_hits)
+dd if=$dev of=/tmp/got bs=64k count=$((N / 16)) iflag=direct 2>/dev/null ||
+	die "64 KiB reads"
+cmp -s /tmp/got /tmp/expected || die "64 KiB reads, healthy SSD: data differ"
+assert_eq "$(($(sc_status_field sc read_hits) - h))" $N "hits of 64 KiB reads"
+assert_eq "$(sc_status_field sc ssd_errors)" 0 "errors of 64 KiB reads"
+swap_ssd "0 $ssd_sz flakey /dev/ram1 0 0 1 5 corrupt_bio_byte 40961 r 255 0"
+dd if=$dev of=/tmp/got bs=64k skip=$((N / 16)) count=4 iflag=direct \
+	2>/dev/null || die "64 KiB reads, 11th block corrupted"
+head -c $((64 * 4096)) /tmp/expected | cmp -s /tmp/got - ||
+	die "a corrupted 11th block reached the reader"
+assert_eq "$(sc_status_field sc ssd_errors)" 4 "errors of four bad slabs"
+assert_eq "$(sc_status_field sc cache_pages)" "4032/16384" \
+	"four bad slabs' runs dropped"
+
+# A reader's buffer that changes while its read is in flight (an O_DIRECT
+# buffer another thread writes to) fails the check with nothing wrong on
+# the SSD: no error, and the blocks stay.  Stand-in: dm-flakey corrupts
+# only readahead bios (REQ_RAHEAD, 1 << 19 on both lines), as a buffered
+# read of the target sends, while the check's re-read of the SSD is clean.
+swap_ssd "0 $ssd_sz flakey /dev/ram1 0 0 1 5 corrupt_bio_byte 1 r 255 524288"
+blockdev --flushbufs $dev
+echo 3 >/proc/sys/vm/drop_caches
+h=$(sc_status_field sc read_hits)
+m=$(sc_status_field sc read_misses)
+dd if=$dev of=/tmp/got bs=64k skip=$((2 * N / 16)) count=$((N / 16)) \
+	2>/dev/null || die "buffered reads"
+cmp -s /tmp/got /tmp/expected || die "buffered reads: data differ"
+retried=$(($(sc_status_field sc read_misses) - m))
+echo "buffered reads through readahead corruption: $retried blocks retried" \
+	"on the origin, ssd_errors=$(sc_status_field sc ssd_errors)"
+[ "$retried" -ge $N ] ||
+	die "only $retried blocks failed their check: the stand-in did not work"
+assert_eq "$(sc_status_field sc read_hits)" "$h" "hits of corrupted buffers"
+assert_eq "$(sc_status_field sc ssd_errors)" 4 \
+	"errors after buffers changed under reads"
+assert_eq "$(sc_status_field sc mode)" ok "mode after buffers changed"
+assert_eq "$(sc_status_field sc cache_pages)" "4032/16384" \
+	"blocks kept after buffers changed"
 dmsetup remove sc
 dmsetup remove ssd
