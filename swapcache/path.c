@@ -176,8 +176,8 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 	u64 n;
 
 	if (!sc_verify_routable(sc, bio)) {
-		sc_count(sc, SC_STAT_READ_MISSES,
-			 from_oblock(last) - from_oblock(first) + 1);
+		sc_read_missed(sc, first,
+			       from_oblock(last) - from_oblock(first) + 1);
 		return;
 	}
 	end = sc_lookup_run(sc, first, last, &slot0);

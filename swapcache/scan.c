@@ -481,9 +481,13 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
 
 /*
  * A file's change state for the group memo (memo.h), in @stamp: its ctime,
- * mtime and size, mixed.  Every change to where a file's clean pages live
+ * mtime and size, mixed.  Most changes to where a file's clean pages live
  * (a write that moves a block, a hole filled, a truncation, a reflink or
- * a fallocate) sets ctime or mtime to the time of the change.  Only a file
+ * a fallocate) set ctime or mtime to the time of the change; the block
+ * moves of defragmenters (ext4's EXT4_IOC_MOVE_EXT, XFS's
+ * XFS_IOC_SWAPEXT) and of offline tools do not, which the guide lists as
+ * a limit: sc_group_copy()'s second bmap() keeps them from entering a
+ * page under the wrong block, nothing more.  Only a file
  * last changed before the current second is stamped: timestamps are as
  * coarse as a tick, so a file changed again within the second it was
  * stamped in could keep its stamp; a change after that second cannot.
@@ -723,12 +727,14 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
  * sc_group_locate() found (@busy, @held: its masks) and, for a page not yet
  * cached, the folio's own state.  Anything that may change without an
  * event the quiet pass hears of (memo.h) taints the pass: a page in
- * flight, a candidate.
+ * flight, a candidate.  A ghost's candidate does not: a ghost is only
+ * forgotten on a read miss, and only ages on an eviction, both events, so
+ * a pass that meets nothing but ghosts may be a quiet one.
  */
 static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 			  pgoff_t index, sc_oblock_t oblock, bool busy,
-			  bool held, struct sc_quiet *quiet,
-			  struct sc_admit_page *f)
+			  bool held, const struct sc_ghosts *ghosts,
+			  struct sc_quiet *quiet, struct sc_admit_page *f)
 {
 	f->oblock = oblock;
 	f->fact = SC_PAGE_BUSY;
@@ -741,6 +747,10 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 		return;
 	f->fact = SC_PAGE_CACHED;
 	if (held)
+		return;
+	/* sc_admit_group() refuses it as a ghost whatever its state */
+	f->fact = SC_PAGE_CANDIDATE;
+	if (sc_ghost_test(ghosts, sc_oblock_group(oblock)))
 		return;
 	sc_quiet_taint(quiet);
 	f->fact = SC_PAGE_BUSY;
@@ -783,7 +793,7 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 		p->visited++;
 		sc_page_facts(g->folios[i], mapping, g->base + i,
 			      g->oblocks[i], busy & BIT(i), held & BIT(i),
-			      quiet, &facts.page[i]);
+			      &sc->ghosts, quiet, &facts.page[i]);
 	}
 	sc_admit_group(&facts, &sc->ghosts, p->nr, &plan);
 	if (!plan.nr)
