@@ -19,17 +19,24 @@
  * that the filter forgets what it cannot hold.
  */
 #include <linux/compiler.h>
-#include <linux/hash.h>
 #include <linux/string.h>
 
 #include "admit.h"
 
-/* The two bits of a group in a generation: two independent hashes. */
+/*
+ * The two bits of a group in a generation: the low and high halves of one
+ * full 64-bit mix (splitmix64's finalizer).  Two hash_64()s of the group
+ * and of the group xor a constant share structure: for ghosts in a row,
+ * as a file's runs of groups are, their bits collided twice as often.
+ */
 static u32 sc_ghost_bit(u64 group, unsigned int which)
 {
-	/* The second hash is of the group mixed with an odd constant. */
-	return hash_64(which ? group ^ 0x9E3779B97F4A7C15ULL : group,
-		       SC_GHOST_SHIFT);
+	u64 z = group + 0x9E3779B97F4A7C15ULL;
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	z ^= z >> 31;
+	return (u32)(which ? z >> 32 : z) & (SC_GHOST_BITS - 1);
 }
 
 /**
