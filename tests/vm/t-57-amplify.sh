@@ -19,9 +19,10 @@
 # and active pages are never taken.
 #
 # Then the files leave RAM (drop_caches) and are read once more: the SSD
-# still serves what it holds, at least the low watermark's 44 slabs (704
-# pages) as read hits.  The numbers (written per page read, hits) are
-# printed for the report.
+# serves every page it holds as a read hit, and holds most of the low
+# watermark's 44 slabs (704 pages): a slab whose group the thread found
+# partly busy holds fewer than 16 (seen: 688 and 690 pages, 768 at most).
+# The numbers (written per page read, hits) are printed for the report.
 # shellcheck source=lib.sh
 . /tests/lib.sh
 # shellcheck source=sc.sh
@@ -104,13 +105,16 @@ echo "amplify: $PASSES passes of $read_pages pages read: written $written pages"
 
 # The files leave RAM: the SSD serves what it kept.
 sc_drop_caches
+kept=$(sc_status_field sc cache_pages)
+kept=${kept%/*}
 h0=$(sc_status_field sc read_hits)
 m0=$(sc_status_field sc read_misses)
 cat /mnt/hot/f* >/dev/null || die "read the files"
 hits=$(($(sc_status_field sc read_hits) - h0))
 misses=$(($(sc_status_field sc read_misses) - m0))
-echo "amplify: after a drop, $hits hits and $misses misses"
-[ "$hits" -ge 704 ] || die "after a drop: $hits hits, want at least 704"
+echo "amplify: after a drop, $hits hits and $misses misses ($kept pages kept)"
+assert_eq "$hits" "$kept" "hits after a drop, one per page the SSD kept"
+[ "$kept" -ge 600 ] || die "the SSD kept $kept pages, want most of 704"
 umount /mnt
 dmsetup remove sc
 dmsetup remove ssd4
