@@ -631,7 +631,7 @@ static void sc_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 struct target_type sc_target_type = {
 	.name = "swapcache",
-	.version = {0, 2, 0},
+	.version = {0, 3, 0},
 	.module = THIS_MODULE,
 	.ctr = sc_ctr,
 	.dtr = sc_dtr,
