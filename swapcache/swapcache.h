@@ -411,6 +411,8 @@ enum {
  * @explicit_opt_count: the table gave a count of optional arguments,
  *	echoed back
  * @verify: the verify option: SSD reads are checked against sums
+ * @restored: pages the constructor brought back from a checkpoint (the
+ *	persistent option), for the status line; 0 when it started cold
  * @sum_pages: with @verify, the sums of the slots, SC_SUMS_PER_PAGE a
  *	page, each page allocated when one of its slabs is first filled
  * @nr_sum_pages: the directory's length
@@ -461,6 +463,7 @@ struct sc_target {
 	struct list_head cache_entry;
 	bool explicit_opt_count;
 	bool verify;
+	u32 restored;
 	u32 nr_sum_pages;
 	u32 **sum_pages;
 	unsigned long flags;

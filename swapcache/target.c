@@ -525,11 +525,12 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" written=%llu evicted=%llu invalidated=%llu ssd_errors=%llu",
 		       sum[SC_STAT_WRITTEN], sum[SC_STAT_EVICTED],
 		       sum[SC_STAT_INVALIDATED], sum[SC_STAT_SSD_ERRORS]);
-		DMEMIT(" state=%s burst=%s mode=%s",
+		DMEMIT(" state=%s burst=%s mode=%s restored=%u",
 		       READ_ONCE(sc->water) == SC_WATER_CLEANING ?
 		       "cleaning" : "writing",
 		       sc_scan_bursting() ? "bursting" : "recovering",
-		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok");
+		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok",
+		       sc->restored);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", sc->origin->name, sc->cache->name);

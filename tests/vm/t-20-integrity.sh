@@ -14,7 +14,7 @@ dev=/dev/mapper/sc
 
 # cache_pages counts 16-slot slabs of the cache device: 512 MiB -> 131072.
 assert_eq "$(dmsetup status sc | cut -d' ' -f4-)" \
-	"cache_pages=0/131072 read_hits=0 read_misses=0 written=0 evicted=0 invalidated=0 ssd_errors=0 state=writing burst=bursting mode=ok" \
+	"cache_pages=0/131072 read_hits=0 read_misses=0 written=0 evicted=0 invalidated=0 ssd_errors=0 state=writing burst=bursting mode=ok restored=0" \
 	"status of a new target"
 
 fio --name=raw --filename=$dev --rw=randwrite --bs=4k --size=64M \
