@@ -46,7 +46,7 @@ static bool sc_clean_one(struct sc_target *sc)
 		sc_ghost_add(&sc->ghosts, groups[i]);
 
 	if (bdev_max_discard_sectors(ssd))
-		blkdev_issue_discard(ssd, sc_slab_sector(slab),
+		blkdev_issue_discard(ssd, sc_slab_sector(sc, slab),
 				     SC_SLAB_SECTORS, GFP_NOIO);
 
 	sc_abort_slab(sc, slab);

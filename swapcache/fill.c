@@ -76,7 +76,7 @@ int sc_insert(struct sc_target *sc, const sc_oblock_t *oblocks,
 		goto out;
 	}
 
-	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE, sc_slab_sector(slab),
+	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE, sc_slab_sector(sc, slab),
 			pages, count);
 	/* Wear is wear: a cluster that fails or races was still written. */
 	atomic64_add((s64)count << SC_BLOCK_SHIFT,

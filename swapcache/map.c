@@ -911,22 +911,30 @@ static bool sc_run_continues(const sc_oblock_t *oblocks, u32 i)
 {
 	u64 b = from_oblock(oblocks[i]), prev = from_oblock(oblocks[i - 1]);
 
-	return b == prev + 1 && (b >> SC_SLAB_SHIFT) == (prev >> SC_SLAB_SHIFT);
+	return b != SC_OBLOCK_NONE && prev != SC_OBLOCK_NONE &&
+	       b == prev + 1 && (b >> SC_SLAB_SHIFT) == (prev >> SC_SLAB_SHIFT);
 }
 
-/* Refuse a cluster the map cannot hold: a block out of range, or twice. */
+/*
+ * Refuse a cluster the map cannot hold: a block out of range, or twice,
+ * or only holes.  A hole (SC_OBLOCK_NONE) is a slot that holds no block.
+ */
 static bool sc_cluster_bad(const sc_oblock_t *oblocks, u32 count)
 {
+	bool any = false;
 	u32 i, j;
 
 	for (i = 0; i < count; i++) {
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE)
+			continue;
+		any = true;
 		if (from_oblock(oblocks[i]) >= SC_MAP_MAX_OBLOCKS)
 			return true;
 		for (j = 0; j < i; j++)
 			if (from_oblock(oblocks[j]) == from_oblock(oblocks[i]))
 				return true;
 	}
-	return false;
+	return !any;
 }
 
 /**
@@ -934,7 +942,8 @@ static bool sc_cluster_bad(const sc_oblock_t *oblocks, u32 count)
  * @map: the map
  * @slab: a slab from sc_map_alloc_slab()
  * @oblocks: the origin block in each slot, in slot order; each distinct
- *	and below SC_MAP_MAX_OBLOCKS
+ *	and below SC_MAP_MAX_OBLOCKS, or SC_OBLOCK_NONE for a slot that
+ *	holds none (a restored slab's dropped slots), not all of them
  * @count: 1..SC_SLAB_SIZE; 0 gives the slab back
  * @moved: set to how many blocks moved from another slot
  * @run: set to the slab's run, for sc_map_evict_run()
@@ -956,7 +965,7 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
 		     u32 *run)
 {
-	u32 nr_entries = 1, entry = 0, index, i;
+	u32 nr_entries = 0, nr_blocks = 0, entry = 0, index, i;
 	struct sc_entry *e = NULL;
 
 	*moved = 0;
@@ -971,21 +980,28 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 	if (WARN_ON_ONCE(count > SC_SLAB_SIZE ||
 			 sc_cluster_bad(oblocks, count)))
 		return -EINVAL;
-	for (i = 1; i < count; i++)
-		nr_entries += !sc_run_continues(oblocks, i);
+	for (i = 0; i < count; i++) {
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE)
+			continue;
+		nr_blocks++;
+		nr_entries += !i || !sc_run_continues(oblocks, i);
+	}
 	if (!sc_arena_has_room(map, sc_run_order(nr_entries)))
 		return -ENOMEM;
 
 	/* Dropping old copies only frees arena room: the check above holds. */
 	for (i = 0; i < count; i++)
-		*moved += sc_map_remove(map, oblocks[i]);
+		if (from_oblock(oblocks[i]) != SC_OBLOCK_NONE)
+			*moved += sc_map_remove(map, oblocks[i]);
 
 	index = sc_block_alloc(map, sc_run_order(nr_entries));
 	for (i = 0; i < count; i++) {
 		u64 b = from_oblock(oblocks[i]);
 		u32 page = b & (SC_SLAB_SIZE - 1);
 
-		if (!i || !sc_run_continues(oblocks, i)) {
+		if (b == SC_OBLOCK_NONE)
+			continue;
+		if (!e || !sc_run_continues(oblocks, i)) {
 			if (e)
 				sc_hash_add(map, index + entry++);
 			e = sc_entry_at(map, index + entry);
@@ -1001,7 +1017,7 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		e->valid |= BIT(page);
 	}
 	sc_hash_add(map, index + entry);
-	map->nr_cached += count;
+	map->nr_cached += nr_blocks;
 	__clear_bit(from_slab(slab), map->referenced);
 	sc_slab_set_state(map, from_slab(slab), SC_SLAB_ACTIVE);
 	*run = index;
@@ -1030,6 +1046,26 @@ void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab)
 			 state != SC_SLAB_DISCARDING))
 		return;
 	sc_slab_set_state(map, from_slab(slab), SC_SLAB_FREE);
+}
+
+/**
+ * sc_map_claim_slab() - take one given free slab to be filled
+ * @map: the map
+ * @slab: the slab
+ *
+ * What sc_map_alloc_slab() does for the slab it chooses, for a caller that
+ * must put blocks back where they were: the restore of a checkpoint.
+ *
+ * Return: 0, the slab now filling; -EINVAL when it is out of range or not
+ * free (a checkpoint naming a slab twice).  On error nothing changed.
+ */
+int sc_map_claim_slab(struct sc_map *map, sc_slab_t slab)
+{
+	if (from_slab(slab) >= map->nr_slabs ||
+	    !sc_slab_test(map->free, from_slab(slab)))
+		return -EINVAL;
+	sc_slab_set_state(map, from_slab(slab), SC_SLAB_FILLING);
+	return 0;
 }
 
 /*
@@ -1373,4 +1409,106 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 		budget -= min(budget, dropped);
 	}
 	return walk->pos >= sc_arena_span(map) || !map->nr_cached;
+}
+
+/* ------------------------------------------------------------------ */
+/* The checkpoint's view of the map                                     */
+
+/**
+ * sc_map_export() - copy the next runs of the map, as extents
+ * @map: the map, read only (the caller keeps writers out)
+ * @pos: the arena index to go on from, 0 to start; advanced
+ * @out: filled with the extents: of each entry that holds a block, its
+ *	group, slab, valid pages and shift, a slab's extents together
+ * @max: room in @out, at least SC_SLAB_SIZE: runs are copied whole
+ *
+ * Looks at one chunk of the arena at most (SC_CHUNK_ENTRIES entries),
+ * so that a caller that holds a lock across a call holds it for a bounded
+ * time whatever the cache's size.
+ *
+ * Return: how many extents were copied; the export is over when *@pos
+ * reaches the arena's end (sc_map_export_done()).
+ */
+u32 sc_map_export(const struct sc_map *map, u32 *pos,
+		  struct sc_map_extent *out, u32 max)
+{
+	u32 n = 0, chunk_end;
+
+	if (WARN_ON_ONCE(max < SC_SLAB_SIZE) || sc_map_export_done(map, *pos))
+		return 0;
+	chunk_end = (*pos | (SC_CHUNK_ENTRIES - 1)) + 1;
+	while (*pos < chunk_end) {
+		u32 skip, at = sc_block_at_or_after(map, *pos, &skip), i;
+		const struct sc_entry *e;
+
+		if (at == SC_NIL) {
+			*pos = skip;
+			break;
+		}
+		e = sc_entry_at(map, at);
+		if (!e->free) {
+			if (max - n < (u32)e->run_last + 1)
+				break;
+			for (i = 0; i <= e->run_last; i++) {
+				const struct sc_entry *r = sc_entry_at(map,
+								       at + i);
+
+				if (!r->valid)
+					continue;
+				out[n].group = sc_entry_group(r);
+				out[n].slab = r->slab;
+				out[n].valid = r->valid;
+				out[n].shift = r->shift;
+				n++;
+			}
+		}
+		*pos = at + sc_block_size(map, at);
+	}
+	return n;
+}
+
+/**
+ * sc_map_export_done() - whether an export has passed the arena's end
+ * @map: the map
+ * @pos: the export's position
+ *
+ * Return: true when sc_map_export() has nothing more to copy.
+ */
+bool sc_map_export_done(const struct sc_map *map, u32 pos)
+{
+	return (u64)pos >= sc_arena_span(map);
+}
+
+/**
+ * sc_map_extent_slots() - where an exported extent's pages go in its slab
+ * @x: the extent, as sc_map_export() made it, or as a checkpoint claims
+ * @oblocks: a slab's SC_SLAB_SIZE slots, SC_OBLOCK_NONE where empty; the
+ *	extent's blocks are put in their slots
+ * @used: the highest slot used so far plus one; raised
+ *
+ * Return: 0; -EINVAL when the extent is not one sc_map_export() could
+ * have made (no page, a page outside the slab, a slot already taken, a
+ * group out of range): a corrupt checkpoint.  @oblocks may then be
+ * partly written.
+ */
+int sc_map_extent_slots(const struct sc_map_extent *x, sc_oblock_t *oblocks,
+			u32 *used)
+{
+	u32 page;
+
+	if (!x->valid || x->shift > 2 * SC_SHIFT_BIAS ||
+	    x->group >= SC_MAP_MAX_OBLOCKS >> SC_SLAB_SHIFT)
+		return -EINVAL;
+	for (page = 0; page < SC_SLAB_SIZE; page++) {
+		u32 slot = page + x->shift - SC_SHIFT_BIAS;
+
+		if (!(x->valid & BIT(page)))
+			continue;
+		if (page + x->shift < SC_SHIFT_BIAS || slot >= SC_SLAB_SIZE ||
+		    from_oblock(oblocks[slot]) != SC_OBLOCK_NONE)
+			return -EINVAL;
+		oblocks[slot] = to_oblock((x->group << SC_SLAB_SHIFT) + page);
+		*used = max(*used, slot + 1);
+	}
+	return 0;
 }

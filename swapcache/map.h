@@ -287,6 +287,24 @@ struct sc_map_walk {
 	bool by_arena;
 };
 
+/**
+ * struct sc_map_extent - an entry as sc_map_export() copies it out
+ * @group: the origin group (origin block / SC_SLAB_SIZE)
+ * @slab: the slab its pages are in
+ * @valid: which pages of the group it holds, bit i for page i
+ * @shift: page i is in slot i + @shift - (SC_SLAB_SIZE - 1) of the slab
+ *
+ * What a checkpoint keeps of the map (persist.c); sc_map_extent_slots()
+ * turns a slab's extents back into the slot order sc_map_fill_slab()
+ * takes.
+ */
+struct sc_map_extent {
+	u64 group;
+	u32 slab;
+	u16 valid;
+	u8 shift;
+};
+
 /* Bytes of a chunk and of a segment, as sc_map_provide() takes them. */
 #define SC_CHUNK_BYTES	(SC_CHUNK_ENTRIES * sizeof(struct sc_entry))
 #define SC_SEGMENT_BYTES (SC_SEGMENT_BUCKETS * sizeof(u32))
@@ -320,6 +338,7 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
 		     u32 *run);
 void sc_map_abort_slab(struct sc_map *map, sc_slab_t slab);
+int sc_map_claim_slab(struct sc_map *map, sc_slab_t slab);
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock);
 void sc_map_walk_init(const struct sc_map *map, struct sc_map_walk *walk,
 		      sc_oblock_t first, u64 count);
@@ -333,6 +352,11 @@ u64 sc_map_clock_turns(const struct sc_map *map);
 u32 sc_map_clock_step(struct sc_map *map,
 		      bool (*busy)(void *context, sc_slab_t slab),
 		      void *context, u64 *steps);
+u32 sc_map_export(const struct sc_map *map, u32 *pos,
+		  struct sc_map_extent *out, u32 max);
+bool sc_map_export_done(const struct sc_map *map, u32 pos);
+int sc_map_extent_slots(const struct sc_map_extent *x, sc_oblock_t *oblocks,
+			u32 *used);
 
 /**
  * sc_map_touch_slab() - note a hit on @slab for the CLOCK

@@ -411,7 +411,7 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
 
 /**
  * sc_cache_create() - allocate a new target's map and set up its lock
- * @sc: the target, with its cache device open
+ * @sc: the target, its cache device laid out (sc_persist_create())
  * @error: where to put the constructor's error message
  *
  * Only the map's fixed part, about half a byte per slab (map.h): the rest
@@ -422,14 +422,8 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
  */
 int sc_cache_create(struct sc_target *sc, char **error)
 {
-	u64 nr_slabs = bdev_nr_sectors(sc->cache->bdev) / SC_SLAB_SECTORS;
+	u64 nr_slabs = sc->nr_data_slabs;
 
-	if (nr_slabs > SC_MAP_MAX_SLABS) {
-		DMWARN("%s: only the first %lu MiB of the cache device are used",
-		       dm_table_device_name(sc->ti->table),
-		       SC_MAP_MAX_SLABS >> (20 - SC_BLOCK_SHIFT - SC_SLAB_SHIFT));
-		nr_slabs = SC_MAP_MAX_SLABS;
-	}
 	/* A counter per 64 slabs, at least 4096: few slabs look busy for others. */
 	sc->slab_readers_mask =
 		roundup_pow_of_two(clamp_t(u64, nr_slabs / 64,
@@ -470,4 +464,108 @@ void sc_cache_destroy(struct sc_target *sc)
 	}
 	kvfree(sc->slab_readers);
 	vfree(sc->map_mem);
+}
+
+/**
+ * sc_restore_slab() - put a slab of a checkpoint back into the map
+ * @sc: the target, being constructed: nothing else uses the map yet
+ * @slab: the slab, which must be free
+ * @oblocks: the origin block in each slot, SC_OBLOCK_NONE for an empty one
+ * @count: slots given, 1..SC_SLAB_SIZE
+ *
+ * Through the map's own insertion: the reserve is topped up first, outside
+ * the lock, then the slab is claimed and filled under the write side.
+ * Process context (the constructor), insert_lock held.
+ *
+ * Return: 0; -ENOMEM when the map had no memory; -EINVAL when the slab
+ * was not free, the blocks are not a valid cluster, or a block was
+ * already in another slab: a checkpoint that cannot be true.
+ */
+int sc_restore_slab(struct sc_target *sc, sc_slab_t slab,
+		    const sc_oblock_t *oblocks, unsigned int count)
+{
+	u32 moved = 0, run;
+	int r;
+
+	if (!sc_map_refill(sc))
+		return -ENOMEM;
+	write_lock(&sc->lock);
+	r = sc_map_claim_slab(&sc->map, slab);
+	if (!r) {
+		r = sc_map_fill_slab(&sc->map, slab, oblocks, count, &moved,
+				     &run);
+		if (r)
+			sc_map_abort_slab(&sc->map, slab);
+		else if (moved)
+			r = -EINVAL;
+	}
+	write_unlock(&sc->lock);
+	return r;
+}
+
+/**
+ * sc_map_reset() - forget everything in the map, to start cold
+ * @sc: the target, being constructed: nothing else uses the map yet
+ *
+ * Undoes a restore that found the checkpoint false half way.  Process
+ * context; frees what the map held.
+ */
+void sc_map_reset(struct sc_target *sc)
+{
+	void *garbage;
+
+	write_lock(&sc->lock);
+	sc_map_release_all(&sc->map);
+	garbage = sc_map_take_garbage(&sc->map);
+	sc_map_init(&sc->map, sc->map.nr_slabs, sc->map_mem);
+	write_unlock(&sc->lock);
+	while (garbage) {
+		void *next = sc_map_garbage_next(garbage);
+
+		vfree(garbage);
+		garbage = next;
+		cond_resched();
+	}
+}
+
+/**
+ * sc_export_step() - copy the map's next runs for the checkpoint
+ * @sc: the target, suspended, with insert_lock held (nothing changes the
+ *	map but an invalidate message, which the checkpoint then reopens)
+ * @pos: where the export stands, 0 to start; advanced
+ * @out: the extents
+ * @max: room in @out, at least SC_SLAB_SIZE
+ *
+ * One chunk of the arena at most under the read side.  Process context.
+ *
+ * Return: extents copied; the export is over when sc_export_done().
+ */
+u32 sc_export_step(struct sc_target *sc, u32 *pos, struct sc_map_extent *out,
+		   u32 max)
+{
+	u32 n;
+
+	read_lock(&sc->lock);
+	n = sc_map_export(&sc->map, pos, out, max);
+	read_unlock(&sc->lock);
+	return n;
+}
+
+/**
+ * sc_export_done() - whether sc_export_step() has copied the whole map
+ * @sc: the target
+ * @pos: the export's position
+ *
+ * Takes the read side.  Process context.
+ *
+ * Return: true when the export is over.
+ */
+bool sc_export_done(struct sc_target *sc, u32 pos)
+{
+	bool done;
+
+	read_lock(&sc->lock);
+	done = sc_map_export_done(&sc->map, pos);
+	read_unlock(&sc->lock);
+	return done;
 }

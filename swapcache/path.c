@@ -196,7 +196,7 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 	pb->blocks = n;
 	pb->origin_iter = bio->bi_iter;
 	bio_set_dev(bio, sc->cache->bdev);
-	bio->bi_iter.bi_sector = sc_slot_sector(slot0) +
+	bio->bi_iter.bi_sector = sc_slot_sector(sc, slot0) +
 				 (sector & (SC_SECTORS_PER_BLOCK - 1));
 	sc_count(sc, SC_STAT_READ_HITS, n);
 }

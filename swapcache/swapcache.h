@@ -206,8 +206,19 @@
  * and devices.  Parameter rules (names, units, defaults, ranges) live in the
  * pure file tunables.c so that user-space tests check the very same code.
  *
- * The cache device is volatile: nothing on it is trusted across a table
- * construction, so there is no on-disk format and no metadata device.
+ * The cache device has a small format of its own (persist.c): a header in
+ * its first slab, the data slabs, and a checkpoint region at its end, room
+ * for the worst shape of every slab, so that a checkpoint always fits.
+ * Without the persistent option nothing on it is trusted across a table
+ * construction, as in DragonFly.  With it, a clean postsuspend writes the
+ * map's entries (sc_map_export(), a chunk of the arena per hold of the
+ * lock) and then the header, clean; every resume first writes the header
+ * open, so a crash leaves it open; and the constructor puts a clean,
+ * matching checkpoint back through the map's own insertion (claim the
+ * slab, fill it, holes allowed), or starts cold and says why.  No
+ * metadata device: the checkpoint is written only when nothing moves, so
+ * it needs no journal, and a load after anything but a clean suspend is
+ * simply cold.
  */
 #ifndef SWAPCACHE_H
 #define SWAPCACHE_H
@@ -248,17 +259,9 @@ static inline sector_t sc_oblock_sector(sc_oblock_t oblock)
 	return (sector_t)from_oblock(oblock) << SC_SECTOR_SHIFT_BLOCK;
 }
 
-/* The first sector of a slot on the cache device. */
-static inline sector_t sc_slot_sector(sc_slot_t slot)
-{
-	return (sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK;
-}
 
-/* The first sector of a slab on the cache device. */
-static inline sector_t sc_slab_sector(sc_slab_t slab)
-{
-	return (sector_t)from_slab(slab) * SC_SLAB_SECTORS;
-}
+/* Sums of the verify option per page of them (verify.c). */
+#define SC_SUMS_PER_PAGE	(PAGE_SIZE / sizeof(u32))
 
 /* Smallest cache device accepted: 16 slabs. */
 #define SC_CACHE_MIN_SECTORS	((1U << 20) >> SECTOR_SHIFT)
@@ -411,6 +414,14 @@ enum {
  * @explicit_opt_count: the table gave a count of optional arguments,
  *	echoed back
  * @verify: the verify option: SSD reads are checked against sums
+ * @persistent: the persistent option: the map is checkpointed at a clean
+ *	suspend and restored at the next load (persist.c)
+ * @persist: persist.c's state: the header's and the checkpoint's buffers
+ * @data_start: the first sector of slab 0 on the cache device, after the
+ *	header's slab (persist.c's layout)
+ * @ckpt_start: the first sector of the checkpoint region, after the data
+ * @ckpt_slabs: slabs of the checkpoint region
+ * @nr_data_slabs: slabs for data: the map's size
  * @restored: pages the constructor brought back from a checkpoint (the
  *	persistent option), for the status line; 0 when it started cold
  * @sum_pages: with @verify, the sums of the slots, SC_SUMS_PER_PAGE a
@@ -463,6 +474,12 @@ struct sc_target {
 	struct list_head cache_entry;
 	bool explicit_opt_count;
 	bool verify;
+	bool persistent;
+	struct sc_persist *persist;
+	sector_t data_start;
+	sector_t ckpt_start;
+	u32 ckpt_slabs;
+	u32 nr_data_slabs;
 	u32 restored;
 	u32 nr_sum_pages;
 	u32 **sum_pages;
@@ -596,6 +613,21 @@ bool sc_guards_raced(struct sc_target *sc, const struct sc_guard_snap *snap);
  */
 #define SC_SLAB_READER_COUNTERS	4096
 
+/* The first sector of a slot on the cache device. */
+static inline sector_t sc_slot_sector(const struct sc_target *sc,
+				      sc_slot_t slot)
+{
+	return sc->data_start +
+	       ((sector_t)from_slot(slot) << SC_SECTOR_SHIFT_BLOCK);
+}
+
+/* The first sector of a slab on the cache device. */
+static inline sector_t sc_slab_sector(const struct sc_target *sc,
+				      sc_slab_t slab)
+{
+	return sc->data_start + (sector_t)from_slab(slab) * SC_SLAB_SECTORS;
+}
+
 static inline atomic_t *sc_slab_readers(struct sc_target *sc, sc_slab_t slab)
 {
 	return &sc->slab_readers[from_slab(slab) & sc->slab_readers_mask];
@@ -634,6 +666,12 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const struct sc_guard_snap *snap);
 sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
 			 u32 *nr_groups);
+int sc_restore_slab(struct sc_target *sc, sc_slab_t slab,
+		    const sc_oblock_t *oblocks, unsigned int count);
+void sc_map_reset(struct sc_target *sc);
+u32 sc_export_step(struct sc_target *sc, u32 *pos, struct sc_map_extent *out,
+		   u32 max);
+bool sc_export_done(struct sc_target *sc, u32 pos);
 
 /* path.c: the I/O path's work, SSD failures */
 void sc_path_init(struct sc_target *sc);
@@ -669,6 +707,16 @@ bool sc_verify_routable(struct sc_target *sc, struct bio *bio);
 bool sc_verify_read(struct sc_target *sc, struct bio *bio,
 		    const struct sc_bio *pb);
 bool sc_verify_recheck(struct sc_target *sc, const struct sc_bio *pb);
+
+/* persist.c: the cache device's format, the persistent option */
+struct sc_persist;
+u32 sc_persist_layout(u64 cache_sectors, u32 *ckpt_slabs);
+int sc_persist_create(struct sc_target *sc, char **error);
+void sc_persist_destroy(struct sc_target *sc);
+void sc_persist_restore(struct sc_target *sc);
+int sc_persist_open(struct sc_target *sc);
+void sc_persist_checkpoint(struct sc_target *sc);
+void sc_persist_dirty(struct sc_target *sc);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

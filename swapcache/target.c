@@ -102,6 +102,7 @@ static void sc_destroy(struct sc_target *sc)
 		destroy_workqueue(sc->wq);
 	sc_verify_destroy(sc);
 	sc_cache_destroy(sc);
+	sc_persist_destroy(sc);
 	if (sc->cache)
 		dm_put_device(sc->ti, sc->cache);
 	if (sc->origin)
@@ -164,9 +165,8 @@ static int sc_open_dev(struct dm_target *ti, const char *path, bool writable,
 }
 
 /*
- * Optional arguments: "verify", at most once; "persistent" is the SPEC's,
- * not built yet, and refused by name.  A count of 0 is accepted and echoed
- * back.
+ * Optional arguments: "persistent" and "verify", each at most once, in any
+ * order, any case.  A count of 0 is accepted and echoed back.
  */
 static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 			     char **error)
@@ -190,8 +190,12 @@ static int sc_parse_opt_args(struct sc_target *sc, struct dm_arg_set *as,
 	while (as->argc) {
 		arg = dm_shift_arg(as);
 		if (!strcasecmp(arg, "persistent")) {
-			*error = "Optional argument persistent is not supported yet";
-			return -EINVAL;
+			if (sc->persistent) {
+				*error = "Duplicate optional argument: persistent";
+				return -EINVAL;
+			}
+			sc->persistent = true;
+			continue;
 		}
 		if (strcasecmp(arg, "verify")) {
 			*error = "Unknown optional argument";
@@ -263,6 +267,9 @@ static int sc_setup(struct sc_target *sc, char **error)
 	r = sc_fill_create(sc, error);
 	if (r)
 		return r;
+	r = sc_persist_create(sc, error);
+	if (r)
+		return r;
 	r = sc_cache_create(sc, error);
 	if (r)
 		return r;
@@ -275,6 +282,8 @@ static int sc_setup(struct sc_target *sc, char **error)
 		*error = "Cannot allocate a workqueue";
 		return -ENOMEM;
 	}
+	/* Last: the map, its sums and its memory are all in place. */
+	sc_persist_restore(sc);
 	return 0;
 }
 
@@ -470,10 +479,13 @@ static void sc_presuspend(struct dm_target *ti)
 
 /*
  * Drain background SSD work.  dm core has already waited for every mapped
- * bio, including reissued SSD reads and deferred writes; what may be left
- * is a warm, the thread finishing a cluster's SSD write or the cleaner a
- * tick's discards (both under insert_lock), the retry work and the
- * emptying of the map after a switch to degraded mode.  Sleeps.
+ * bio, including reissued SSD reads and deferred writes (but not when the
+ * device is removed: then nothing has it open); what may be left is a
+ * warm, the thread finishing a cluster's SSD write or the cleaner a
+ * tick's discards (both under insert_lock), the retry work, the deferred
+ * writes' invalidations and the emptying of the map after a switch to
+ * degraded mode.  Then, with the persistent option, the map is quiet and
+ * checkpointed.  Sleeps.
  */
 static void sc_postsuspend(struct dm_target *ti)
 {
@@ -484,6 +496,16 @@ static void sc_postsuspend(struct dm_target *ti)
 	mutex_lock(&sc->insert_lock);
 	mutex_unlock(&sc->insert_lock);
 	flush_workqueue(sc->wq);
+	sc_persist_checkpoint(sc);
+}
+
+/*
+ * Before the first bio passes: the cache device's header says open from
+ * now on (persist.c).  Sleeps; may refuse the resume.
+ */
+static int sc_preresume(struct dm_target *ti)
+{
+	return sc_persist_open(ti->private);
 }
 
 /* Allow background SSD writes again. */
@@ -535,7 +557,8 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", sc->origin->name, sc->cache->name);
 		if (sc->explicit_opt_count)
-			DMEMIT(" %u%s", sc->verify ? 1 : 0,
+			DMEMIT(" %u%s%s", sc->persistent + sc->verify,
+			       sc->persistent ? " persistent" : "",
 			       sc->verify ? " verify" : "");
 		break;
 	case STATUSTYPE_IMA:
@@ -592,6 +615,7 @@ static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			return -EINVAL;
 		}
 		sc_invalidate_all(sc);
+		sc_persist_dirty(sc);
 		return 0;
 	}
 	if (!strcasecmp(argv[0], "warm"))
@@ -641,6 +665,7 @@ struct target_type sc_target_type = {
 	.presuspend = sc_presuspend,
 	.presuspend_undo = sc_resume,
 	.postsuspend = sc_postsuspend,
+	.preresume = sc_preresume,
 	.resume = sc_resume,
 	.status = sc_status,
 	.message = sc_message,

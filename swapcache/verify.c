@@ -25,8 +25,6 @@
 
 #include "swapcache.h"
 
-#define SC_SUMS_PER_PAGE	(PAGE_SIZE / sizeof(u32))
-
 static_assert(SC_SUMS_PER_PAGE % SC_SLAB_SIZE == 0,
 	      "a slab's sums must lie in one page");
 
