@@ -10,6 +10,16 @@ sc_ramdisks() {
 	[ -b /dev/ram1 ] || die "brd made no /dev/ram1"
 }
 
+# sc_cache_pages SECTORS: the slots a cache device of SECTORS offers for
+# data (cache_pages' total): its 64 KiB slabs less the first, the
+# header's, and the checkpoint region's at the end, room for 20 items of
+# 16 bytes per slab (the layout of Documentation/swapcache.rst, "Persistent mode").
+sc_cache_pages() {
+	local raw=$(($1 / 128)) ckpt
+	ckpt=$(((raw * 20 + 4095) / 4096))
+	echo $(((raw - 1 - ckpt) * 16))
+}
+
 # sc_loop_origin: /dev/loop0 over a 64 MiB tmpfs file, an origin that
 # supports discard and write-zeroes, which brd does not.
 sc_loop_origin() {

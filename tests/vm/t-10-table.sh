@@ -50,10 +50,14 @@ refused "/dev/ram0 /dev/ram1 2 verify verify" \
 refused "/dev/ram0 /dev/ram1 2 verify VERIFY" \
 	"Duplicate optional argument: verify"
 refused "/dev/ram0 /dev/ram1 2 verify" "Optional argument count does not match"
-refused "/dev/ram0 /dev/ram1 1 persistent" \
-	"Optional argument persistent is not supported yet"
-refused "/dev/ram0 /dev/ram1 2 persistent verify" \
-	"Optional argument persistent is not supported yet"
+refused "/dev/ram0 /dev/ram1 2 persistent persistent" \
+	"Duplicate optional argument: persistent"
+refused "/dev/ram0 /dev/ram1 3 verify Persistent persistent" \
+	"Duplicate optional argument: persistent"
+refused "/dev/ram0 /dev/ram1 2 persistent" \
+	"Optional argument count does not match"
+refused "/dev/ram0 /dev/ram1 2 persistent writeback" \
+	"Unknown optional argument"
 
 # Longer than the origin: same checks, different table length.
 mark=$(log_mark)
@@ -85,6 +89,19 @@ dmsetup resume good
 assert_eq "$(dmsetup table good)" "0 $origin_sz swapcache 1:0 1:1 1 verify" \
 	"table echo after a reload of the echo"
 dmsetup remove good
+for opts in "1 persistent" "2 persistent verify" "2 verify PERSISTENT"; do
+	dmsetup create good --table "0 $origin_sz swapcache 1:0 1:1 $opts" ||
+		die "options '$opts' refused"
+	want="1 persistent"
+	case $opts in 2*) want="2 persistent verify" ;; esac
+	assert_eq "$(dmsetup table good)" \
+		"0 $origin_sz swapcache 1:0 1:1 $want" "table echo of '$opts'"
+	case $(dmsetup status good) in
+	*" mode=ok restored=0") ;;
+	*) die "status with '$opts': $(dmsetup status good)" ;;
+	esac
+	dmsetup remove good
+done
 dmsetup create good --table "0 8 linear /dev/ram1 0
 8 1024 swapcache /dev/ram0 /dev/ram1" || die "two-segment table refused"
 assert_eq "$(dmsetup table good | tail -n 1)" "8 1024 swapcache 1:0 1:1" \

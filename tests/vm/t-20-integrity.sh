@@ -9,12 +9,13 @@
 
 load_swapcache
 sc_ramdisks 512
+TOTAL=$(sc_cache_pages "$(blockdev --getsz /dev/ram1)")
 sc_create sc /dev/ram0 /dev/ram1
 dev=/dev/mapper/sc
 
-# cache_pages counts 16-slot slabs of the cache device: 512 MiB -> 131072.
+# cache_pages counts the 16-slot slabs of the cache device left for data.
 assert_eq "$(dmsetup status sc | cut -d' ' -f4-)" \
-	"cache_pages=0/131072 read_hits=0 read_misses=0 written=0 evicted=0 invalidated=0 ssd_errors=0 state=writing burst=bursting mode=ok restored=0" \
+	"cache_pages=0/$TOTAL read_hits=0 read_misses=0 written=0 evicted=0 invalidated=0 ssd_errors=0 state=writing burst=bursting mode=ok restored=0" \
 	"status of a new target"
 
 fio --name=raw --filename=$dev --rw=randwrite --bs=4k --size=64M \

@@ -10,6 +10,7 @@
 
 load_swapcache
 sc_ramdisks 64
+TOTAL=$(sc_cache_pages "$(blockdev --getsz /dev/ram1)")
 sc_create sc /dev/ram0 /dev/ram1
 dev=/dev/mapper/sc
 len=$(blockdev --getsz $dev)
@@ -45,11 +46,11 @@ for msg in "warm" "warm 0" "warm x 8" "warm 0 8x" "warm 0 0" "warm -1 8" \
 	"warm 0 8 8" "bogus" "invalidate now" ""; do
 	expect_fail dmsetup message sc 0 "$msg"
 done
-assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "nothing cached by refusals"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$TOTAL" "nothing cached by refusals"
 
 wc0=$(cat $P/write_count)
 dmsetup message sc 0 warm $((8 * 2048)) $((4 * 2048)) || die "warm 4 MiB"
-assert_eq "$(sc_status_field sc cache_pages)" "1024/16384" "cached after warm"
+assert_eq "$(sc_status_field sc cache_pages)" "1024/$TOTAL" "cached after warm"
 assert_eq "$(sc_status_field sc written)" 1024 "written after warm"
 assert_eq "$(($(cat $P/write_count) - wc0))" $((4 * M)) "write_count after warm"
 
@@ -67,7 +68,7 @@ assert_eq "$(($(sc_status_field sc read_misses) - m))" 1024 "misses outside"
 # origin's bytes, sector by sector.
 dmsetup message sc 0 warm $((20 * 2048 + 8)) 8 || die "warm one block"
 dmsetup message sc 0 warm $((21 * 2048 + 3)) 1 || die "warm a sector"
-assert_eq "$(sc_status_field sc cache_pages)" "1026/16384" \
+assert_eq "$(sc_status_field sc cache_pages)" "1026/$TOTAL" \
 	"a sector warms its whole block"
 h=$(sc_status_field sc read_hits)
 m=$(sc_status_field sc read_misses)
@@ -104,12 +105,12 @@ echo 1 >$P/read_enable
 dmsetup message sc 0 warm 0 "$len" || die "warm everything"
 used=$(sc_status_field sc cache_pages)
 used=${used%/*}
-[ "$used" -le $((16384 * 75 / 100)) ] || die "$used pages cached, past 75%"
-[ "$used" -ge $((16384 * 70 / 100)) ] || die "only $used pages cached"
+[ "$used" -le $((TOTAL * 75 / 100)) ] || die "$used pages cached, past 75%"
+[ "$used" -ge $((TOTAL * 70 / 100)) ] || die "only $used pages cached"
 verify_all 1M
 
 dmsetup message sc 0 invalidate || die "invalidate"
-assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "after invalidate"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$TOTAL" "after invalidate"
 assert_eq "$(sc_status_field sc invalidated)" "$used" "invalidated count"
 verify_all 1M
 dmsetup remove sc

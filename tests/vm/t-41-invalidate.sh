@@ -8,6 +8,7 @@
 
 load_swapcache
 sc_ramdisks 64
+TOTAL=$(sc_cache_pages "$(blockdev --getsz /dev/ram1)")
 sc_loop_origin
 sc_create sc /dev/loop0 /dev/ram1
 dev=/dev/mapper/sc
@@ -25,7 +26,7 @@ invalidated_by() {
 
 sc_fill $dev 0 $((16 * M)) 0xaa
 dmsetup message sc 0 warm 0 $((16 * 2048)) || die "warm"
-assert_eq "$(sc_status_field sc cache_pages)" "4096/16384" "warmed"
+assert_eq "$(sc_status_field sc cache_pages)" "4096/$TOTAL" "warmed"
 sc_holds $dev 0 $((16 * M)) 0xaa || die "warmed data"
 
 # Overwrite 1 MiB, and one 512-byte sector (its whole block goes).

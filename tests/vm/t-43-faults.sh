@@ -9,6 +9,7 @@
 
 load_swapcache
 sc_ramdisks 64
+TOTAL=$(sc_cache_pages "$(blockdev --getsz /dev/ram1)")
 ssd_sz=$(blockdev --getsz /dev/ram1)
 dmsetup create ssd --table "0 $ssd_sz linear /dev/ram1 0" || die "ssd"
 dmsetup mknodes ssd
@@ -30,13 +31,13 @@ dmsetup resume ssd
 sc_holds $dev $((2 * M)) 12k 0xaa || die "a failed SSD read reached the user"
 assert_eq "$(sc_status_field sc ssd_errors)" 3 "errors after three reads"
 assert_eq "$(sc_status_field sc mode)" ok "mode after three errors"
-assert_eq "$(sc_status_field sc cache_pages)" "4093/16384" \
+assert_eq "$(sc_status_field sc cache_pages)" "4093/$TOTAL" \
 	"the failed blocks were dropped"
 
 # A failed cluster write: warm fails, nothing enters the map.
 dmsetup message sc 0 invalidate
 expect_fail dmsetup message sc 0 warm $((32 * 2048)) 128
-assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "after a failed write"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$TOTAL" "after a failed write"
 assert_eq "$(sc_status_field sc ssd_errors)" 4 "errors after a failed write"
 
 # Heal, recache, break again: repeated errors degrade the target.
@@ -51,11 +52,11 @@ sc_holds $dev 0 $((16 * M)) 0xaa || die "wrong data while the SSD fails"
 assert_eq "$(sc_status_field sc mode)" degraded "mode after repeated errors"
 # The map is emptied by a worker after the switch, a step at a time.
 i=0
-while [ "$(sc_status_field sc cache_pages)" != "0/16384" ] && [ $i -lt 50 ]; do
+while [ "$(sc_status_field sc cache_pages)" != "0/$TOTAL" ] && [ $i -lt 50 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-assert_eq "$(sc_status_field sc cache_pages)" "0/16384" "degraded map, 10 s after"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$TOTAL" "degraded map, 10 s after"
 errors=$(sc_status_field sc ssd_errors)
 [ "$errors" -ge 8 ] || die "degraded after only $errors errors"
 

@@ -41,6 +41,7 @@ RUN=2000		# the measured interval, in hundredths of a second
 
 load_swapcache
 sc_ramdisks 256
+TOTAL=$(sc_cache_pages "$(blockdev --getsz /dev/ram1)")
 sc_create sc /dev/ram0 /dev/ram1
 dev=/dev/mapper/sc
 mkfs.ext4 -q -F -b 4096 $dev || die "mkfs.ext4"
@@ -121,7 +122,7 @@ echo "written $written of the $pages pages sent to the SSD"
 [ $((written * 10)) -ge $((pages * 9)) ] ||
 	die "written $written pages < 90% of write_count's $pages"
 pages=$written
-assert_eq "$(sc_status_field sc cache_pages)" "$pages/65536" "cache_pages"
+assert_eq "$(sc_status_field sc cache_pages)" "$pages/$TOTAL" "cache_pages"
 
 # Nothing left to write (the file's pages are dropped): the budget is only
 # refilled, 409600 bytes a tick, and never past maxburst.

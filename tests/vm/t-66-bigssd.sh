@@ -33,7 +33,7 @@ map_kib() {
 
 before=$(map_kib)
 sc_create sc /dev/ram0 /dev/mapper/bigssd
-assert_eq "$(sc_status_field sc cache_pages)" "0/$((SSD / 8))" "4 TiB map"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$(sc_cache_pages "$SSD")" "4 TiB map"
 loaded=$(($(map_kib) - before))
 echo "map at load: $loaded KiB for 4 TiB of SSD"
 [ "$loaded" -le $((4 * 16 * 1024)) ] ||
@@ -64,7 +64,7 @@ assert_eq "$(($(sc_status_field sc read_hits) - h))" 4096 "all hits"
 # idle as it is here (data_enable=0): all but the reserve of one chunk and
 # one segment, 80 KiB.
 dmsetup message sc 0 invalidate || die "invalidate"
-assert_eq "$(sc_status_field sc cache_pages)" "0/$((SSD / 8))" "emptied"
+assert_eq "$(sc_status_field sc cache_pages)" "0/$(sc_cache_pages "$SSD")" "emptied"
 left=$(($(map_kib) - before - loaded))
 echo "map after invalidate: +$left KiB"
 [ "$left" -le 80 ] || die "invalidate left $left KiB of the map allocated"
