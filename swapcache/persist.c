@@ -20,7 +20,7 @@
  * What the header cannot see is a write to the origin while no table is
  * loaded (dm-cache's contract: the origin is written only through the
  * target).  The fingerprint guards against the commonest one, a direct
- * mount: a crc32c of the origin's first 4 KiB and of the 4 KiB at 64 KiB,
+ * mount: an xxh64 of the origin's first 4 KiB and of the 4 KiB at 64 KiB,
  * where ext4 (mount time and count, at byte 1024), XFS (the superblock's
  * sb_lsn, rewritten when the log is covered at unmount) and btrfs (its
  * superblock's generation, at 64 KiB) record a mount.
@@ -40,6 +40,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xxhash.h>
 
 #include "swapcache.h"
 
@@ -83,14 +84,15 @@ enum {
  * @origin_sectors: the origin device's size
  * @target_sectors: the table's length
  * @cache_sectors: the cache device's size
- * @fingerprint: crc32c of the origin's 4 KiB at 0 and at 64 KiB, when the
+ * @fingerprint: xxh64 of the origin's 4 KiB at 0 and at 64 KiB, when the
  *	header was last written clean
  * @slab_sectors: 128
  * @ckpt_slabs: slabs of the checkpoint region, after the data slabs
  * @data_slabs: slabs of data, from slab 1: the map's
+ * @item_bytes: 16
  * @ckpt_items: 16-byte items in the checkpoint
  * @ckpt_crc: crc32c of those items, seeded with the generation
- * @item_bytes: 16
+ * @zero: 0
  */
 struct sc_disk_header {
 	__le64 magic;
@@ -102,13 +104,14 @@ struct sc_disk_header {
 	__le64 origin_sectors;
 	__le64 target_sectors;
 	__le64 cache_sectors;
-	__le32 fingerprint;
+	__le64 fingerprint;
 	__le32 slab_sectors;
 	__le32 ckpt_slabs;
 	__le32 data_slabs;
+	__le32 item_bytes;
 	__le64 ckpt_items;
 	__le32 ckpt_crc;
-	__le32 item_bytes;
+	__le32 zero;
 } __packed;
 
 static_assert(sizeof(struct sc_disk_header) <= SC_HDR_BYTES);
@@ -205,17 +208,25 @@ static u32 sc_header_crc(const struct sc_disk_header *h)
 		      (const u8 *)h + sizeof(*h), SC_HDR_BYTES - sizeof(*h));
 }
 
-/* The origin's fingerprint (see the top of the file); 0 if unreadable. */
-static int sc_fingerprint(struct sc_target *sc, u32 *fp)
+/*
+ * The origin's fingerprint (see the top of the file).  Not a crc32c: ext4's
+ * superblock ends with its own crc32c, and a crc over data followed by
+ * the data's own crc is the same constant whatever the data (the crc's
+ * residue; the zeros around it change only the constant), so every ext4
+ * superblock with metadata_csum would have the same fingerprint.  xxh64
+ * is not linear.
+ */
+static int sc_fingerprint(struct sc_target *sc, u64 *fp)
 {
 	struct sc_persist *p = sc->persist;
 	sector_t size = bdev_nr_sectors(sc->origin->bdev);
 	static const sector_t at[] = { 0, 128 };	/* 0 and 64 KiB */
-	u32 crc = ~0U;
+	struct xxh64_state state;
 	unsigned int i;
 	void *data;
 	int r;
 
+	xxh64_reset(&state, SC_HDR_MAGIC);
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		if (at[i] + SC_SECTORS_PER_BLOCK > size)
 			break;
@@ -224,16 +235,16 @@ static int sc_fingerprint(struct sc_target *sc, u32 *fp)
 		if (r)
 			return r;
 		data = kmap_local_page(p->fp);
-		crc = crc32c(crc, data, PAGE_SIZE);
+		xxh64_update(&state, data, PAGE_SIZE);
 		kunmap_local(data);
 	}
-	*fp = crc;
+	*fp = xxh64_digest(&state);
 	return 0;
 }
 
 /* The header this target would write, in p->hdr. */
 static struct sc_disk_header *sc_header_fill(struct sc_target *sc, u32 state,
-					     u32 flags, u32 fp, u64 items,
+					     u32 flags, u64 fp, u64 items,
 					     u32 ckpt_crc)
 {
 	struct sc_persist *p = sc->persist;
@@ -248,7 +259,7 @@ static struct sc_disk_header *sc_header_fill(struct sc_target *sc, u32 state,
 	h->origin_sectors = cpu_to_le64(bdev_nr_sectors(sc->origin->bdev));
 	h->target_sectors = cpu_to_le64(sc->ti->len);
 	h->cache_sectors = cpu_to_le64(bdev_nr_sectors(sc->cache->bdev));
-	h->fingerprint = cpu_to_le32(fp);
+	h->fingerprint = cpu_to_le64(fp);
 	h->slab_sectors = cpu_to_le32(SC_SLAB_SECTORS);
 	h->ckpt_slabs = cpu_to_le32(sc->ckpt_slabs);
 	h->data_slabs = cpu_to_le32(sc->map.nr_slabs);
@@ -506,7 +517,7 @@ static const char *sc_restore_map(struct sc_target *sc,
 /* Whether the header allows a restore: the reason not to, or NULL. */
 static const char *sc_restore_check(struct sc_target *sc,
 				    const struct sc_disk_header *h,
-				    u32 *fp)
+				    u64 *fp)
 {
 	if (le64_to_cpu(h->magic) != SC_HDR_MAGIC)
 		return "no swapcache header on the cache device";
@@ -520,7 +531,7 @@ static const char *sc_restore_check(struct sc_target *sc,
 		return "not shut down cleanly (header open: a crash, or a table still live)";
 	if (le64_to_cpu(h->cache_sectors) != bdev_nr_sectors(sc->cache->bdev) ||
 	    le32_to_cpu(h->slab_sectors) != SC_SLAB_SECTORS ||
-	    le32_to_cpu(h->item_bytes) != SC_ITEM_BYTES ||
+	    le32_to_cpu(h->item_bytes) != SC_ITEM_BYTES || h->zero ||
 	    le32_to_cpu(h->ckpt_slabs) != sc->ckpt_slabs ||
 	    le32_to_cpu(h->data_slabs) != sc->map.nr_slabs)
 		return "cache device size or layout changed";
@@ -530,7 +541,7 @@ static const char *sc_restore_check(struct sc_target *sc,
 		return "table length changed";
 	if (sc_fingerprint(sc, fp))
 		return "origin is unreadable";
-	if (le32_to_cpu(h->fingerprint) != *fp)
+	if (le64_to_cpu(h->fingerprint) != *fp)
 		return "origin fingerprint changed (another origin, or written outside the target)";
 	return NULL;
 }
@@ -556,7 +567,7 @@ void sc_persist_restore(struct sc_target *sc)
 	struct sc_disk_header *h = page_address(p->hdr);
 	const char *why;
 	ktime_t start = ktime_get();
-	u32 fp = 0;
+	u64 fp = 0;
 
 	if (sc_persist_io(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1)) {
 		why = "header is unreadable";
@@ -573,9 +584,9 @@ void sc_persist_restore(struct sc_target *sc)
 	if (!why)
 		why = sc_restore_map(sc, h);
 	if (!why) {
-		DMINFO("%s: restored %u pages from the checkpoint of generation %llu in %lld ms",
+		DMINFO("%s: restored %u pages from the checkpoint of generation %llu in %lld ms (origin fingerprint %016llx)",
 		       dev, sc->restored, p->generation,
-		       ktime_ms_delta(ktime_get(), start));
+		       ktime_ms_delta(ktime_get(), start), fp);
 		return;
 	}
 	sc_map_reset(sc);
@@ -755,7 +766,8 @@ void sc_persist_checkpoint(struct sc_target *sc)
 	const char *dev = dm_table_device_name(sc->ti->table);
 	ktime_t start = ktime_get();
 	__le64 generation;
-	u32 crc, fp, cached;
+	u32 crc, cached;
+	u64 fp;
 	const char *why;
 	u64 items = 0;
 
