@@ -1,0 +1,249 @@
+#!/bin/sh
+# The persistent option (Documentation/swapcache.rst, "Persistent mode"),
+# within one boot, on ext4 and XFS.  A file's blocks are warmed and the
+# target removed (a clean postsuspend: checkpoint, header clean); loaded
+# again with `persistent`, the map comes back (restored=, the log line)
+# and the first read of the file's blocks is served from the SSD, data
+# identical.  Every other case must start cold, for its own reason, named
+# in the log line, with the data identical:
+#   - a "crash": the SSD's contents copied while the table was live
+#     (header open), written back after the removal;
+#   - a byte flipped in the header, and in the checkpoint;
+#   - another origin of the same size (the fingerprint);
+#   - a cache device of another size (a dm-linear of another length over
+#     the same ram disk);
+#   - a volatile table in between;
+#   - a direct mount of the origin in between (the fingerprint: ext4's
+#     mount time and count, XFS's sb_lsn when its log is covered at
+#     unmount).
+# Each case asserts restored=0 and the reason in the log, and the runs go
+# on after a failed case (each counted), so that a module with a check
+# taken out fails every case that check guards.
+# shellcheck source=lib.sh
+. /tests/lib.sh
+# shellcheck source=sc.sh
+. /tests/sc.sh
+
+load_swapcache
+sc_ramdisks 320			# XFS wants an origin of 300 MB at least
+echo 1 >$P/read_enable
+SSD_SZ=262144			# sectors: the cache device is 128 MiB of ram1
+dmsetup create ssd --table "0 $SSD_SZ linear /dev/ram1 0" || die "ssd"
+dmsetup create ssd2 --table "0 $((SSD_SZ - 16384)) linear /dev/ram1 0" ||
+	die "ssd2"
+dmsetup mknodes
+TOTAL=$(sc_cache_pages $SSD_SZ)
+ORIGIN_SZ=$(blockdev --getsz /dev/ram0)
+# Where the checkpoint region starts: after the header's slab and the data.
+CKPT_BYTE=$(((1 + TOTAL / 16) * 65536))
+modprobe loop
+truncate -s $((ORIGIN_SZ * 512)) /tmp/other.img
+losetup /dev/loop0 /tmp/other.img || die "losetup"
+PAGES=2048			# the file: 8 MiB
+
+bad=0
+# soft_fail MSG: count a failed case and go on with the next.
+soft_fail() {
+	echo "FAIL: $*" >&2
+	bad=$((bad + 1))
+}
+
+# load OPTS [ORIGIN [CACHE]]: create sc; $LOADLOG gets its log lines.
+load() {
+	local mark
+	mark=$(log_mark)
+	dmsetup create sc --table \
+		"0 $ORIGIN_SZ swapcache ${2:-/dev/ram0} ${3:-/dev/mapper/ssd} $1" ||
+		die "cannot create sc with '$1'"
+	dmsetup mknodes sc
+	LOADLOG=$(log_since "$mark" | grep 'device-mapper: swapcache: [0-9]*:[0-9]*: ' || true)
+	echo "load '$1' ${2:-} ${3:-}: ${LOADLOG:-(no log line)}"
+}
+
+# unload: remove sc; $UNLOADLOG gets its log lines (the checkpoint's).
+unload() {
+	local mark
+	mark=$(log_mark)
+	dmsetup remove sc || die "cannot remove sc"
+	UNLOADLOG=$(log_since "$mark" | grep 'device-mapper: swapcache: [0-9]*:[0-9]*: ' || true)
+	echo "unload: ${UNLOADLOG:-(no log line)}"
+}
+
+# raw_sync: what the module wrote to ram1 directly, visible to dd (and
+# what dd wrote, visible to the module).
+raw_sync() {
+	sync
+	blockdev --flushbufs /dev/mapper/ssd
+	blockdev --flushbufs /dev/mapper/ssd2
+	blockdev --flushbufs /dev/ram1
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+# flip_byte DEV OFFSET: invert one byte.
+flip_byte() {
+	local v
+	raw_sync
+	v=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	# shellcheck disable=SC2059 # an octal escape, built on purpose
+	printf "\\$(printf %03o $((255 - v)))" |
+		dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null ||
+		die "cannot write $1 at $2"
+	raw_sync
+}
+
+# warm_file: cache the file's blocks through the warm message.
+warm_file() {
+	local fo off len before
+	before=$(sc_status_field sc written)
+	while read -r fo off len; do
+		dmsetup message sc 0 warm $((off / 512)) $((len / 512)) ||
+			die "warm $off+$len"
+	done </tmp/extents
+	assert_eq "$(($(sc_status_field sc written) - before))" $PAGES \
+		"pages warmed"
+}
+
+# check_data FS: the file, read through a mount of sc, is the one written.
+check_data() {
+	sc_fs_mount "$1"
+	sc_drop_caches
+	[ "$(sc_md5 /mnt/f)" = "$(sc_md5 /tmp/f.ref)" ] ||
+		soft_fail "$1: the file differs after: $LOADLOG"
+	umount /mnt
+}
+
+# expect_restored: the load brought back the whole file, and the first
+# read of its blocks, O_DIRECT on the device, is served from the SSD.
+expect_restored() {
+	local hits misses
+	assert_eq "$(sc_status_field sc restored)" $PAGES "restored"
+	assert_eq "$(sc_status_field sc cache_pages)" "$PAGES/$TOTAL" \
+		"cache_pages after the restore"
+	case $LOADLOG in
+	*"restored $PAGES pages from the checkpoint"*) ;;
+	*) die "no restore line: $LOADLOG" ;;
+	esac
+	hits=$(sc_status_field sc read_hits)
+	misses=$(sc_status_field sc read_misses)
+	while read -r fo off len; do
+		sc_read /dev/mapper/sc "$off" "$len"
+	done </tmp/extents
+	assert_eq "$(($(sc_status_field sc read_hits) - hits))" $PAGES \
+		"first read pass: hits"
+	assert_eq "$(($(sc_status_field sc read_misses) - misses))" 0 \
+		"first read pass: misses"
+}
+
+# expect_cold FS REASON: the load started cold, saying REASON; data intact.
+expect_cold() {
+	local restored
+	restored=$(sc_status_field sc restored)
+	if [ "$restored" != 0 ]; then
+		soft_fail "$1: expected a cold start ($2), restored $restored"
+	else
+		case $LOADLOG in
+		*"starting cold: $2"*) echo "cold as expected: $2" ;;
+		*) soft_fail "$1: expected 'starting cold: $2', got: $LOADLOG" ;;
+		esac
+	fi
+	check_data "$1"
+}
+
+# clean_checkpoint: warm the file and remove the table: a clean checkpoint.
+clean_checkpoint() {
+	warm_file
+	unload
+	case $UNLOADLOG in
+	*"checkpoint of $PAGES pages"*) ;;
+	*) die "no checkpoint line: $UNLOADLOG" ;;
+	esac
+}
+
+run_fs() {
+	local fs=$1
+	echo "--- $fs"
+	load "1 persistent"
+	sc_fs_setup "$fs"
+	sc_mkfile /mnt/f $PAGES
+	cp /mnt/f /tmp/f.ref
+	sync
+	sc_extents /mnt/f >/tmp/extents
+	umount /mnt
+	clean_checkpoint
+
+	load "1 persistent"
+	expect_restored
+	check_data "$fs"
+	unload
+
+	# A crash: the SSD as it was while live, header open.
+	load "1 persistent"
+	raw_sync
+	dd if=/dev/mapper/ssd of=/tmp/ssd.img bs=1M 2>/dev/null || die "copy"
+	unload
+	dd if=/tmp/ssd.img of=/dev/mapper/ssd bs=1M conv=fsync 2>/dev/null ||
+		die "copy back"
+	rm /tmp/ssd.img
+	raw_sync
+	load "1 persistent"
+	expect_cold "$fs" "not shut down cleanly"
+	clean_checkpoint
+
+	flip_byte /dev/mapper/ssd 40		# the header's generation
+	load "1 persistent"
+	expect_cold "$fs" "header checksum mismatch"
+	clean_checkpoint
+
+	flip_byte /dev/mapper/ssd $((CKPT_BYTE + 9))	# an entry's valid pages
+	load "1 persistent"
+	expect_cold "$fs" "checkpoint"
+	clean_checkpoint
+
+	# Another origin of the same size, with its own filesystem.
+	case $fs in
+	ext4) mkfs.ext4 -q -F -b 4096 /dev/loop0 || die "mkfs on loop0" ;;
+	xfs) mkfs.xfs -q -f -b size=4096 /dev/loop0 || die "mkfs on loop0" ;;
+	esac
+	load "1 persistent" /dev/loop0
+	assert_eq "$(sc_status_field sc restored)" 0 "another origin: restored"
+	case $LOADLOG in
+	*"starting cold: origin fingerprint changed"*) ;;
+	*) soft_fail "$fs: another origin: $LOADLOG" ;;
+	esac
+	unload
+	load "1 persistent"
+	expect_cold "$fs" "origin fingerprint changed"
+	clean_checkpoint
+
+	# A cache device of another size over the same disk.
+	load "1 persistent" /dev/ram0 /dev/mapper/ssd2
+	assert_eq "$(sc_status_field sc restored)" 0 "smaller SSD: restored"
+	case $LOADLOG in
+	*"starting cold: cache device size or layout changed"*) ;;
+	*) soft_fail "$fs: smaller SSD: $LOADLOG" ;;
+	esac
+	unload
+	load "1 persistent"
+	expect_cold "$fs" "cache device size or layout changed"
+	clean_checkpoint
+
+	# A volatile table in between.
+	load ""
+	unload
+	load "1 persistent"
+	expect_cold "$fs" "last used by a volatile table"
+	clean_checkpoint
+
+	# The origin mounted directly in between.
+	mount -t "$fs" /dev/ram0 /mnt || die "direct mount"
+	umount /mnt
+	load "1 persistent"
+	expect_cold "$fs" "origin fingerprint changed"
+	unload
+}
+
+run_fs ext4
+run_fs xfs
+losetup -d /dev/loop0
+rm -f /tmp/other.img
+[ $bad -eq 0 ] || die "$bad cases failed"
