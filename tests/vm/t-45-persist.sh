@@ -91,9 +91,11 @@ flip_byte() {
 	raw_sync
 }
 
-# warm_file: cache the file's blocks through the warm message.
+# warm_file: cache the file's blocks through the warm message, from
+# nothing (a load that wrongly restored them must not fail the next case).
 warm_file() {
 	local fo off len before
+	dmsetup message sc 0 invalidate || die "invalidate"
 	before=$(sc_status_field sc written)
 	while read -r fo off len; do
 		dmsetup message sc 0 warm $((off / 512)) $((len / 512)) ||
@@ -205,7 +207,8 @@ run_fs() {
 	xfs) mkfs.xfs -q -f -b size=4096 /dev/loop0 || die "mkfs on loop0" ;;
 	esac
 	load "1 persistent" /dev/loop0
-	assert_eq "$(sc_status_field sc restored)" 0 "another origin: restored"
+	[ "$(sc_status_field sc restored)" = 0 ] ||
+		soft_fail "$fs: another origin: restored"
 	case $LOADLOG in
 	*"starting cold: origin fingerprint changed"*) ;;
 	*) soft_fail "$fs: another origin: $LOADLOG" ;;
@@ -217,7 +220,8 @@ run_fs() {
 
 	# A cache device of another size over the same disk.
 	load "1 persistent" /dev/ram0 /dev/mapper/ssd2
-	assert_eq "$(sc_status_field sc restored)" 0 "smaller SSD: restored"
+	[ "$(sc_status_field sc restored)" = 0 ] ||
+		soft_fail "$fs: smaller SSD: restored"
 	case $LOADLOG in
 	*"starting cold: cache device size or layout changed"*) ;;
 	*) soft_fail "$fs: smaller SSD: $LOADLOG" ;;
