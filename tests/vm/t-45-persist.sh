@@ -15,7 +15,11 @@
 #   - a volatile table in between;
 #   - a direct mount of the origin in between (the fingerprint: ext4's
 #     mount time and count, XFS's sb_lsn when its log is covered at
-#     unmount).
+#     unmount);
+#   - verify with a checkpoint written without it.
+# With `2 persistent verify` the checksums come back too: the restored
+# blocks hit, and after the data slabs are zeroed behind the target's back
+# the reader still gets the origin's bytes (ssd_errors counts them).
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -243,6 +247,29 @@ run_fs() {
 	umount /mnt
 	load "1 persistent"
 	expect_cold "$fs" "origin fingerprint changed"
+	unload
+
+	# verify: a checkpoint without checksums is not enough; one with them
+	# brings them back, and they check what the SSD returns: slabs
+	# overwritten while no table was loaded are caught, the reader gets
+	# the origin's bytes.
+	load "2 persistent verify"
+	expect_cold "$fs" "checkpoint has no checksums, which verify needs"
+	clean_checkpoint
+	load "2 persistent verify"
+	expect_restored
+	assert_eq "$(sc_status_field sc ssd_errors)" 0 "verify after a restore"
+	unload
+	raw_sync
+	dd if=/dev/zero of=/dev/mapper/ssd bs=65536 seek=1 count=$((TOTAL / 16)) \
+		conv=fsync 2>/dev/null || die "zero the data slabs"
+	raw_sync
+	load "2 persistent verify"
+	assert_eq "$(sc_status_field sc restored)" $PAGES "restored over zeros"
+	check_data "$fs"
+	[ "$(sc_status_field sc ssd_errors)" -gt 0 ] ||
+		soft_fail "$fs: zeroed slabs passed verify"
+	echo "zeroed slabs: ssd_errors=$(sc_status_field sc ssd_errors) mode=$(sc_status_field sc mode)"
 	unload
 }
 
