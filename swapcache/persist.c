@@ -584,7 +584,7 @@ void sc_persist_restore(struct sc_target *sc)
 	if (!why)
 		why = sc_restore_map(sc, h);
 	if (!why) {
-		DMINFO("%s: restored %u pages from the checkpoint of generation %llu in %lld ms (origin fingerprint %016llx)",
+		DMINFO("%s: restored %u pages, generation %llu, in %lld ms, fingerprint %016llx",
 		       dev, sc->restored, p->generation,
 		       ktime_ms_delta(ktime_get(), start), fp);
 		return;
@@ -638,7 +638,7 @@ int sc_persist_open(struct sc_target *sc)
 		      dev);
 		r = -EIO;
 	} else {
-		DMERR("%s: cannot write the cache device's header: cache disabled until the table is reloaded",
+		DMERR("%s: cannot write the header: cache disabled until the table is reloaded",
 		      dev);
 	}
 out:

@@ -259,7 +259,6 @@ static inline sector_t sc_oblock_sector(sc_oblock_t oblock)
 	return (sector_t)from_oblock(oblock) << SC_SECTOR_SHIFT_BLOCK;
 }
 
-
 /* Sums of the verify option per page of them (verify.c). */
 #define SC_SUMS_PER_PAGE	(PAGE_SIZE / sizeof(u32))
 

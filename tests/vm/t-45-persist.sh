@@ -98,10 +98,10 @@ flip_byte() {
 # warm_file: cache the file's blocks through the warm message, from
 # nothing (a load that wrongly restored them must not fail the next case).
 warm_file() {
-	local fo off len before
+	local off len before
 	dmsetup message sc 0 invalidate || die "invalidate"
 	before=$(sc_status_field sc written)
-	while read -r fo off len; do
+	while read -r _ off len; do
 		dmsetup message sc 0 warm $((off / 512)) $((len / 512)) ||
 			die "warm $off+$len"
 	done </tmp/extents
@@ -126,12 +126,12 @@ expect_restored() {
 	assert_eq "$(sc_status_field sc cache_pages)" "$PAGES/$TOTAL" \
 		"cache_pages after the restore"
 	case $LOADLOG in
-	*"restored $PAGES pages from the checkpoint"*) ;;
+	*"restored $PAGES pages, generation"*) ;;
 	*) die "no restore line: $LOADLOG" ;;
 	esac
 	hits=$(sc_status_field sc read_hits)
 	misses=$(sc_status_field sc read_misses)
-	while read -r fo off len; do
+	while read -r _ off len; do
 		sc_read /dev/mapper/sc "$off" "$len"
 	done </tmp/extents
 	assert_eq "$(($(sc_status_field sc read_hits) - hits))" $PAGES \

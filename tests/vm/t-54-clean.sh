@@ -3,7 +3,7 @@
 # slabs down to the low one, sparing those read since the CLOCK's hand last
 # passed them, and the data read afterwards is still the origin's.
 #
-# The cache is 16 MiB (256 slabs of 16 pages) over a 64 MiB origin. `warm`
+# The cache is 16 MiB of data (256 slabs of 16 pages) over a 64 MiB origin. `warm`
 # of the whole origin stops at the high watermark, 75%: 192 full slabs,
 # 3072 pages, holding the origin's first 12 MiB. The first 2 MiB (32 slabs,
 # 512 pages) are then read: all hits, which mark their slabs referenced.
@@ -36,8 +36,10 @@ CACHED=12	# MiB warm caches: 192 slabs
 
 load_swapcache
 sc_ramdisks 64
-dmsetup create cache16 --table "0 $((16 * 2048)) linear /dev/ram1 0" ||
+# 259 slabs: the header's, 256 of data and 2 of checkpoint region.
+dmsetup create cache16 --table "0 $((259 * 128)) linear /dev/ram1 0" ||
 	die "cannot make a 16 MiB cache device"
+assert_eq "$(sc_cache_pages $((259 * 128)))" 4096 "the layout's data slots"
 dmsetup mknodes cache16
 sc_create sc /dev/ram0 /dev/mapper/cache16
 dev=/dev/mapper/sc

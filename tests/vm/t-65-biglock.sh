@@ -55,8 +55,10 @@ ssdbig=$(nullb ssdbig $((256 * 1024)))
 ssdsmall=$(nullb ssdsmall 1024)
 sc_create big $obig "$ssdbig"
 sc_create small $osmall "$ssdsmall"
-assert_eq "$(sc_status_field big cache_pages)" "0/67108864" "big map"
-assert_eq "$(sc_status_field small cache_pages)" "0/262144" "small map"
+assert_eq "$(sc_status_field big cache_pages)" \
+	"0/$(sc_cache_pages "$(blockdev --getsz "$ssdbig")")" "big map"
+assert_eq "$(sc_status_field small cache_pages)" \
+	"0/$(sc_cache_pages "$(blockdev --getsz "$ssdsmall")")" "small map"
 
 # warm_both: the same 4 clusters on each: the first 192 KiB and the last
 # 64 KiB of the device, so that a discard of all but the end still has

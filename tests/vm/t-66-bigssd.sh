@@ -46,7 +46,7 @@ fio --name=data --filename=$dev --rw=write --bs=1M --size=16M --direct=1 \
 	--verify=crc32c --verify_interval=512 --do_verify=0 \
 	--output-format=terse >/dev/null || die "cannot write the data"
 dmsetup message sc 0 warm 0 32768 || die "warm"
-assert_eq "$(sc_status_field sc cache_pages)" "4096/$((SSD / 8))" "warmed"
+assert_eq "$(sc_status_field sc cache_pages)" "4096/$(sc_cache_pages "$SSD")" "warmed"
 grown=$(($(map_kib) - before - loaded))
 echo "map after 4096 cached pages: +$grown KiB"
 # One 64 KiB chunk holds 4096 entries, 256 whole-group slabs need 256, and
