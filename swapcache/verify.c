@@ -154,7 +154,7 @@ bool sc_verify_recheck(struct sc_target *sc, const struct sc_bio *pb)
 	if (WARN_ON_ONCE(pb->blocks > SC_SLAB_SIZE))
 		return true;
 	bio = bio_alloc(sc->cache->bdev, pb->blocks, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = sc_slot_sector(pb->first_slot);
+	bio->bi_iter.bi_sector = sc_slot_sector(sc, pb->first_slot);
 	for (i = 0; i < pb->blocks; i++) {
 		pages[i] = alloc_page(GFP_NOIO | __GFP_NOWARN);
 		if (!pages[i]) {

@@ -153,7 +153,7 @@ dd if=$dev of=/tmp/got bs=64k skip=$((N / 16)) count=4 iflag=direct \
 head -c $((64 * 4096)) /tmp/expected | cmp -s /tmp/got - ||
 	die "a corrupted 11th block reached the reader"
 assert_eq "$(sc_status_field sc ssd_errors)" 4 "errors of four bad slabs"
-assert_eq "$(sc_status_field sc cache_pages)" "4032/16384" \
+assert_eq "$(sc_status_field sc cache_pages)" "4032/$TOTAL" \
 	"four bad slabs' runs dropped"
 
 # A reader's buffer that changes while its read is in flight (an O_DIRECT
@@ -178,7 +178,7 @@ assert_eq "$(sc_status_field sc read_hits)" "$h" "hits of corrupted buffers"
 assert_eq "$(sc_status_field sc ssd_errors)" 4 \
 	"errors after buffers changed under reads"
 assert_eq "$(sc_status_field sc mode)" ok "mode after buffers changed"
-assert_eq "$(sc_status_field sc cache_pages)" "4032/16384" \
+assert_eq "$(sc_status_field sc cache_pages)" "4032/$TOTAL" \
 	"blocks kept after buffers changed"
 dmsetup remove sc
 dmsetup remove ssd

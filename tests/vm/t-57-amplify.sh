@@ -37,7 +37,8 @@ BOUND=$((2048 + 1024))
 
 load_swapcache
 sc_ramdisks 64
-dmsetup create ssd4 --table "0 $((4 * 2048)) linear /dev/ram1 0" ||
+# 66 slabs: the header's, 64 of data and 1 of checkpoint region.
+dmsetup create ssd4 --table "0 $((66 * 128)) linear /dev/ram1 0" ||
 	die "cannot make a 4 MiB cache device"
 dmsetup mknodes ssd4
 sc_create sc /dev/ram0 /dev/mapper/ssd4
