@@ -507,18 +507,18 @@ int sc_restore_slab(struct sc_target *sc, sc_slab_t slab,
  * sc_map_reset() - forget everything in the map, to start cold
  * @sc: the target, being constructed: nothing else uses the map yet
  *
- * Undoes a restore that found the checkpoint false half way.  Process
- * context; frees what the map held.
+ * Undoes a restore that found the checkpoint false half way.  Without the
+ * lock: laying the map out again takes time in proportion to the SSD, and
+ * no one else can see this map yet.  Process context; frees what the map
+ * held.
  */
 void sc_map_reset(struct sc_target *sc)
 {
 	void *garbage;
 
-	write_lock(&sc->lock);
 	sc_map_release_all(&sc->map);
 	garbage = sc_map_take_garbage(&sc->map);
 	sc_map_init(&sc->map, sc->map.nr_slabs, sc->map_mem);
-	write_unlock(&sc->lock);
 	while (garbage) {
 		void *next = sc_map_garbage_next(garbage);
 
