@@ -100,7 +100,10 @@ MODULE_PARM_DESC(write_count, "bytes written to SSDs");
 
 /*
  * At shutdown stop touching the SSDs before the devices go away, as
- * DragonFly's shutdown_swapcache() does.
+ * DragonFly's shutdown_swapcache() does.  A persistent target's checkpoint
+ * needs none of these: it is written when its table is suspended, which a
+ * shutdown that removes dm devices (systemd-shutdown) does before the
+ * reboot() that runs this notifier.
  */
 static int sc_shutdown_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
