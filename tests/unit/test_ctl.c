@@ -45,10 +45,18 @@ static void test_status(void)
 	      !strcmp(st.mode, "degraded"), "words");
 	CHECK(!st.extra[0], "extra '%s'", st.extra);
 
+	CHECK(!st.has_restored, "restored= found in a line without it");
+
 	/* A later module appends keys: kept, not refused. */
 	CHECK(!sc_status_parse(LINE " restored=12 future=x", &st, err,
 			       sizeof(err)), "%s", err);
-	CHECK(!strcmp(st.extra, "restored=12 future=x"), "extra '%s'", st.extra);
+	CHECK(st.has_restored && st.restored == 12, "restored %d %lu",
+	      st.has_restored, (unsigned long)st.restored);
+	CHECK(!strcmp(st.extra, "future=x"), "extra '%s'", st.extra);
+	CHECK(sc_status_parse(LINE " restored=x", &st, err, sizeof(err)) ==
+	      -EINVAL, "restored=x accepted");
+	CHECK(sc_status_parse(LINE " restored=1 restored=2", &st, err,
+			      sizeof(err)) == -EINVAL, "restored twice accepted");
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		CHECK(sc_status_parse(bad[i], &st, err, sizeof(err)) == -EINVAL,

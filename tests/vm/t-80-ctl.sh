@@ -158,7 +158,7 @@ cat /tmp/status
 swapcachectl status --json sc >/tmp/status.json
 awk -f $J /tmp/status.json || die "status --json is not JSON: $(cat /tmp/status.json)"
 line=$(dmsetup status sc)
-for k in read_hits read_misses written evicted invalidated ssd_errors state mode; do
+for k in read_hits read_misses written evicted invalidated ssd_errors state mode restored; do
 	assert_eq "$(json_field $k </tmp/status.json)" "$(sc_status_field sc $k)" \
 		"status --json $k ($line)"
 done

@@ -41,6 +41,8 @@ struct sc_status {
 	uint64_t used, total;		/* cache_pages=<used>/<total> */
 	uint64_t read_hits, read_misses, written, evicted, invalidated;
 	uint64_t ssd_errors;
+	uint64_t restored;		/* pages restored at load, if has_restored */
+	bool has_restored;		/* a module before persistent mode has none */
 	/* As given: a later module may add values to these. */
 	char state[32];			/* writing | cleaning */
 	char burst[32];			/* bursting | recovering */

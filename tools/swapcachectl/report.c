@@ -133,6 +133,11 @@ static void print_target(const struct sc_target *t, const int64_t *p)
 	       st->invalidated);
 	printf("  %-13s %" PRIu64 " (the target degrades at 8)\n",
 	       "SSD errors", st->ssd_errors);
+	if (st->has_restored && st->restored) {
+		sc_fmt_bytes(a, sizeof(a), st->restored * SC_PAGE);
+		printf("  %-13s %s (%" PRIu64 " pages) from the checkpoint at load\n",
+		       "restored", a, st->restored);
+	}
 	if (st->extra[0])
 		printf("  %-13s %s\n", "more", st->extra);
 }
@@ -206,6 +211,10 @@ static void json_target(const struct sc_target *t, const int64_t *p)
 	sc_json_string(stdout, st->burst);
 	fputs(",\"mode\":", stdout);
 	sc_json_string(stdout, st->mode);
+	if (st->has_restored)
+		printf(",\"restored\":%" PRIu64, st->restored);
+	else
+		fputs(",\"restored\":null", stdout);
 	fputs(",\"other_keys\":", stdout);
 	sc_json_string(stdout, st->extra);
 	fputc('}', stdout);
@@ -468,6 +477,9 @@ static const struct {
 		"Bytes dropped because their origin blocks were written, or by invalidate."),
 	COUNTER("swapcache_ssd_errors_total", ssd_errors, 1,
 		"Failed SSD reads and cluster writes."),
+	{ "swapcache_restored_bytes", "gauge",
+	  "Bytes brought back from the persistent checkpoint when the table was loaded.",
+	  offsetof(struct sc_status, restored), SC_PAGE },
 #undef COUNTER
 };
 

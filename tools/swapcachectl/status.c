@@ -17,11 +17,11 @@
 #include "ctl.h"
 
 enum { K_CACHE, K_HITS, K_MISSES, K_WRITTEN, K_EVICTED, K_INVAL, K_ERRORS,
-       K_STATE, K_BURST, K_MODE, NR_KEYS };
+       K_STATE, K_BURST, K_MODE, K_RESTORED, NR_KEYS };
 
 static const char *const keys[NR_KEYS] = {
 	"cache_pages", "read_hits", "read_misses", "written", "evicted",
-	"invalidated", "ssd_errors", "state", "burst", "mode",
+	"invalidated", "ssd_errors", "state", "burst", "mode", "restored",
 };
 
 static bool parse_u64(const char *s, const char *end, uint64_t *v)
@@ -57,6 +57,7 @@ static bool parse_value(int k, const char *v, const char *end,
 		[K_HITS] = &st->read_hits, [K_MISSES] = &st->read_misses,
 		[K_WRITTEN] = &st->written, [K_EVICTED] = &st->evicted,
 		[K_INVAL] = &st->invalidated, [K_ERRORS] = &st->ssd_errors,
+		[K_RESTORED] = &st->restored,
 	};
 	const char *slash;
 
@@ -136,8 +137,10 @@ int sc_status_parse(const char *line, struct sc_status *st, char *err,
 		}
 		s = end;
 	}
+	/* restored= came with the persistent option: older modules lack it. */
+	st->has_restored = seen[K_RESTORED];
 	for (k = 0; k < NR_KEYS; k++)
-		if (!seen[k]) {
+		if (!seen[k] && k != K_RESTORED) {
 			snprintf(err, errlen, "no %s= in it", keys[k]);
 			return -EINVAL;
 		}
