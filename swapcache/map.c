@@ -1488,26 +1488,36 @@ bool sc_map_export_done(const struct sc_map *map, u32 pos)
  *
  * Return: 0; -EINVAL when the extent is not one sc_map_export() could
  * have made (no page, a page outside the slab, a slot already taken, a
- * group out of range): a corrupt checkpoint.  @oblocks may then be
+ * block already in another slot, a group out of range): a corrupt
+ * checkpoint.  @oblocks may then be
  * partly written.
  */
 int sc_map_extent_slots(const struct sc_map_extent *x, sc_oblock_t *oblocks,
 			u32 *used)
 {
-	u32 page;
+	u32 page, i;
 
 	if (!x->valid || x->shift > 2 * SC_SHIFT_BIAS ||
 	    x->group >= SC_MAP_MAX_OBLOCKS >> SC_SLAB_SHIFT)
 		return -EINVAL;
 	for (page = 0; page < SC_SLAB_SIZE; page++) {
 		u32 slot = page + x->shift - SC_SHIFT_BIAS;
+		u64 block = (x->group << SC_SLAB_SHIFT) + page;
 
 		if (!(x->valid & BIT(page)))
 			continue;
 		if (page + x->shift < SC_SHIFT_BIAS || slot >= SC_SLAB_SIZE ||
 		    from_oblock(oblocks[slot]) != SC_OBLOCK_NONE)
 			return -EINVAL;
-		oblocks[slot] = to_oblock((x->group << SC_SLAB_SHIFT) + page);
+		/*
+		 * A block the slab holds already, in another slot: two
+		 * extents of one group that overlap, which no export makes
+		 * and sc_map_fill_slab() would refuse with a warning.
+		 */
+		for (i = 0; i < SC_SLAB_SIZE; i++)
+			if (from_oblock(oblocks[i]) == block)
+				return -EINVAL;
+		oblocks[slot] = to_oblock(block);
 		*used = max(*used, slot + 1);
 	}
 	return 0;
