@@ -17,6 +17,10 @@
  * table leaves it open, so that a later persistent load cannot trust a
  * checkpoint whose slabs the volatile table has since rewritten.
  *
+ * The resume reads the header again rather than trust what its
+ * constructor read: another table's checkpoint, or an invalidate sent to
+ * it, may have changed it since.
+ *
  * What the header cannot see is a write to the origin while no table is
  * loaded (dm-cache's contract: the origin is written only through the
  * target).  The fingerprint guards against the commonest one, a direct
@@ -140,7 +144,8 @@ static_assert(sizeof(struct sc_disk_item) == SC_ITEM_BYTES);
  * @generation: of the header this target last wrote or read
  * @open_on_ssd: this target wrote the header open and has not closed it
  * @clean_on_ssd: the header on the SSD may say clean (read so, or
- *	written so by this target, and not reopened since)
+ *	written so by this target, or a write of it as clean was tried,
+ *	and not reopened since)
  * @hdr: a page for the header
  * @fp: a page for the origin's blocks read for the fingerprint
  * @buf: SC_CKPT_PAGES pages of checkpoint I/O
@@ -276,6 +281,27 @@ static int sc_header_write(struct sc_target *sc)
 	return sc_persist_io(sc->cache->bdev,
 			     REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC,
 			     0, &sc->persist->hdr, 1);
+}
+
+/*
+ * Read the header as it is on the SSD now, into p->hdr.  Return: its state
+ * (SC_HDR_CLEAN, or SC_HDR_OPEN for any other), with *@generation; 0 when
+ * no valid header is there (no magic, a wrong crc: nothing a load would
+ * trust); -EIO when it cannot be read.
+ */
+static int sc_header_state(struct sc_target *sc, u64 *generation)
+{
+	struct sc_persist *p = sc->persist;
+	struct sc_disk_header *h = page_address(p->hdr);
+
+	if (sc_persist_io(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1))
+		return -EIO;
+	if (le64_to_cpu(h->magic) != SC_HDR_MAGIC ||
+	    le32_to_cpu(h->crc) != sc_header_crc(h))
+		return 0;
+	*generation = le64_to_cpu(h->generation);
+	return le32_to_cpu(h->state) == SC_HDR_CLEAN ? SC_HDR_CLEAN :
+						       SC_HDR_OPEN;
 }
 
 /**
@@ -607,23 +633,32 @@ cold:
  * At every resume that follows a checkpoint (or the first), for every
  * table, degraded or not (the origin may be written through it): from
  * now until a clean postsuspend, the slabs and the origin may change,
- * and a crash must find the header open.  FUA, after a flush.  Sleeps;
- * process context (preresume).
+ * and a crash must find the header open.  FUA, after a flush.
+ *
+ * The header is read again first: what the constructor read is stale by
+ * now when this table replaces another (whose postsuspend wrote it clean,
+ * or an invalidate message sent to it while suspended reopened it).
+ * Sleeps; process context (preresume).
  *
  * Return: 0, also when the write failed but no clean header can be on the
  * SSD (the target then degrades: it must not write slabs); -EIO when a
- * clean header may be there, which would vouch for a stale cache after
- * the origin was written: the resume is refused.
+ * clean header may be there (it reads clean or cannot be read, or this
+ * target tried to write it clean), which would vouch for a stale cache
+ * after the origin was written: the resume is refused.
  */
 int sc_persist_open(struct sc_target *sc)
 {
 	struct sc_persist *p = sc->persist;
 	const char *dev = dm_table_device_name(sc->ti->table);
-	int r = 0;
+	int before, after, r = 0;
+	u64 gen = 0;
 
 	mutex_lock(&p->lock);
 	if (p->open_on_ssd)
 		goto out;
+	before = sc_header_state(sc, &gen);
+	if (before > 0 && gen > p->generation)
+		p->generation = gen;
 	p->generation++;
 	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
 	if (!sc_header_write(sc)) {
@@ -633,8 +668,11 @@ int sc_persist_open(struct sc_target *sc)
 	}
 	if (!test_and_set_bit(SC_DEGRADED, &sc->flags))
 		queue_work(sc->wq, &sc->degrade_work);
-	if (p->clean_on_ssd) {
-		DMERR("%s: cannot reopen the cache device's clean header: not resuming",
+	/* A failed write may have landed, or not: the SSD decides. */
+	after = sc_header_state(sc, &gen);
+	if (p->clean_on_ssd || before < 0 || before == SC_HDR_CLEAN ||
+	    after < 0 || after == SC_HDR_CLEAN) {
+		DMERR("%s: cannot reopen the cache device's header, which may say clean: not resuming",
 		      dev);
 		r = -EIO;
 	} else {
@@ -790,6 +828,13 @@ void sc_persist_checkpoint(struct sc_target *sc)
 	if (!why) {
 		sc_header_fill(sc, SC_HDR_CLEAN, sc->verify ? SC_HDR_SUMS : 0,
 			       fp, items, crc);
+		/*
+		 * From here the SSD may say clean, even if the write fails:
+		 * an error does not prove that nothing landed.  The next
+		 * resume must write it open again, or not resume.
+		 */
+		p->open_on_ssd = false;
+		p->clean_on_ssd = true;
 		if (sc_header_write(sc))
 			why = "header write error";
 	}
@@ -799,8 +844,6 @@ void sc_persist_checkpoint(struct sc_target *sc)
 		      dev, why);
 		goto out;
 	}
-	p->open_on_ssd = false;
-	p->clean_on_ssd = true;
 	DMINFO("%s: checkpoint of %u pages, %llu items (%llu KiB), written in %lld ms",
 	       dev, cached, items, items * SC_ITEM_BYTES >> 10,
 	       ktime_ms_delta(ktime_get(), start));

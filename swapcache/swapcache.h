@@ -212,10 +212,12 @@
  * Without the persistent option nothing on it is trusted across a table
  * construction, as in DragonFly.  With it, a clean postsuspend writes the
  * map's entries (sc_map_export(), a chunk of the arena per hold of the
- * lock) and then the header, clean; every resume first writes the header
- * open, so a crash leaves it open; and the constructor puts a clean,
- * matching checkpoint back through the map's own insertion (claim the
- * slab, fill it, holes allowed), or starts cold and says why.  No
+ * lock) and then the header, clean; every resume first reads the header
+ * again and writes it open, so a crash leaves it open (and refuses to go
+ * live when the write fails over a header that may say clean); and the
+ * constructor puts a clean, matching checkpoint back through the map's own
+ * insertion (claim the slab, fill it, holes allowed), or starts cold and
+ * says why.  No
  * metadata device: the checkpoint is written only when nothing moves, so
  * it needs no journal, and a load after anything but a clean suspend is
  * simply cold.

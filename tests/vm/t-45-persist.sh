@@ -20,6 +20,11 @@
 # With `2 persistent verify` the checksums come back too: the restored
 # blocks hit, and after the data slabs are zeroed behind the target's back
 # the reader still gets the origin's bytes (ssd_errors counts them).
+# Then, once, what suspends, reloads and failed writes must not make true:
+#   1. a failed write of the clean header at suspend: the next resume
+#      writes it open again (dm-flakey refusing the header's writes);
+#   2. a table loaded while another was live, whose resume cannot reopen
+#      the header the other's suspend wrote clean: the resume is refused;
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -273,8 +278,96 @@ run_fs() {
 	unload
 }
 
+# hdr_field OFFSET BYTES: a number of the header on the SSD, as written.
+hdr_field() {
+	raw_sync
+	od -An -tu"$2" -j "$1" -N "$2" /dev/ram1 | tr -d ' '
+}
+
+# swap_table DEV TABLE: DEV's table replaced, live.
+swap_table() {
+	if ! dmsetup suspend "$1" || ! dmsetup load "$1" --table "$2" ||
+		! dmsetup resume "$1"; then
+		die "cannot swap $1's table"
+	fi
+}
+
+SSD_LINEAR="0 $SSD_SZ linear /dev/ram1 0"
+# The header's slab refuses writes (its reads pass); the rest is as it was.
+SSD_HDR_EIO="0 128 flakey /dev/ram1 0 0 1 1 error_writes
+128 $((SSD_SZ - 128)) linear /dev/ram1 128"
+TABLE="0 $ORIGIN_SZ swapcache /dev/ram0 /dev/mapper/ssd 1 persistent"
+
+# inactive_load: load $TABLE as sc's inactive table; $LOADLOG its lines.
+inactive_load() {
+	local mark
+	mark=$(log_mark)
+	dmsetup load sc --table "$TABLE" || die "cannot load sc"
+	LOADLOG=$(log_since "$mark" | grep 'device-mapper: swapcache: [0-9]*:[0-9]*: ' || true)
+	echo "inactive load: ${LOADLOG:-(no log line)}"
+}
+
+# 1. The clean header's write fails at postsuspend: the next resume must
+# write the header open again (a failed write may have landed).
+failed_clean_write() {
+	local gen mark log
+
+	load "1 persistent"
+	warm_file
+	gen=$(hdr_field 24 8)
+	assert_eq "$(hdr_field 12 4)" 1 "header open while live"
+	swap_table ssd "$SSD_HDR_EIO"
+	mark=$(log_mark)
+	dmsetup suspend sc || die "suspend sc"
+	log=$(log_since "$mark")
+	case $log in
+	*"checkpoint failed (header write error)"*) ;;
+	*) soft_fail "no failed header write at suspend: $log" ;;
+	esac
+	swap_table ssd "$SSD_LINEAR"
+	dmsetup resume sc || die "resume sc"
+	if [ "$(hdr_field 12 4)" != 1 ] || [ "$(hdr_field 24 8)" != $((gen + 1)) ]; then
+		soft_fail "after a failed clean write, resume left the header: state $(hdr_field 12 4) generation $(hdr_field 24 8), was $gen"
+	fi
+	unload
+}
+
+# 2. A table loaded while another is live read the header open; the live
+# one's suspend writes it clean; the new one's resume cannot reopen it: it
+# must not go live over a clean header, and the next load starts cold.
+stale_clean() {
+	local fs=$1
+
+	load "1 persistent"
+	warm_file
+	inactive_load
+	dmsetup suspend sc || die "suspend sc"
+	assert_eq "$(hdr_field 12 4)" 2 "header clean after the suspend"
+	swap_table ssd "$SSD_HDR_EIO"
+	if dmsetup resume sc; then
+		soft_fail "resumed though the clean header could not be reopened"
+	fi
+	swap_table ssd "$SSD_LINEAR"
+	dmsetup resume sc || die "resume sc, the header writable again"
+	[ "$(hdr_field 12 4)" = 1 ] ||
+		soft_fail "live with the header $(hdr_field 12 4), not open"
+	unload
+	load "1 persistent"
+	expect_cold "$fs" "not shut down cleanly"
+	unload
+}
+
+# What suspends, reloads and failed writes must not make true; once, on
+# the last filesystem's file, each case from no table to no table.
+run_reload() {
+	echo "--- reload cases, $1"
+	failed_clean_write
+	stale_clean "$1"
+}
+
 run_fs ext4
 run_fs xfs
+run_reload xfs
 losetup -d /dev/loop0
 rm -f /tmp/other.img
 [ $bad -eq 0 ] || die "$bad cases failed"
