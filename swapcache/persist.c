@@ -381,6 +381,51 @@ void sc_persist_destroy(struct sc_target *sc)
 
 /* Restore */
 
+/* Item @at of the checkpoint buffer. */
+static struct sc_disk_item *sc_ckpt_item(struct sc_persist *p, u32 at)
+{
+	return (struct sc_disk_item *)page_address(p->buf[at /
+							 SC_ITEMS_PER_PAGE]) +
+	       at % SC_ITEMS_PER_PAGE;
+}
+
+/* Read @n items of the checkpoint region from item @done into p->buf. */
+static int sc_ckpt_read(struct sc_target *sc, u64 done, u64 n)
+{
+	return sc_persist_io(sc->cache->bdev, REQ_OP_READ,
+			     sc->ckpt_start + done * SC_ITEM_BYTES / SECTOR_SIZE,
+			     sc->persist->buf,
+			     DIV_ROUND_UP(n, SC_ITEMS_PER_PAGE));
+}
+
+/*
+ * The checkpoint's crc, over the whole region the header names, before
+ * anything of it is entered: a checkpoint the header does not vouch for
+ * never reaches the map, whose refusals of a cluster that cannot be
+ * (sc_map_fill_slab()) are warnings, meant for the module's own bugs.
+ * Costs one more read of the region.  The reason to start cold, or NULL.
+ */
+static const char *sc_ckpt_verify(struct sc_target *sc,
+				  const struct sc_disk_header *h)
+{
+	u64 items = le64_to_cpu(h->ckpt_items), done, n;
+	u32 crc = crc32c(~0U, &h->generation, sizeof(h->generation));
+	unsigned int i;
+
+	for (done = 0; done < items; done += n) {
+		n = min_t(u64, items - done, SC_CKPT_PAGES * SC_ITEMS_PER_PAGE);
+		if (sc_ckpt_read(sc, done, n))
+			return "checkpoint is unreadable";
+		for (i = 0; i < n; i++)
+			crc = crc32c(crc, sc_ckpt_item(sc->persist, i),
+				     SC_ITEM_BYTES);
+		cond_resched();
+	}
+	if (crc != le32_to_cpu(h->ckpt_crc))
+		return "checkpoint checksum mismatch";
+	return NULL;
+}
+
 /* A slab being put back together from its items. */
 struct sc_restore_slab {
 	u32 slab;
@@ -485,13 +530,15 @@ static const char *sc_restore_item(struct sc_target *sc,
 	return NULL;
 }
 
-/* Read the checkpoint a piece at a time, check its crc, rebuild the map. */
+/*
+ * Check the checkpoint's crc, then read it again a piece at a time and
+ * rebuild the map.  The reason to start cold, or NULL.
+ */
 static const char *sc_restore_map(struct sc_target *sc,
 				  const struct sc_disk_header *h)
 {
 	struct sc_persist *p = sc->persist;
 	u64 items = le64_to_cpu(h->ckpt_items), done = 0;
-	u32 crc = crc32c(~0U, &h->generation, sizeof(h->generation));
 	struct sc_restore_slab *rs;
 	const char *why = NULL;
 
@@ -499,6 +546,9 @@ static const char *sc_restore_map(struct sc_target *sc,
 		return "checkpoint is longer than its region";
 	if (sc->verify && !(le32_to_cpu(h->flags) & SC_HDR_SUMS))
 		return "checkpoint has no checksums, which verify needs";
+	why = sc_ckpt_verify(sc, h);
+	if (why)
+		return why;
 	rs = kmalloc(sizeof(*rs), GFP_KERNEL);
 	if (!rs)
 		return "out of memory";
@@ -507,34 +557,25 @@ static const char *sc_restore_map(struct sc_target *sc,
 	while (done < items && !why) {
 		u64 n = min_t(u64, items - done,
 			      SC_CKPT_PAGES * SC_ITEMS_PER_PAGE);
-		unsigned int pages = DIV_ROUND_UP(n, SC_ITEMS_PER_PAGE), i;
+		unsigned int i;
 
-		if (sc_persist_io(sc->cache->bdev, REQ_OP_READ,
-				  sc->ckpt_start + done * SC_ITEM_BYTES /
-				  SECTOR_SIZE, p->buf, pages)) {
+		/*
+		 * Read again (the buffer holds a slab's worth): each item
+		 * is checked as well, and one the map cannot hold, a block
+		 * twice among them, is refused without a warning
+		 * (sc_map_extent_slots()).
+		 */
+		if (sc_ckpt_read(sc, done, n)) {
 			why = "checkpoint is unreadable";
 			break;
 		}
-		for (i = 0; i < n && !why; i++) {
-			const struct sc_disk_item *item;
-
-			item = (const struct sc_disk_item *)
-				page_address(p->buf[i / SC_ITEMS_PER_PAGE]) +
-				i % SC_ITEMS_PER_PAGE;
-			crc = crc32c(crc, item, sizeof(*item));
-			why = sc_restore_item(sc, rs, item);
-		}
+		for (i = 0; i < n && !why; i++)
+			why = sc_restore_item(sc, rs, sc_ckpt_item(p, i));
 		done += n;
 		cond_resched();
 	}
 	if (!why)
 		why = sc_restore_commit(sc, rs);
-	/*
-	 * The crc comes last: an item the checks above refused is corrupt
-	 * whatever the crc says, and a wrong crc undoes what was entered.
-	 */
-	if (!why && crc != le32_to_cpu(h->ckpt_crc))
-		why = "checkpoint checksum mismatch";
 	mutex_unlock(&sc->insert_lock);
 	kfree(rs);
 	return why;
@@ -682,13 +723,6 @@ int sc_persist_open(struct sc_target *sc)
 out:
 	mutex_unlock(&p->lock);
 	return r;
-}
-
-static struct sc_disk_item *sc_ckpt_item(struct sc_persist *p, u32 at)
-{
-	return (struct sc_disk_item *)page_address(p->buf[at /
-							 SC_ITEMS_PER_PAGE]) +
-	       at % SC_ITEMS_PER_PAGE;
 }
 
 /*

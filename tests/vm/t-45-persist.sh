@@ -25,6 +25,8 @@
 #      writes it open again (dm-flakey refusing the header's writes);
 #   2. a table loaded while another was live, whose resume cannot reopen
 #      the header the other's suspend wrote clean: the resume is refused;
+#   3. a checkpoint item the checks would refuse: the crc, checked first,
+#      reports it;
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -357,12 +359,26 @@ stale_clean() {
 	unload
 }
 
+# 3. The checkpoint's crc is checked before any item is entered: an item
+# the checks would refuse is reported as the mismatch it is.
+crc_first() {
+	local fs=$1
+
+	load "1 persistent"
+	clean_checkpoint
+	flip_byte /dev/mapper/ssd $((CKPT_BYTE + 12))	# an item's zero field
+	load "1 persistent"
+	expect_cold "$fs" "checkpoint checksum mismatch"
+	unload
+}
+
 # What suspends, reloads and failed writes must not make true; once, on
 # the last filesystem's file, each case from no table to no table.
 run_reload() {
 	echo "--- reload cases, $1"
 	failed_clean_write
 	stale_clean "$1"
+	crc_first "$1"
 }
 
 run_fs ext4
