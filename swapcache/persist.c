@@ -21,6 +21,9 @@
  * constructor read: another table's checkpoint, or an invalidate sent to
  * it, may have changed it since.
  *
+ * The origin is flushed before the header is written clean: the header
+ * vouches for the cache beside what the origin's media hold.
+ *
  * What the header cannot see is a write to the origin while no table is
  * loaded (dm-cache's contract: the origin is written only through the
  * target).  The fingerprint guards against the commonest one, a direct
@@ -857,8 +860,16 @@ void sc_persist_checkpoint(struct sc_target *sc)
 	generation = cpu_to_le64(p->generation);
 	crc = crc32c(~0U, &generation, sizeof(generation));
 	cached = READ_ONCE(sc->map.nr_cached);
-	why = sc_fingerprint(sc, &fp) ? "origin unreadable" :
-					  sc_ckpt_write(sc, &items, &crc);
+	/*
+	 * The origin's writes, which went through this target, are on its
+	 * media before a header vouches for the cache beside them.
+	 */
+	if (blkdev_issue_flush(sc->origin->bdev))
+		why = "origin flush failed";
+	else if (sc_fingerprint(sc, &fp))
+		why = "origin unreadable";
+	else
+		why = sc_ckpt_write(sc, &items, &crc);
 	if (!why) {
 		sc_header_fill(sc, SC_HDR_CLEAN, sc->verify ? SC_HDR_SUMS : 0,
 			       fp, items, crc);
