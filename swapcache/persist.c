@@ -149,6 +149,9 @@ static_assert(sizeof(struct sc_disk_item) == SC_ITEM_BYTES);
  * @clean_on_ssd: the header on the SSD may say clean (read so, or
  *	written so by this target, or a write of it as clean was tried,
  *	and not reopened since)
+ * @restored: the constructor filled the map from the checkpoint, and the
+ *	table has not been resumed since
+ * @restored_gen: the generation of the clean header it restored from
  * @hdr: a page for the header
  * @fp: a page for the origin's blocks read for the fingerprint
  * @buf: SC_CKPT_PAGES pages of checkpoint I/O
@@ -159,6 +162,8 @@ struct sc_persist {
 	u64 generation;
 	bool open_on_ssd;
 	bool clean_on_ssd;
+	bool restored;
+	u64 restored_gen;
 	struct page *hdr;
 	struct page *fp;
 	struct page *buf[SC_CKPT_PAGES];
@@ -654,6 +659,8 @@ void sc_persist_restore(struct sc_target *sc)
 	if (!why)
 		why = sc_restore_map(sc, h);
 	if (!why) {
+		p->restored = true;
+		p->restored_gen = p->generation;
 		DMINFO("%s: restored %u pages, generation %llu, in %lld ms, fingerprint %016llx",
 		       dev, sc->restored, p->generation,
 		       ktime_ms_delta(ktime_get(), start), fp);
@@ -681,8 +688,11 @@ cold:
  *
  * The header is read again first: what the constructor read is stale by
  * now when this table replaces another (whose postsuspend wrote it clean,
- * or an invalidate message sent to it while suspended reopened it).
- * Sleeps; process context (preresume).
+ * or an invalidate message sent to it while suspended reopened it).  A
+ * table that restored its map at load keeps it only if the header is
+ * still the clean one it restored from (same generation); otherwise the
+ * map is emptied before the first bio, and the log says so.  Sleeps;
+ * process context (preresume).
  *
  * Return: 0, also when the write failed but no clean header can be on the
  * SSD (the target then degrades: it must not write slabs); -EIO when a
@@ -703,6 +713,15 @@ int sc_persist_open(struct sc_target *sc)
 	before = sc_header_state(sc, &gen);
 	if (before > 0 && gen > p->generation)
 		p->generation = gen;
+	if (p->restored) {
+		p->restored = false;
+		if (before != SC_HDR_CLEAN || gen != p->restored_gen) {
+			DMWARN("%s: the cache device's header is no longer the clean one restored from (generation %llu): emptying the cache",
+			       dev, p->restored_gen);
+			sc_invalidate_all(sc);
+			sc->restored = 0;
+		}
+	}
 	p->generation++;
 	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
 	if (!sc_header_write(sc)) {

@@ -217,7 +217,8 @@
  * live when the write fails over a header that may say clean); and the
  * constructor puts a clean, matching checkpoint back through the map's own
  * insertion (claim the slab, fill it, holes allowed), or starts cold and
- * says why.  No
+ * says why, while the resume keeps that map only if the header is still
+ * the one it restored from.  No
  * metadata device: the checkpoint is written only when nothing moves, so
  * it needs no journal, and a load after anything but a clean suspend is
  * simply cold.

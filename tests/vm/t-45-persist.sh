@@ -28,6 +28,8 @@
 #   3. a checkpoint item the checks would refuse: the crc, checked first,
 #      reports it;
 #   4. a failed flush of the origin at the checkpoint: no clean header;
+#   5. an invalidate sent to the suspended old table after the new one
+#      restored the checkpoint: the new one resumes empty.
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -409,6 +411,33 @@ origin_flush() {
 	rm -f /tmp/org.img
 }
 
+# 5. An invalidate sent to the suspended live table after a new table
+# restored the checkpoint: the new one must not serve the old map.
+invalidate_after_restore() {
+	local fs=$1 mark log
+
+	load "1 persistent"
+	warm_file
+	dmsetup suspend sc || die "suspend sc"
+	inactive_load
+	case $LOADLOG in
+	*"restored $PAGES pages"*) ;;
+	*) die "the inactive table restored nothing: $LOADLOG" ;;
+	esac
+	dmsetup message sc 0 invalidate || die "invalidate while suspended"
+	mark=$(log_mark)
+	dmsetup resume sc || die "resume sc"
+	log=$(log_since "$mark")
+	[ "$(sc_status_field sc cache_pages)" = "0/$TOTAL" ] ||
+		soft_fail "invalidated while suspended, yet resumed with cache_pages $(sc_status_field sc cache_pages)"
+	case $log in
+	*"no longer the clean one restored from"*) ;;
+	*) soft_fail "no log line for the emptied restore: $log" ;;
+	esac
+	check_data "$fs"
+	unload
+}
+
 # What suspends, reloads and failed writes must not make true; once, on
 # the last filesystem's file, each case from no table to no table.
 run_reload() {
@@ -417,6 +446,7 @@ run_reload() {
 	stale_clean "$1"
 	crc_first "$1"
 	origin_flush
+	invalidate_after_restore "$1"
 }
 
 run_fs ext4
