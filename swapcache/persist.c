@@ -600,6 +600,8 @@ static const char *sc_restore_check(struct sc_target *sc,
 		return "header checksum mismatch";
 	if (le32_to_cpu(h->version) != SC_HDR_VERSION)
 		return "header format version unknown";
+	if (le32_to_cpu(h->flags) & ~(SC_HDR_PERSISTENT | SC_HDR_SUMS))
+		return "header flags unknown";
 	if (!(le32_to_cpu(h->flags) & SC_HDR_PERSISTENT))
 		return "last used by a volatile table";
 	if (le32_to_cpu(h->state) != SC_HDR_CLEAN)
