@@ -718,7 +718,7 @@ int sc_persist_open(struct sc_target *sc)
 	if (p->restored) {
 		p->restored = false;
 		if (before != SC_HDR_CLEAN || gen != p->restored_gen) {
-			DMWARN("%s: the cache device's header is no longer the clean one restored from (generation %llu): emptying the cache",
+			DMWARN("%s: header changed since generation %llu was restored: emptied",
 			       dev, p->restored_gen);
 			sc_invalidate_all(sc);
 			sc->restored = 0;
@@ -737,7 +737,7 @@ int sc_persist_open(struct sc_target *sc)
 	after = sc_header_state(sc, &gen);
 	if (p->clean_on_ssd || before < 0 || before == SC_HDR_CLEAN ||
 	    after < 0 || after == SC_HDR_CLEAN) {
-		DMERR("%s: cannot reopen the cache device's header, which may say clean: not resuming",
+		DMERR("%s: cannot reopen a header that may say clean: not resuming",
 		      dev);
 		r = -EIO;
 	} else {
