@@ -848,8 +848,11 @@ static const char *sc_ckpt_write(struct sc_target *sc, u64 *items, u32 *crc)
  *	cleaner and the workers done with it (postsuspend)
  *
  * Only for a persistent target that wrote its header open and has not
- * degraded.  The checkpoint is written, then the header, clean, after a
- * flush and with FUA: a crash at any point before leaves it open.  Holds
+ * degraded.  The origin is flushed, the checkpoint written, then the
+ * header, clean, after a flush and with FUA: a crash or a failure at any
+ * point before leaves it open.  A failed write of the clean header
+ * itself counts as maybe clean: the next resume writes the header open
+ * or refuses (sc_persist_open()).  Holds
  * insert_lock throughout, so that no insertion or eviction moves the map
  * under the export (each of which the suspension stops anyway); the
  * map's lock is held a chunk of the arena at a time.  An invalidate
