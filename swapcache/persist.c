@@ -408,10 +408,11 @@ static int sc_ckpt_read(struct sc_target *sc, u64 done, u64 n)
 
 /*
  * The checkpoint's crc, over the whole region the header names, before
- * anything of it is entered: a checkpoint the header does not vouch for
- * never reaches the map, whose refusals of a cluster that cannot be
- * (sc_map_fill_slab()) are warnings, meant for the module's own bugs.
- * Costs one more read of the region.  The reason to start cold, or NULL.
+ * anything of it is entered: a checkpoint damaged on the SSD never reaches
+ * the map, whose refusals of a cluster that cannot be (sc_map_fill_slab())
+ * are warnings, meant for the module's own bugs.  Costs one more read of
+ * the region.  Only an early exit: what is entered is read again, and
+ * checked again (sc_restore_map()).  The reason to start cold, or NULL.
  */
 static const char *sc_ckpt_verify(struct sc_target *sc,
 				  const struct sc_disk_header *h)
@@ -540,7 +541,10 @@ static const char *sc_restore_item(struct sc_target *sc,
 
 /*
  * Check the checkpoint's crc, then read it again a piece at a time and
- * rebuild the map.  The reason to start cold, or NULL.
+ * rebuild the map, with the crc of exactly the items entered: a read that
+ * returned other bytes the second time (a transient fault) fails that
+ * crc, and the caller empties the map (sc_map_reset()).  The reason to
+ * start cold, or NULL.
  */
 static const char *sc_restore_map(struct sc_target *sc,
 				  const struct sc_disk_header *h)
@@ -549,6 +553,7 @@ static const char *sc_restore_map(struct sc_target *sc,
 	u64 items = le64_to_cpu(h->ckpt_items), done = 0;
 	struct sc_restore_slab *rs;
 	const char *why = NULL;
+	u32 crc = crc32c(~0U, &h->generation, sizeof(h->generation));
 
 	if (items > (u64)sc->ckpt_slabs * SC_ITEMS_PER_CKPT_SLAB)
 		return "checkpoint is longer than its region";
@@ -577,11 +582,15 @@ static const char *sc_restore_map(struct sc_target *sc,
 			why = "checkpoint is unreadable";
 			break;
 		}
-		for (i = 0; i < n && !why; i++)
+		for (i = 0; i < n && !why; i++) {
+			crc = crc32c(crc, sc_ckpt_item(p, i), SC_ITEM_BYTES);
 			why = sc_restore_item(sc, rs, sc_ckpt_item(p, i));
+		}
 		done += n;
 		cond_resched();
 	}
+	if (!why && crc != le32_to_cpu(h->ckpt_crc))
+		why = "checkpoint checksum mismatch";
 	if (!why)
 		why = sc_restore_commit(sc, rs);
 	mutex_unlock(&sc->insert_lock);
