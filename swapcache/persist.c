@@ -293,9 +293,10 @@ static int sc_header_write(struct sc_target *sc)
 
 /*
  * Read the header as it is on the SSD now, into p->hdr.  Return: its state
- * (SC_HDR_CLEAN, or SC_HDR_OPEN for any other), with *@generation; 0 when
- * no valid header is there (no magic, a wrong crc: nothing a load would
- * trust); -EIO when it cannot be read.
+ * (SC_HDR_OPEN, or SC_HDR_CLEAN for any other: a state this version does
+ * not know counts as maybe clean, as in sc_persist_restore()), with
+ * *@generation; 0 when no valid header is there (no magic, a wrong crc:
+ * nothing a load would trust); -EIO when it cannot be read.
  */
 static int sc_header_state(struct sc_target *sc, u64 *generation)
 {
@@ -308,8 +309,8 @@ static int sc_header_state(struct sc_target *sc, u64 *generation)
 	    le32_to_cpu(h->crc) != sc_header_crc(h))
 		return 0;
 	*generation = le64_to_cpu(h->generation);
-	return le32_to_cpu(h->state) == SC_HDR_CLEAN ? SC_HDR_CLEAN :
-						       SC_HDR_OPEN;
+	return le32_to_cpu(h->state) == SC_HDR_OPEN ? SC_HDR_OPEN :
+						      SC_HDR_CLEAN;
 }
 
 /**
@@ -662,6 +663,7 @@ void sc_persist_restore(struct sc_target *sc)
 	if (le64_to_cpu(h->magic) == SC_HDR_MAGIC &&
 	    le32_to_cpu(h->crc) == sc_header_crc(h)) {
 		p->generation = le64_to_cpu(h->generation);
+		/* Any state but open is maybe clean (sc_header_state()). */
 		p->clean_on_ssd = le32_to_cpu(h->state) != SC_HDR_OPEN;
 	}
 	if (!sc->persistent)
