@@ -915,8 +915,12 @@ void sc_persist_checkpoint(struct sc_target *sc)
 		 */
 		p->open_on_ssd = false;
 		p->clean_on_ssd = true;
-		if (sc_header_write(sc))
-			why = "header write error";
+		if (sc_header_write(sc)) {
+			mutex_unlock(&sc->insert_lock);
+			DMERR("%s: checkpoint failed (header write error): the header may say clean or open; the checkpoint is whole, the origin flushed",
+			      dev);
+			goto out;
+		}
 	}
 	mutex_unlock(&sc->insert_lock);
 	if (why) {
