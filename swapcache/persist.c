@@ -942,11 +942,15 @@ out:
  *
  * An invalidate message on a suspended target may come after its
  * checkpoint, or during it: an administrator who wrote the origin around
- * the target expects nothing of the old cache to come back.  Sleeps;
- * process context.
+ * the target expects nothing of the old cache to come back.  Volatile
+ * tables too: one whose resume failed over a clean header left it clean.
+ * While the header is open on the SSD (a live table) it does nothing.
+ * Sleeps; process context.
+ *
+ * Return: sc_persist_open()'s: 0, or -EIO when a clean header may still
+ * be on the SSD.
  */
-void sc_persist_dirty(struct sc_target *sc)
+int sc_persist_dirty(struct sc_target *sc)
 {
-	if (sc->persistent)
-		sc_persist_open(sc);
+	return sc_persist_open(sc);
 }

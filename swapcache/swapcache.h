@@ -718,7 +718,7 @@ void sc_persist_destroy(struct sc_target *sc);
 void sc_persist_restore(struct sc_target *sc);
 int sc_persist_open(struct sc_target *sc);
 void sc_persist_checkpoint(struct sc_target *sc);
-void sc_persist_dirty(struct sc_target *sc);
+int sc_persist_dirty(struct sc_target *sc);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

@@ -615,7 +615,11 @@ static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			return -EINVAL;
 		}
 		sc_invalidate_all(sc);
-		sc_persist_dirty(sc);
+		if (sc_persist_dirty(sc)) {
+			DMERR("%s: invalidate: cannot reopen the header; its checkpoint may still be trusted",
+			      dev);
+			return -EIO;
+		}
 		return 0;
 	}
 	if (!strcasecmp(argv[0], "warm"))

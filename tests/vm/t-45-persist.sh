@@ -32,6 +32,10 @@
 #      restored the checkpoint: the new one resumes empty.
 #   6. a header flag this version does not know (the header's crc
 #      recomputed by the script): not trusted.
+#   7. an invalidate on a suspended target that cannot reopen the clean
+#      header (its slab refuses writes): the message fails;
+#   8. an invalidate on a volatile table whose resume was refused over a
+#      clean header: it reopens the header.
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -486,6 +490,45 @@ unknown_flag() {
 	unload
 }
 
+# 7. An invalidate that cannot reopen the clean header (its slab refuses
+# writes) must fail: the checkpoint it leaves may still be trusted.
+invalidate_unwritable() {
+	load "1 persistent"
+	warm_file
+	dmsetup suspend sc || die "suspend sc"
+	assert_eq "$(hdr_field 12 4)" 2 "header clean after the suspend"
+	swap_table ssd "$SSD_HDR_EIO"
+	if dmsetup message sc 0 invalidate; then
+		soft_fail "invalidate succeeded, yet could not reopen the clean header"
+	fi
+	swap_table ssd "$SSD_LINEAR"
+	dmsetup resume sc || die "resume sc, the header writable again"
+	[ "$(hdr_field 12 4)" = 1 ] ||
+		soft_fail "live with the header $(hdr_field 12 4), not open"
+	unload
+}
+
+# 8. A volatile table whose resume was refused over a clean header: an
+# invalidate sent to it must reopen the header.
+invalidate_volatile() {
+	load "1 persistent"
+	warm_file
+	dmsetup load sc --table "0 $ORIGIN_SZ swapcache /dev/ram0 /dev/mapper/ssd" ||
+		die "cannot load a volatile sc"
+	dmsetup suspend sc || die "suspend sc"
+	assert_eq "$(hdr_field 12 4)" 2 "header clean after the suspend"
+	swap_table ssd "$SSD_HDR_EIO"
+	if dmsetup resume sc; then
+		soft_fail "volatile table resumed over a clean header it could not reopen"
+	fi
+	swap_table ssd "$SSD_LINEAR"
+	dmsetup message sc 0 invalidate || soft_fail "invalidate, the header writable"
+	[ "$(hdr_field 12 4)" = 1 ] ||
+		soft_fail "invalidate left the header $(hdr_field 12 4), not open"
+	dmsetup resume sc || die "resume sc, the header writable again"
+	unload
+}
+
 # What suspends, reloads and failed writes must not make true; once, on
 # the last filesystem's file, each case from no table to no table.
 run_reload() {
@@ -496,6 +539,8 @@ run_reload() {
 	origin_flush
 	invalidate_after_restore "$1"
 	unknown_flag "$1"
+	invalidate_unwritable
+	invalidate_volatile
 }
 
 run_fs ext4
