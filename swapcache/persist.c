@@ -917,7 +917,7 @@ void sc_persist_checkpoint(struct sc_target *sc)
 		p->clean_on_ssd = true;
 		if (sc_header_write(sc)) {
 			mutex_unlock(&sc->insert_lock);
-			DMERR("%s: checkpoint failed (header write error): the header may say clean or open; the checkpoint is whole, the origin flushed",
+			DMERR("%s: checkpoint failed (header write error): may say clean or open",
 			      dev);
 			goto out;
 		}

@@ -616,7 +616,7 @@ static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		}
 		sc_invalidate_all(sc);
 		if (sc_persist_dirty(sc)) {
-			DMERR("%s: invalidate: cannot reopen the header; its checkpoint may still be trusted",
+			DMERR("%s: invalidate: cannot reopen the header; checkpoint may be trusted",
 			      dev);
 			return -EIO;
 		}
