@@ -17,8 +17,20 @@
 
 /* Inserting clusters */
 
-static int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
-		       sector_t sector, struct page **pages, unsigned int count)
+/**
+ * sc_io_pages() - synchronous I/O of whole pages at one place of a device
+ * @bdev: the device
+ * @opf: the operation and its flags
+ * @sector: where the first page goes or comes from
+ * @pages: the pages, in order
+ * @count: how many, 1..BIO_MAX_VECS
+ *
+ * Sleeps; process context.
+ *
+ * Return: 0 or the bio's error.
+ */
+int sc_io_pages(struct block_device *bdev, blk_opf_t opf,
+		sector_t sector, struct page **pages, unsigned int count)
 {
 	struct bio *bio = bio_alloc(bdev, count, opf, GFP_NOIO);
 	unsigned int i;

@@ -170,23 +170,6 @@ struct sc_persist {
 	struct sc_map_extent extents[SC_EXPORT_MAX];
 };
 
-/* Synchronous I/O of whole pages; process context. */
-static int sc_persist_io(struct block_device *bdev, blk_opf_t opf,
-			 sector_t sector, struct page **pages,
-			 unsigned int count)
-{
-	struct bio *bio = bio_alloc(bdev, count, opf, GFP_NOIO);
-	unsigned int i;
-	int r;
-
-	bio->bi_iter.bi_sector = sector;
-	for (i = 0; i < count; i++)
-		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
-	r = submit_bio_wait(bio);
-	bio_put(bio);
-	return r;
-}
-
 /**
  * sc_persist_layout() - where the header, checkpoint and data slabs lie
  * @cache_sectors: the cache device's size
@@ -243,8 +226,8 @@ static int sc_fingerprint(struct sc_target *sc, u64 *fp)
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		if (at[i] + SC_SECTORS_PER_BLOCK > size)
 			break;
-		r = sc_persist_io(sc->origin->bdev, REQ_OP_READ, at[i],
-				  &p->fp, 1);
+		r = sc_io_pages(sc->origin->bdev, REQ_OP_READ, at[i],
+				&p->fp, 1);
 		if (r)
 			return r;
 		data = kmap_local_page(p->fp);
@@ -286,9 +269,9 @@ static struct sc_disk_header *sc_header_fill(struct sc_target *sc, u32 state,
 /* Write p->hdr: after a flush of everything before it, and FUA. */
 static int sc_header_write(struct sc_target *sc)
 {
-	return sc_persist_io(sc->cache->bdev,
-			     REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC,
-			     0, &sc->persist->hdr, 1);
+	return sc_io_pages(sc->cache->bdev,
+			   REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA | REQ_SYNC,
+			   0, &sc->persist->hdr, 1);
 }
 
 /*
@@ -303,7 +286,7 @@ static int sc_header_state(struct sc_target *sc, u64 *generation)
 	struct sc_persist *p = sc->persist;
 	struct sc_disk_header *h = page_address(p->hdr);
 
-	if (sc_persist_io(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1))
+	if (sc_io_pages(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1))
 		return -EIO;
 	if (le64_to_cpu(h->magic) != SC_HDR_MAGIC ||
 	    le32_to_cpu(h->crc) != sc_header_crc(h))
@@ -401,10 +384,10 @@ static struct sc_disk_item *sc_ckpt_item(struct sc_persist *p, u32 at)
 /* Read @n items of the checkpoint region from item @done into p->buf. */
 static int sc_ckpt_read(struct sc_target *sc, u64 done, u64 n)
 {
-	return sc_persist_io(sc->cache->bdev, REQ_OP_READ,
-			     sc->ckpt_start + done * SC_ITEM_BYTES / SECTOR_SIZE,
-			     sc->persist->buf,
-			     DIV_ROUND_UP(n, SC_ITEMS_PER_PAGE));
+	return sc_io_pages(sc->cache->bdev, REQ_OP_READ,
+			   sc->ckpt_start + done * SC_ITEM_BYTES / SECTOR_SIZE,
+			   sc->persist->buf,
+			   DIV_ROUND_UP(n, SC_ITEMS_PER_PAGE));
 }
 
 /*
@@ -656,7 +639,7 @@ void sc_persist_restore(struct sc_target *sc)
 	ktime_t start = ktime_get();
 	u64 fp = 0;
 
-	if (sc_persist_io(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1)) {
+	if (sc_io_pages(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1)) {
 		why = "header is unreadable";
 		goto cold;
 	}
@@ -783,9 +766,9 @@ static int sc_ckpt_flush(struct sc_target *sc, u64 *written, u32 *fill,
 		memset(sc_ckpt_item(p, whole), 0,
 		       (SC_ITEMS_PER_PAGE - whole % SC_ITEMS_PER_PAGE) *
 		       SC_ITEM_BYTES);
-	r = sc_persist_io(sc->cache->bdev, REQ_OP_WRITE,
-			  sc->ckpt_start + *written * SC_ITEM_BYTES / SECTOR_SIZE,
-			  p->buf, pages);
+	r = sc_io_pages(sc->cache->bdev, REQ_OP_WRITE,
+			sc->ckpt_start + *written * SC_ITEM_BYTES / SECTOR_SIZE,
+			p->buf, pages);
 	if (r)
 		return r;
 	*written += whole;

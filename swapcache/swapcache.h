@@ -700,6 +700,10 @@ void sc_meta_read_done(struct sc_target *sc, struct bio *bio,
 unsigned int sc_meta_take(struct sc_target *sc, sc_oblock_t *oblocks,
 			  struct page **pages, struct sc_guard_snap *snap);
 
+/* fill.c */
+int sc_io_pages(struct block_device *bdev, blk_opf_t opf, sector_t sector,
+		struct page **pages, unsigned int count);
+
 /* verify.c: the verify option's sums */
 int sc_verify_create(struct sc_target *sc, char **error);
 void sc_verify_destroy(struct sc_target *sc);

@@ -147,27 +147,21 @@ bool sc_verify_recheck(struct sc_target *sc, const struct sc_bio *pb)
 {
 	struct page *pages[SC_SLAB_SIZE] = { };
 	u32 slot = from_slot(pb->first_slot);
-	struct bio *bio;
 	bool bad = false;
 	u32 i;
 
 	if (WARN_ON_ONCE(pb->blocks > SC_SLAB_SIZE))
 		return true;
-	bio = bio_alloc(sc->cache->bdev, pb->blocks, REQ_OP_READ, GFP_NOIO);
-	bio->bi_iter.bi_sector = sc_slot_sector(sc, pb->first_slot);
-	for (i = 0; i < pb->blocks; i++) {
+	for (i = 0; !bad && i < pb->blocks; i++) {
 		pages[i] = alloc_page(GFP_NOIO | __GFP_NOWARN);
-		if (!pages[i]) {
-			bad = true;
-			goto out;
-		}
-		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
+		bad = !pages[i];
 	}
-	bad = submit_bio_wait(bio);
+	if (!bad)
+		bad = sc_io_pages(sc->cache->bdev, REQ_OP_READ,
+				  sc_slot_sector(sc, pb->first_slot), pages,
+				  pb->blocks);
 	for (i = 0; !bad && i < pb->blocks; i++)
 		bad = sc_sum_page(pages[i]) != sc_recorded_sum(sc, slot + i);
-out:
-	bio_put(bio);
 	for (i = 0; i < pb->blocks; i++)
 		if (pages[i])
 			__free_page(pages[i]);
