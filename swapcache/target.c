@@ -563,8 +563,10 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",origin_name=%s,cache_name=%s;", sc->origin->name,
+		DMEMIT(",origin_name=%s,cache_name=%s", sc->origin->name,
 		       sc->cache->name);
+		DMEMIT(",persistent=%c,verify=%c;", sc->persistent ? 'y' : 'n',
+		       sc->verify ? 'y' : 'n');
 		break;
 	}
 }
