@@ -241,6 +241,31 @@ u32 sc_used_slabs(struct sc_target *sc)
 	return used;
 }
 
+/*
+ * Drop a range's blocks a step of the map walk at a time, adding how many
+ * to *@dropped; see sc_remove_blocks().  Return: false when it stopped
+ * before the end.
+ */
+static bool sc_remove_walk(struct sc_target *sc, sc_oblock_t first,
+			   u64 count, bool may_sleep, u64 *dropped)
+{
+	struct sc_map_walk walk;
+	bool done;
+
+	write_lock(&sc->lock);
+	sc_map_walk_init(&sc->map, &walk, first, count);
+	for (;;) {
+		done = sc_map_walk_step(&sc->map, &walk, SC_MAP_STEP);
+		write_unlock(&sc->lock);
+		if (done || !may_sleep)
+			break;
+		cond_resched();
+		write_lock(&sc->lock);
+	}
+	*dropped += walk.dropped;
+	return done;
+}
+
 /**
  * sc_remove_blocks() - drop the cached blocks of a range
  * @sc: the target
@@ -261,22 +286,13 @@ u32 sc_used_slabs(struct sc_target *sc)
 bool sc_remove_blocks(struct sc_target *sc, sc_oblock_t first, u64 count,
 		      bool may_sleep, u64 *dropped)
 {
-	struct sc_map_walk walk;
+	u64 walked = 0;
 	bool done;
 
-	write_lock(&sc->lock);
-	sc_map_walk_init(&sc->map, &walk, first, count);
-	for (;;) {
-		done = sc_map_walk_step(&sc->map, &walk, SC_MAP_STEP);
-		write_unlock(&sc->lock);
-		if (done || !may_sleep)
-			break;
-		cond_resched();
-		write_lock(&sc->lock);
-	}
-	sc_count(sc, SC_STAT_INVALIDATED, walk.dropped);
+	done = sc_remove_walk(sc, first, count, may_sleep, &walked);
+	sc_count(sc, SC_STAT_INVALIDATED, walked);
 	if (dropped)
-		*dropped += walk.dropped;
+		*dropped += walked;
 	/* The workers and messages that come here may free what they dropped. */
 	if (may_sleep)
 		sc_map_free_garbage(sc);
@@ -468,14 +484,15 @@ void sc_cache_destroy(struct sc_target *sc)
 
 /**
  * sc_restore_slab() - put a slab of a checkpoint back into the map
- * @sc: the target, being constructed: nothing else uses the map yet
+ * @sc: the target, at its first resume: still suspended, so nothing but
+ *	an invalidate changes the map, and that waits (sc_persist_open())
  * @slab: the slab, which must be free
  * @oblocks: the origin block in each slot, SC_OBLOCK_NONE for an empty one
  * @count: slots given, 1..SC_SLAB_SIZE
  *
  * Through the map's own insertion: the reserve is topped up first, outside
  * the lock, then the slab is claimed and filled under the write side.
- * Process context (the constructor), insert_lock held.
+ * Process context (preresume), insert_lock held.
  *
  * Return: 0; -ENOMEM when the map had no memory; -EINVAL when the slab
  * was not free, the blocks are not a valid cluster, or a block was
@@ -505,27 +522,20 @@ int sc_restore_slab(struct sc_target *sc, sc_slab_t slab,
 
 /**
  * sc_map_reset() - forget everything in the map, to start cold
- * @sc: the target, being constructed: nothing else uses the map yet
+ * @sc: the target, at its first resume, as for sc_restore_slab()
  *
- * Undoes a restore that found the checkpoint false half way.  Without the
- * lock: laying the map out again takes time in proportion to the SSD, and
- * no one else can see this map yet.  Process context; frees what the map
- * held.
+ * Undoes a restore that found the checkpoint false half way: every block
+ * is dropped as a removal drops them, a step at a time under the write
+ * side, because the thread frees the map's garbage on every tick, of
+ * suspended targets too.  Not counted as invalidated: they were never
+ * served.  Process context; frees what the map held.
  */
 void sc_map_reset(struct sc_target *sc)
 {
-	void *garbage;
+	u64 dropped = 0;
 
-	sc_map_release_all(&sc->map);
-	garbage = sc_map_take_garbage(&sc->map);
-	sc_map_init(&sc->map, sc->map.nr_slabs, sc->map_mem);
-	while (garbage) {
-		void *next = sc_map_garbage_next(garbage);
-
-		vfree(garbage);
-		garbage = next;
-		cond_resched();
-	}
+	sc_remove_walk(sc, to_oblock(0), SC_OBLOCK_NONE, true, &dropped);
+	sc_map_free_garbage(sc);
 }
 
 /**

@@ -17,9 +17,12 @@
  * table leaves it open, so that a later persistent load cannot trust a
  * checkpoint whose slabs the volatile table has since rewritten.
  *
- * The resume reads the header again rather than trust what its
- * constructor read: another table's checkpoint, or an invalidate sent to
- * it, may have changed it since.
+ * The map is restored at a table's first resume (preresume), not at its
+ * construction, as dm-cache loads its mappings: a table loaded to replace
+ * a live one (`dmsetup reload`) then reads the checkpoint the old table's
+ * suspend has just written, rather than the open header of a table still
+ * in use, and nothing is read from the SSD while the old table may still
+ * write it.
  *
  * The origin is flushed before the header is written clean: the header
  * vouches for the cache beside what the origin's media hold.
@@ -45,6 +48,7 @@
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xxhash.h>
@@ -149,9 +153,9 @@ static_assert(sizeof(struct sc_disk_item) == SC_ITEM_BYTES);
  * @clean_on_ssd: the header on the SSD may say clean (read so, or
  *	written so by this target, or a write of it as clean was tried,
  *	and not reopened since)
- * @restored: the constructor filled the map from the checkpoint, and the
- *	table has not been resumed since
- * @restored_gen: the generation of the clean header it restored from
+ * @resumed: the table's first resume has come (and restored the map or
+ *	started cold), or an invalidate made a restore pointless: no restore
+ *	from now on
  * @hdr: a page for the header
  * @fp: a page for the origin's blocks read for the fingerprint
  * @buf: SC_CKPT_PAGES pages of checkpoint I/O
@@ -162,8 +166,7 @@ struct sc_persist {
 	u64 generation;
 	bool open_on_ssd;
 	bool clean_on_ssd;
-	bool restored;
-	u64 restored_gen;
+	bool resumed;
 	struct page *hdr;
 	struct page *fp;
 	struct page *buf[SC_CKPT_PAGES];
@@ -479,7 +482,7 @@ static const char *sc_restore_commit(struct sc_target *sc,
 		return "out of memory";
 	if (r)
 		return "checkpoint is corrupt (a slab twice, or a block in two slabs)";
-	sc->restored += pages;
+	WRITE_ONCE(sc->restored, sc->restored + pages);
 	return NULL;
 }
 
@@ -598,7 +601,7 @@ static const char *sc_restore_check(struct sc_target *sc,
 	if (!(le32_to_cpu(h->flags) & SC_HDR_PERSISTENT))
 		return "last used by a volatile table";
 	if (le32_to_cpu(h->state) != SC_HDR_CLEAN)
-		return "not shut down cleanly (header open: a crash, or a table still live)";
+		return "not shut down cleanly (header open: a crash, or a failed checkpoint)";
 	if (le64_to_cpu(h->cache_sectors) != bdev_nr_sectors(sc->cache->bdev) ||
 	    le32_to_cpu(h->slab_sectors) != SC_SLAB_SECTORS ||
 	    le32_to_cpu(h->item_bytes) != SC_ITEM_BYTES || h->zero ||
@@ -616,87 +619,79 @@ static const char *sc_restore_check(struct sc_target *sc,
 	return NULL;
 }
 
-/**
- * sc_persist_restore() - bring the map back from the checkpoint, or start
- *	cold
- * @sc: the target, its map and sums created, not yet live
+/*
+ * Bring the map back from the checkpoint, or start cold, at a persistent
+ * table's first resume, with p->lock held and the header as read just
+ * before in p->hdr (@state: sc_header_state()'s answer).  A clean header
+ * that matches this table (version, layout, origin size, fingerprint) and
+ * a checkpoint that passes its checks fill the map; anything else leaves
+ * it empty and says why in one log line.  Never fails: a cache that
+ * cannot be trusted is only a cold one.
  *
- * Reads the header even for a volatile table, only to number the next
- * generation.  With the persistent option, a clean header that matches
- * this table (version, layout, origin size, fingerprint) and a checkpoint
- * that passes its checks fill the map; anything else leaves it empty and
- * says why in one log line.  Never fails: a cache that cannot be trusted
- * is only a cold one.  Writes nothing (the live table this one may replace
- * still owns the SSD until sc_persist_open()).  Sleeps; process context
- * (the constructor).
+ * The device is suspended (a reload's old table too), so the allocations
+ * must not wait for I/O to it: a filesystem over it may hold dirty pages
+ * that reclaim would write.  Nothing else changes the map meanwhile:
+ * insert_lock keeps the thread, warm and the cleaner out (and the target
+ * has been suspended since its construction, which turns them away
+ * before they look at the map), and an invalidate waits for p->lock
+ * (sc_persist_skip_restore()).  Sleeps.
  */
-void sc_persist_restore(struct sc_target *sc)
+static void sc_persist_restore(struct sc_target *sc, int state)
 {
 	struct sc_persist *p = sc->persist;
 	const char *dev = dm_table_device_name(sc->ti->table);
 	struct sc_disk_header *h = page_address(p->hdr);
-	const char *why;
+	unsigned int noio = memalloc_noio_save();
 	ktime_t start = ktime_get();
+	const char *why;
 	u64 fp = 0;
 
-	if (sc_io_pages(sc->cache->bdev, REQ_OP_READ, 0, &p->hdr, 1)) {
-		why = "header is unreadable";
-		goto cold;
-	}
-	if (le64_to_cpu(h->magic) == SC_HDR_MAGIC &&
-	    le32_to_cpu(h->crc) == sc_header_crc(h)) {
-		p->generation = le64_to_cpu(h->generation);
-		/* Any state but open is maybe clean (sc_header_state()). */
-		p->clean_on_ssd = le32_to_cpu(h->state) != SC_HDR_OPEN;
-	}
-	if (!sc->persistent)
-		return;
-	why = sc_restore_check(sc, h, &fp);
+	why = state < 0 ? "header is unreadable" : sc_restore_check(sc, h, &fp);
 	if (!why)
 		why = sc_restore_map(sc, h);
 	if (!why) {
-		p->restored = true;
-		p->restored_gen = p->generation;
 		DMINFO("%s: restored %u pages, generation %llu, in %lld ms, fingerprint %016llx",
 		       dev, sc->restored, p->generation,
 		       ktime_ms_delta(ktime_get(), start), fp);
-		return;
-	}
-	sc_map_reset(sc);
-	sc->restored = 0;
-cold:
-	if (sc->persistent)
+	} else {
+		mutex_lock(&sc->insert_lock);
+		sc_map_reset(sc);
+		mutex_unlock(&sc->insert_lock);
+		WRITE_ONCE(sc->restored, 0);
 		DMWARN("%s: starting cold: %s", dev, why);
+	}
+	memalloc_noio_restore(noio);
+}
+
+/**
+ * sc_persist_skip_restore() - make sure no checkpoint is restored from now
+ * @sc: the target
+ *
+ * For an invalidate message, before it empties the map: a restore under
+ * way (the first resume of this table, which is live but still
+ * suspended) is waited for, so that the invalidate drops what it brought
+ * back, and one still to come is not made.  Sleeps; process context.
+ */
+void sc_persist_skip_restore(struct sc_target *sc)
+{
+	struct sc_persist *p = sc->persist;
+
+	mutex_lock(&p->lock);
+	p->resumed = true;
+	mutex_unlock(&p->lock);
 }
 
 /*----------------------------------------------------------------*/
 
 /* Open and checkpoint */
 
-/**
- * sc_persist_open() - mark the SSD's header open before the table is used
- * @sc: the target, suspended, about to resume
- *
- * At every resume that follows a checkpoint (or the first), for every
- * table, degraded or not (the origin may be written through it): from
- * now until a clean postsuspend, the slabs and the origin may change,
- * and a crash must find the header open.  FUA, after a flush.
- *
- * The header is read again first: what the constructor read is stale by
- * now when this table replaces another (whose postsuspend wrote it clean,
- * or an invalidate message sent to it while suspended reopened it).  A
- * table that restored its map at load keeps it only if the header is
- * still the clean one it restored from (same generation); otherwise the
- * map is emptied before the first bio, and the log says so.  Sleeps;
- * process context (preresume).
- *
- * Return: 0, also when the write failed but no clean header can be on the
- * SSD (the target then degrades: it must not write slabs); -EIO when a
- * clean header may be there (it reads clean or cannot be read, or this
- * target tried to write it clean), which would vouch for a stale cache
- * after the origin was written: the resume is refused.
+/*
+ * Write the header open, unless this target has it open already; at the
+ * first resume (@resuming) of a persistent table, restore from it first.
+ * With p->lock, so that a checkpoint or an invalidate does not overlap.
+ * Return: as sc_persist_open().
  */
-int sc_persist_open(struct sc_target *sc)
+static int sc_persist_reopen(struct sc_target *sc, bool resuming)
 {
 	struct sc_persist *p = sc->persist;
 	const char *dev = dm_table_device_name(sc->ti->table);
@@ -709,14 +704,12 @@ int sc_persist_open(struct sc_target *sc)
 	before = sc_header_state(sc, &gen);
 	if (before > 0 && gen > p->generation)
 		p->generation = gen;
-	if (p->restored) {
-		p->restored = false;
-		if (before != SC_HDR_CLEAN || gen != p->restored_gen) {
-			DMWARN("%s: header changed since generation %llu was restored: emptied",
-			       dev, p->restored_gen);
-			sc_invalidate_all(sc);
-			sc->restored = 0;
-		}
+	if (before == SC_HDR_CLEAN)
+		p->clean_on_ssd = true;
+	if (resuming && !p->resumed) {
+		p->resumed = true;
+		if (sc->persistent)
+			sc_persist_restore(sc, before);
 	}
 	p->generation++;
 	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
@@ -741,6 +734,34 @@ int sc_persist_open(struct sc_target *sc)
 out:
 	mutex_unlock(&p->lock);
 	return r;
+}
+
+/**
+ * sc_persist_open() - restore the map at a table's first resume, and mark
+ *	the SSD's header open before the table is used
+ * @sc: the target, suspended, about to resume
+ *
+ * At every resume that follows a checkpoint (or the first), for every
+ * table, degraded or not (the origin may be written through it): from
+ * now until a clean postsuspend, the slabs and the origin may change,
+ * and a crash must find the header open.  FUA, after a flush.
+ *
+ * The header is read first, as it is now: it numbers the next
+ * generation, and at the table's first resume, with the persistent
+ * option, the map is restored from it when it is clean and matches
+ * (sc_persist_restore()); a reloaded table thus finds the checkpoint its
+ * predecessor's suspend has just written.  Sleeps; process context
+ * (preresume).
+ *
+ * Return: 0, also when the write failed but no clean header can be on the
+ * SSD (the target then degrades: it must not write slabs); -EIO when a
+ * clean header may be there (it reads clean or cannot be read, or this
+ * target tried to write it clean), which would vouch for a stale cache
+ * after the origin was written: the resume is refused.
+ */
+int sc_persist_open(struct sc_target *sc)
+{
+	return sc_persist_reopen(sc, true);
 }
 
 /*
@@ -930,10 +951,10 @@ out:
  * While the header is open on the SSD (a live table) it does nothing.
  * Sleeps; process context.
  *
- * Return: sc_persist_open()'s: 0, or -EIO when a clean header may still
- * be on the SSD.
+ * Return: 0, or -EIO when a clean header may still be on the SSD (as
+ * sc_persist_open()).
  */
 int sc_persist_dirty(struct sc_target *sc)
 {
-	return sc_persist_open(sc);
+	return sc_persist_reopen(sc, false);
 }

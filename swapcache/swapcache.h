@@ -214,11 +214,12 @@
  * map's entries (sc_map_export(), a chunk of the arena per hold of the
  * lock) and then the header, clean; every resume first reads the header
  * again and writes it open, so a crash leaves it open (and refuses to go
- * live when the write fails over a header that may say clean); and the
- * constructor puts a clean, matching checkpoint back through the map's own
- * insertion (claim the slab, fill it, holes allowed), or starts cold and
- * says why, while the resume keeps that map only if the header is still
- * the one it restored from.  No
+ * live when the write fails over a header that may say clean); and a
+ * table's first resume, before that write, puts a clean, matching
+ * checkpoint back through the map's own insertion (claim the slab, fill
+ * it, holes allowed), or starts cold and says why: at the resume, not at
+ * the load, so that a reloaded table reads the checkpoint its
+ * predecessor's suspend has just written.  No
  * metadata device: the checkpoint is written only when nothing moves, so
  * it needs no journal, and a load after anything but a clean suspend is
  * simply cold.
@@ -417,14 +418,14 @@ enum {
  *	echoed back
  * @verify: the verify option: SSD reads are checked against sums
  * @persistent: the persistent option: the map is checkpointed at a clean
- *	suspend and restored at the next load (persist.c)
+ *	suspend and restored at the next table's first resume (persist.c)
  * @persist: persist.c's state: the header's and the checkpoint's buffers
  * @data_start: the first sector of slab 0 on the cache device, after the
  *	header's slab (persist.c's layout)
  * @ckpt_start: the first sector of the checkpoint region, after the data
  * @ckpt_slabs: slabs of the checkpoint region
  * @nr_data_slabs: slabs for data: the map's size
- * @restored: pages the constructor brought back from a checkpoint (the
+ * @restored: pages the first resume brought back from a checkpoint (the
  *	persistent option), for the status line; 0 when it started cold
  * @sum_pages: with @verify, the sums of the slots, SC_SUMS_PER_PAGE a
  *	page, each page allocated when one of its slabs is first filled
@@ -719,10 +720,10 @@ struct sc_persist;
 u32 sc_persist_layout(u64 cache_sectors, u32 *ckpt_slabs);
 int sc_persist_create(struct sc_target *sc, char **error);
 void sc_persist_destroy(struct sc_target *sc);
-void sc_persist_restore(struct sc_target *sc);
 int sc_persist_open(struct sc_target *sc);
 void sc_persist_checkpoint(struct sc_target *sc);
 int sc_persist_dirty(struct sc_target *sc);
+void sc_persist_skip_restore(struct sc_target *sc);
 
 /* clean.c: the watermarks and the cleaner */
 void sc_clean_update(struct sc_target *sc);

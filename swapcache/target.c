@@ -282,8 +282,6 @@ static int sc_setup(struct sc_target *sc, char **error)
 		*error = "Cannot allocate a workqueue";
 		return -ENOMEM;
 	}
-	/* Last: the map, its sums and its memory are all in place. */
-	sc_persist_restore(sc);
 	return 0;
 }
 
@@ -552,7 +550,7 @@ static void sc_status(struct dm_target *ti, status_type_t type,
 		       "cleaning" : "writing",
 		       sc_scan_bursting() ? "bursting" : "recovering",
 		       test_bit(SC_DEGRADED, &sc->flags) ? "degraded" : "ok",
-		       sc->restored);
+		       READ_ONCE(sc->restored));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", sc->origin->name, sc->cache->name);
@@ -616,6 +614,7 @@ static int sc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			DMWARN("%s: invalidate takes no arguments", dev);
 			return -EINVAL;
 		}
+		sc_persist_skip_restore(sc);
 		sc_invalidate_all(sc);
 		if (sc_persist_dirty(sc)) {
 			DMERR("%s: invalidate: cannot reopen the header; checkpoint may be trusted",
