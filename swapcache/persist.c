@@ -940,6 +940,51 @@ out:
 }
 
 /**
+ * sc_persist_release() - at the destructor, reopen a clean header that
+ *	the table now live may make stale
+ * @sc: the target
+ *
+ * A table replaced by a reload is destroyed after the new one's resume.
+ * When the mapped device is live then and the header still says clean,
+ * the new table is not a swapcache table on this SSD (its resume would
+ * have written the header open): a linear table over the origin, say,
+ * through which the origin is written while the checkpoint still vouches
+ * for the old map, and a later load would restore it.  So the header is
+ * written open.  A removal destroys the table with the device suspended,
+ * and keeps the checkpoint; so does a table whose successor's resume was
+ * refused (nothing was written through it).  An inactive table that is
+ * cleared finds the live table's open header, and writes nothing.  The
+ * window between the new table's resume and this write is not covered.
+ * Sleeps; process context (the destructor).
+ */
+void sc_persist_release(struct sc_target *sc)
+{
+	struct sc_persist *p = sc->persist;
+	const char *dev = dm_table_device_name(sc->ti->table);
+	u64 gen = 0;
+	int state;
+
+	if (dm_suspended(sc->ti))
+		return;
+	mutex_lock(&p->lock);
+	state = sc_header_state(sc, &gen);
+	if (state == SC_HDR_OPEN || !state)
+		goto out;
+	if (state > 0 && gen > p->generation)
+		p->generation = gen;
+	p->generation++;
+	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
+	if (sc_header_write(sc))
+		DMERR("%s: replaced; cannot reopen a header that may say clean: wipe it",
+		      dev);
+	else
+		DMINFO("%s: replaced by another kind of table: header reopened",
+		       dev);
+out:
+	mutex_unlock(&p->lock);
+}
+
+/**
  * sc_persist_dirty() - reopen a clean header after the map changed
  *	while suspended
  * @sc: the target

@@ -219,7 +219,9 @@
  * checkpoint back through the map's own insertion (claim the slab, fill
  * it, holes allowed), or starts cold and says why: at the resume, not at
  * the load, so that a reloaded table reads the checkpoint its
- * predecessor's suspend has just written.  No
+ * predecessor's suspend has just written; a table destroyed while the
+ * device is live (replaced by one that does not use its SSD) writes the
+ * header open if it still says clean.  No
  * metadata device: the checkpoint is written only when nothing moves, so
  * it needs no journal, and a load after anything but a clean suspend is
  * simply cold.
@@ -723,6 +725,7 @@ void sc_persist_destroy(struct sc_target *sc);
 int sc_persist_open(struct sc_target *sc);
 void sc_persist_checkpoint(struct sc_target *sc);
 int sc_persist_dirty(struct sc_target *sc);
+void sc_persist_release(struct sc_target *sc);
 void sc_persist_skip_restore(struct sc_target *sc);
 
 /* clean.c: the watermarks and the cleaner */

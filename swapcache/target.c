@@ -365,6 +365,7 @@ static void sc_dtr(struct dm_target *ti)
 	struct sc_target *sc = ti->private;
 
 	sc_scan_unregister(sc);
+	sc_persist_release(sc);
 	sc_destroy(sc);
 }
 

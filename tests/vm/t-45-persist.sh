@@ -36,7 +36,11 @@
 #      header (its slab refuses writes): the message fails;
 #   8. an invalidate on a volatile table whose resume was refused over a
 #      clean header: it reopens the header;
-#   9. a reload of the live table: the cache comes back at the resume.
+#   9. a reload of the live table: the cache comes back at the resume;
+#  10. a reload to a linear table over the origin, written through it
+#      (raw, the superblock and so the fingerprint unchanged), then back
+#      to swapcache: the checkpoint the first suspend wrote is stale and
+#      must not come back.
 # Each case asserts restored=0 and the reason in the log, and the runs go
 # on after a failed case (each counted), so that a module with a check
 # taken out fails every case that check guards.
@@ -559,6 +563,66 @@ invalidate_volatile() {
 	unload
 }
 
+# 10. A reload to another kind of table (linear over the origin, as the
+# guide suggests to do without the SSD), writes through it to the file's
+# blocks, then a reload back to a persistent swapcache table: the
+# checkpoint the swapcache table's suspend wrote no longer describes the
+# origin and must not be restored.  The writes are raw (no mount), so the
+# superblock, and with it the fingerprint, is unchanged, as under a
+# filesystem that stays mounted across the reloads.
+reload_via_linear() {
+	local mark want got skip off len
+	load "1 persistent"
+	warm_file
+	while read -r _ off len; do
+		dd if=/dev/mapper/sc bs=4096 skip=$((off / 4096)) \
+			count=$((len / 4096)) iflag=direct 2>/dev/null
+	done </tmp/extents >/tmp/ext.orig || die "save the file's blocks"
+	dmsetup load sc --table "0 $ORIGIN_SZ linear /dev/ram0 0" ||
+		die "cannot load linear over sc"
+	mark=$(log_mark)
+	dmsetup resume sc || die "resume the linear table"
+	case $(log_since "$mark") in
+	*"replaced by another kind of table: header reopened"*) ;;
+	*) soft_fail "the replaced table did not reopen its clean header" ;;
+	esac
+	head -c $((PAGES * 4096)) /dev/urandom >/tmp/ext.new
+	skip=0
+	while read -r _ off len; do
+		dd if=/tmp/ext.new of=/dev/mapper/sc bs=4096 skip=$skip \
+			seek=$((off / 4096)) count=$((len / 4096)) \
+			conv=notrunc,fsync 2>/dev/null || die "write through linear"
+		skip=$((skip + len / 4096))
+	done </tmp/extents
+	blockdev --flushbufs /dev/mapper/sc
+	want=$(sc_md5 /tmp/ext.new)
+	mark=$(log_mark)
+	dmsetup load sc --table "$TABLE" || die "cannot load sc back"
+	dmsetup resume sc || die "resume sc after linear"
+	LOADLOG=$(log_since "$mark" | grep 'device-mapper: swapcache: [0-9]*:[0-9]*: ' || true)
+	echo "back from linear: $LOADLOG"
+	[ "$(sc_status_field sc restored)" = 0 ] ||
+		soft_fail "back from linear: restored $(sc_status_field sc restored) stale pages"
+	got=$(while read -r _ off len; do
+		dd if=/dev/mapper/sc bs=4096 skip=$((off / 4096)) \
+			count=$((len / 4096)) iflag=direct 2>/dev/null
+	done </tmp/extents | md5sum | cut -d' ' -f1)
+	[ "$got" = "$want" ] ||
+		soft_fail "back from linear: the file's blocks read back stale"
+	# The file as it was, for whatever comes next.
+	skip=0
+	while read -r _ off len; do
+		dd if=/tmp/ext.orig of=/dev/mapper/sc bs=4096 skip=$skip \
+			seek=$((off / 4096)) count=$((len / 4096)) \
+			conv=notrunc,fsync 2>/dev/null || die "write the file back"
+		skip=$((skip + len / 4096))
+	done </tmp/extents
+	blockdev --flushbufs /dev/mapper/sc
+	rm -f /tmp/ext.orig /tmp/ext.new
+	check_data "$1"
+	unload
+}
+
 # What suspends, reloads and failed writes must not make true; once, on
 # the last filesystem's file, each case from no table to no table.
 run_reload() {
@@ -572,6 +636,7 @@ run_reload() {
 	invalidate_unwritable
 	invalidate_volatile
 	reload_live "$1"
+	reload_via_linear "$1"
 }
 
 run_fs ext4
