@@ -485,7 +485,8 @@ void sc_cache_destroy(struct sc_target *sc)
 /**
  * sc_restore_slab() - put a slab of a checkpoint back into the map
  * @sc: the target, at its first resume: still suspended, so nothing but
- *	an invalidate changes the map, and that waits (sc_persist_open())
+ *	an invalidate changes the map, and that waits
+ *	(sc_persist_skip_restore())
  * @slab: the slab, which must be free
  * @oblocks: the origin block in each slot, SC_OBLOCK_NONE for an empty one
  * @count: slots given, 1..SC_SLAB_SIZE

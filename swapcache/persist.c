@@ -280,7 +280,8 @@ static int sc_header_write(struct sc_target *sc)
 /*
  * Read the header as it is on the SSD now, into p->hdr.  Return: its state
  * (SC_HDR_OPEN, or SC_HDR_CLEAN for any other: a state this version does
- * not know counts as maybe clean, as in sc_persist_restore()), with
+ * not know counts as maybe clean, though sc_restore_check() restores
+ * only from SC_HDR_CLEAN), with
  * *@generation; 0 when no valid header is there (no magic, a wrong crc:
  * nothing a load would trust); -EIO when it cannot be read.
  */
@@ -871,8 +872,9 @@ static const char *sc_ckpt_write(struct sc_target *sc, u64 *items, u32 *crc)
  * insert_lock throughout, so that no insertion or eviction moves the map
  * under the export (each of which the suspension stops anyway); the
  * map's lock is held a chunk of the arena at a time.  An invalidate
- * message that runs meanwhile reopens the header after it
- * (sc_persist_dirty()).  Sleeps; process context.
+ * message sent meanwhile waits for it (sc_persist_skip_restore()), then
+ * empties the map and reopens the header (sc_persist_dirty()).  Sleeps;
+ * process context.
  */
 void sc_persist_checkpoint(struct sc_target *sc)
 {
