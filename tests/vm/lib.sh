@@ -83,3 +83,32 @@ cleanup_all() {
 	done
 	return $_ok
 }
+
+# vm_disks N: load virtio_blk and wait for the N disks scripts/vm --disk
+# attached, /dev/vda on: each must carry the serial scripts/vm gave it
+# (disk0, disk1... in --disk order), so a disk never stands in for another.
+vm_disks() {
+	_n=0
+	modprobe virtio_pci || die "cannot load virtio_pci"
+	modprobe virtio_blk || die "cannot load virtio_blk"
+	for _d in a b c d e f g h; do
+		[ $_n -lt "$1" ] || return 0
+		_t=50
+		while [ ! -b /dev/vd$_d ] && [ $_t -gt 0 ]; do
+			sleep 0.1
+			_t=$((_t - 1))
+		done
+		[ -b /dev/vd$_d ] || die "no /dev/vd$_d: did scripts/vm get $1 --disk?"
+		assert_eq "$(cat /sys/block/vd$_d/serial)" "disk$_n" "/dev/vd$_d's serial"
+		_n=$((_n + 1))
+	done
+	die "vm_disks: at most 8 disks"
+}
+
+# vm_request_crash: once this script exits 0 and the kernel log is clean,
+# /init resets the machine (sysrq b) instead of powering off, with every
+# device as the script left it (tables live, nothing synced after); run
+# scripts/vm with --expect-crash, which accepts only that ending.
+vm_request_crash() {
+	: >/run/sc-crash-request
+}
