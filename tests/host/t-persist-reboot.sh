@@ -59,7 +59,7 @@ boot() {
 	echo "t-persist-reboot: boot $name: $*"
 	"$vm" --kver "$kver" --module "$module" --disk "$origin" --disk "$ssd" \
 		"${opts[@]}" "$guest" "$@" >"$dir/$name.log" 2>&1 || rc=$?
-	grep -E '^(load|remove|status|data ok|cold as|served|overwrote|restored over|persist-state|FAIL|data differs|first bad|block read)' \
+	grep -E '^(load|remove|status|data ok|cold as|served|overwrote|restored over|persist-state|FAIL|data differs|first bad)' \
 		"$dir/$name.log" | sed 's/^/    /' || true
 	if [[ $rc -ne 0 ]]; then
 		tail -n 30 "$dir/$name.log"
