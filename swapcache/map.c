@@ -76,7 +76,7 @@ size_t sc_map_bytes(u32 nr_slabs)
 	       (sc_chunk_words(chunks) + 2 * sc_chunk_summary_words(chunks)) *
 	       sizeof(unsigned long) +
 	       (size_t)sc_map_segment_slots(nr_slabs) * sizeof(u32 *) +
-	       4 * sc_map_bitmap_bytes(nr_slabs) + SC_SEGMENT_BYTES;
+	       5 * sc_map_bitmap_bytes(nr_slabs) + SC_SEGMENT_BYTES;
 }
 
 static bool sc_slab_test(const unsigned long *bitmap, u32 slab)
@@ -108,6 +108,8 @@ static void sc_slab_set_state(struct sc_map *map, u32 slab,
 		__set_bit(slab, map->discarding);
 		break;
 	case SC_SLAB_FILLING:
+		/* A new life: no hit yet (sc_map_slab_hit()). */
+		__clear_bit(slab, map->hit);
 		break;
 	}
 }
@@ -178,7 +180,8 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	map->active = (unsigned long *)((char *)map->free + bitmap);
 	map->discarding = (unsigned long *)((char *)map->active + bitmap);
 	map->referenced = (unsigned long *)((char *)map->discarding + bitmap);
-	map->chunk_present = (unsigned long *)((char *)map->referenced + bitmap);
+	map->hit = (unsigned long *)((char *)map->referenced + bitmap);
+	map->chunk_present = (unsigned long *)((char *)map->hit + bitmap);
 	map->chunk_full = map->chunk_present +
 			  sc_chunk_words(map->nr_chunk_slots);
 	map->chunk_any = map->chunk_full +
@@ -207,6 +210,7 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 		map->active[i] = 0;
 		map->discarding[i] = 0;
 		map->referenced[i] = 0;
+		map->hit[i] = 0;
 	}
 	if (nr_slabs % BITS_PER_LONG)
 		map->free[nr_slabs / BITS_PER_LONG] =
@@ -1236,6 +1240,21 @@ static u64 sc_arena_span(const struct sc_map *map)
 u64 sc_map_clock_turns(const struct sc_map *map)
 {
 	return 2 * sc_arena_span(map);
+}
+
+/**
+ * sc_map_slab_hit() - whether @slab was hit since it was handed out
+ * @map: the map
+ * @slab: a slab of the map
+ *
+ * The cleaner asks before it evicts: a slab evicted never hit was written
+ * for nothing (admit.h's thrashing).  Unlike the referenced bit, the CLOCK
+ * does not clear it.
+ */
+bool sc_map_slab_hit(const struct sc_map *map, sc_slab_t slab)
+{
+	return from_slab(slab) < map->nr_slabs &&
+	       test_bit(from_slab(slab), map->hit);
 }
 
 /**

@@ -7,13 +7,13 @@
  * Memory follows what is cached, not the SSD's size.  What is fixed at
  * construction, for N slabs of 64 KiB:
  *
- *   four bitmaps of N bits	free, active, discarding, referenced
+ *   five bitmaps of N bits	free, active, discarding, referenced, hit
  *   chunk directory		a pointer and a count per 4096 arena entries
  *				the SSD could need (16 per slab at most)
  *   segment directory		a pointer per 4096 hash buckets it could need
  *   segment 0			the first 4096 buckets, 16 KiB
  *
- * about 0.56 bytes per slab (9 MiB per TiB of SSD) plus 16 KiB.  What
+ * about 0.69 bytes per slab (11 MiB per TiB of SSD) plus 16 KiB.  What
  * grows and shrinks with the cache:
  *
  *   the arena			64 KiB chunks of 16-byte entries, given to the
@@ -56,7 +56,10 @@
  *
  * Eviction is a CLOCK over the slabs (sc_map_clock_step()): a hit sets
  * its slab's referenced bit, and the hand, sweeping the slabs' runs in
- * arena order, clears that bit once before the slab can be picked.
+ * arena order, clears that bit once before the slab can be picked.  A hit
+ * also sets the slab's hit bit, which only a new filling clears, so that
+ * the cleaner can tell a slab evicted without ever being read
+ * (sc_map_slab_hit()).
  */
 #ifndef SWAPCACHE_MAP_H
 #define SWAPCACHE_MAP_H
@@ -233,6 +236,7 @@ struct sc_entry {
  * @active: a bit per slab, set while it is active
  * @discarding: a bit per slab, set while it is discarding
  * @referenced: a bit per slab, set by a hit, cleared by the CLOCK
+ * @hit: a bit per slab, set by a hit, cleared when it is handed out
  * @spare_chunk: memory for the next chunk, from sc_map_provide()
  * @spare_segment: memory for the next segment, from sc_map_provide()
  * @garbage: chunks and segments the map let go, for the caller to free,
@@ -265,6 +269,7 @@ struct sc_map {
 	unsigned long *active;
 	unsigned long *discarding;
 	unsigned long *referenced;
+	unsigned long *hit;
 	void *spare_chunk;
 	void *spare_segment;
 	void *garbage;
@@ -349,6 +354,7 @@ u32 sc_map_run_groups(const struct sc_map *map, u32 run, u64 *groups);
 u32 sc_map_evict_run(struct sc_map *map, u32 run);
 u32 sc_map_retire_run(struct sc_map *map, u32 run);
 u64 sc_map_clock_turns(const struct sc_map *map);
+bool sc_map_slab_hit(const struct sc_map *map, sc_slab_t slab);
 u32 sc_map_clock_step(struct sc_map *map,
 		      bool (*busy)(void *context, sc_slab_t slab),
 		      void *context, u64 *steps);
@@ -364,15 +370,18 @@ int sc_map_extent_slots(const struct sc_map_extent *x, sc_oblock_t *oblocks,
  * @slab: the slab of a slot that sc_map_lookup() just found
  *
  * Runs on every cache hit, under the read side of the target's lock, on
- * many CPUs at once.  Setting the bit only when it is clear keeps a hot
- * slab's cache line shared instead of bouncing it between CPUs; the set
- * is atomic because neighbouring slabs share the word, and the write
- * side, which clears bits, excludes every caller.
+ * many CPUs at once.  Setting a bit only when it is clear keeps a hot
+ * slab's cache lines shared instead of bouncing them between CPUs; the
+ * sets are atomic because neighbouring slabs share a word, and the write
+ * side, which clears bits, excludes every caller.  Sets the slab's
+ * referenced bit, for the CLOCK, and its hit bit (sc_map_slab_hit()).
  */
 static inline void sc_map_touch_slab(struct sc_map *map, sc_slab_t slab)
 {
 	if (!test_bit(from_slab(slab), map->referenced))
 		set_bit(from_slab(slab), map->referenced);
+	if (!test_bit(from_slab(slab), map->hit))
+		set_bit(from_slab(slab), map->hit);
 }
 
 #endif /* SWAPCACHE_MAP_H */

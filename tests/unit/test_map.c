@@ -1430,7 +1430,7 @@ static void test_bytes(void)
 		bytes = sc_map_bytes(ssds[k].nr_slabs);
 		printf("map: fixed part for a %s SSD: %zu bytes, %.3f per slab\n",
 		       ssds[k].ssd, bytes, (double)bytes / ssds[k].nr_slabs);
-		CHECK(bytes <= (size_t)ssds[k].nr_slabs * 5 / 8 + 20480,
+		CHECK(bytes <= (size_t)ssds[k].nr_slabs * 6 / 8 + 20480,
 		      "%s: %zu bytes", ssds[k].ssd, bytes);
 		/* at most 16 MiB per TiB of SSD */
 		CHECK(bytes <= (size_t)ssds[k].nr_slabs,
@@ -1440,7 +1440,7 @@ static void test_bytes(void)
 	for (n = 1; n <= SC_MAP_MAX_SLABS && n; n = n < 300 ? n + 1 : n * 3 + 1) {
 		bytes = sc_map_bytes(n);
 		CHECK(bytes >= prev && bytes >= SC_SEGMENT_BYTES +
-		      4 * ((size_t)n + 7) / 8 && bytes <= (size_t)n + 20480,
+		      5 * ((size_t)n + 7) / 8 && bytes <= (size_t)n + 20480,
 		      "bytes(%u) = %zu after %zu", n, bytes, prev);
 		prev = bytes;
 	}
@@ -2118,8 +2118,13 @@ static void test_slab_states(void)
 	CHECK_UNCHANGED(&t, (sc_map_abort_slab(&t.m, to_slab(s)), 0), 1, 1,
 			"abort of an active slab");
 
-	/* ACTIVE -> DISCARDING -> FREE */
+	/* ACTIVE -> DISCARDING -> FREE; the hit bit outlives the CLOCK's */
+	CHECK(!sc_map_slab_hit(&t.m, to_slab(s)), "filled slab starts hit");
 	touch(&t, s);
+	CHECK(sc_map_slab_hit(&t.m, to_slab(s)), "touched slab not hit");
+	__clear_bit(s, t.m.referenced);	/* as the CLOCK's hand does */
+	CHECK(sc_map_slab_hit(&t.m, to_slab(s)), "the hand cleared the hit bit");
+	CHECK(!sc_map_slab_hit(&t.m, to_slab(t.m.nr_slabs)), "out of range");
 	CHECK(sc_map_retire_run(&t.m, run) == 3, "retire");
 	CHECK(state_of(&t.m, s) == SC_SLAB_DISCARDING &&
 	      run_of(&t, s) == SC_NIL && slot_of(&t.m, 48) == SC_NIL &&
@@ -2134,9 +2139,10 @@ static void test_slab_states(void)
 	CHECK(state_of(&t.m, s) == SC_SLAB_FREE, "abort of discarding: %s",
 	      state_name(state_of(&t.m, s)));
 	CHECK(alloc(&t) == s, "freed slab not handed out");
-	/* refilled, it starts unreferenced */
+	/* refilled, it starts unreferenced and never hit */
 	run = fill_range(&t, s, 64, 2);
 	CHECK(!bit(t.m.referenced, s), "refilled slab starts referenced");
+	CHECK(!sc_map_slab_hit(&t.m, to_slab(s)), "refilled slab starts hit");
 	/* ACTIVE -> FREE by eviction */
 	CHECK(sc_map_evict_run(&t.m, run) == 2 &&
 	      state_of(&t.m, s) == SC_SLAB_FREE, "evict: %s",
