@@ -12,11 +12,14 @@
  * wore the SSD at twice the rate pages were read and kept its contents
  * turning over too fast for any of them to be hit.  A ghost stops the
  * loop: the evicted group is not written again while it stays in RAM.
- * Once its pages leave RAM and are read back from the origin (a read miss
- * on the group), the ghost is forgotten and the group may be cached
- * again, as a page that did leave RAM and came back is exactly what the
- * SSD is for.  A ghost also ages out after enough later evictions, so
- * that the filter forgets what it cannot hold.
+ * A page of it that leaves RAM and is read back from the origin may be
+ * cached again, as a page that did leave RAM and came back is exactly
+ * what the SSD is for; only that page, not the whole group (the group's
+ * other resident pages would be evicted again unhit, four or five pages
+ * written per read miss in BENCH.md's runs N-T), so a read miss no longer
+ * forgets the ghost: the doorkeeper below remembers which blocks came
+ * back.  A ghost ages out after enough later evictions, so that the
+ * filter forgets what it cannot hold.
  */
 #include <linux/compiler.h>
 #include <linux/string.h>
@@ -55,13 +58,13 @@ void sc_ghosts_init(struct sc_ghosts *gh, u32 turn)
 	gh->turn = turn ? turn : 1;
 }
 
-/* Empty generation @gen, word by word: readers may clear bits meanwhile. */
+/* Empty generation @gen. */
 static void sc_ghosts_clear_gen(struct sc_ghosts *gh, u32 gen)
 {
 	size_t i;
 
 	for (i = 0; i < BITS_TO_LONGS(SC_GHOST_BITS); i++)
-		WRITE_ONCE(gh->bits[gen][i], 0);
+		gh->bits[gen][i] = 0;
 }
 
 /**
@@ -83,8 +86,7 @@ void sc_ghost_add(struct sc_ghosts *gh, u64 group)
 	set_bit(sc_ghost_bit(group, 0), gh->bits[gh->cur]);
 	set_bit(sc_ghost_bit(group, 1), gh->bits[gh->cur]);
 	gh->added++;
-	/* The read path looks at it, without a lock, to skip a forget. */
-	WRITE_ONCE(gh->nr_added, gh->nr_added + 1);
+	gh->nr_added++;
 }
 
 /**
@@ -108,63 +110,210 @@ bool sc_ghost_test(const struct sc_ghosts *gh, u64 group)
 	return false;
 }
 
-/**
- * sc_ghost_forget() - a group was read from the origin: no ghost any more
- * @gh: the ghosts
- * @group: the group
- *
- * Clears the group's bits in both generations, which may also forget
- * another ghost that shares one (it may then be cached again: the rule
- * without ghosts).  Tests before it clears, so that a read of a group that
- * is no ghost, the common case, writes nothing.  Any context; atomic
- * against concurrent calls and against sc_ghost_add().
+/*
+ * The doorkeeper (admit.h).  Why.  Ghosts stop the thread from writing
+ * again what the cleaner evicted while it stayed in RAM, but not from
+ * writing, the first time, more resident pages than the SSD holds: when
+ * the opted-in page cache outgrows the SSD and its pages keep leaving RAM
+ * and coming back, as a reader at random over four times RAM does, each
+ * page the thread writes is evicted before the reader comes back to it,
+ * and each page that comes back is written again.  Nothing is hit, and the
+ * SSD is written twice as fast as pages are read (BENCH.md, scenario 8).
+ * DragonFly's rule, take what goes inactive, is kept as long as it works;
+ * the cleaner tells when it does not: it evicts slabs that were never hit
+ * since they were filled.  Then only a block read from the origin twice
+ * within about one SSD's worth of misses is written: what is read that
+ * often is likely to be read again before its slab is evicted, and the
+ * slabs already on the SSD stay there to be hit instead of being pushed
+ * out.
  */
-void sc_ghost_forget(struct sc_ghosts *gh, u64 group)
+
+/**
+ * sc_door_init() - an empty doorkeeper, not thrashing
+ * @dk: the doorkeeper
+ * @window: misses per generation; cut to SC_DOOR_MIN_WINDOW..SC_GHOST_TURN
+ *	(the filters' bits hold that many blocks at about 3% of mistakes)
+ *
+ * Pure; not concurrently with any other call on @dk.
+ */
+void sc_door_init(struct sc_door *dk, u32 window)
 {
-	u32 bit[2] = { sc_ghost_bit(group, 0), sc_ghost_bit(group, 1) };
-	unsigned int gen, i;
+	memset(dk, 0, sizeof(*dk));
+	if (window < SC_DOOR_MIN_WINDOW)
+		window = SC_DOOR_MIN_WINDOW;
+	if (window > SC_GHOST_TURN)
+		window = SC_GHOST_TURN;
+	dk->window = window;
+}
+
+static bool sc_bloom_test(const unsigned long (*bits)[BITS_TO_LONGS(SC_GHOST_BITS)],
+			  u64 key)
+{
+	u32 a = sc_ghost_bit(key, 0), b = sc_ghost_bit(key, 1);
+	unsigned int gen;
 
 	for (gen = 0; gen < 2; gen++)
-		for (i = 0; i < 2; i++)
-			if (test_bit(bit[i], gh->bits[gen]))
-				clear_bit(bit[i], gh->bits[gen]);
+		if (test_bit(a, bits[gen]) && test_bit(b, bits[gen]))
+			return true;
+	return false;
+}
+
+/* Set @key's bits in one generation, testing first: most are set already. */
+static void sc_bloom_set(unsigned long *bits, u64 key)
+{
+	u32 a = sc_ghost_bit(key, 0), b = sc_ghost_bit(key, 1);
+
+	if (!test_bit(a, bits))
+		set_bit(a, bits);
+	if (!test_bit(b, bits))
+		set_bit(b, bits);
 }
 
 /**
- * sc_ghosts_turnover() - forget every ghost when RAM is turning over
- * @gh: the ghosts
- * @misses: pages the target read from the origin since the last call
- *	(one tick of the thread)
+ * sc_door_once() - whether a block was read from the origin lately
+ * @dk: the doorkeeper
+ * @oblock: the block
  *
- * A tick that follows SC_GHOST_TURNOVER or more reads from the origin
- * means pages are entering RAM, and so leaving it: a resident page may now
- * be close to leaving, and a fresh copy of it is worth writing again, as
- * the rule without ghosts does.  Fewer (a metadata read now and then) leave
- * them alone.  Pure; called by the thread that adds and tests.
+ * Wrong in one direction only, rarely (a Bloom filter).  Pure.
+ *
+ * Return: true when it was, once or more.
  */
-void sc_ghosts_turnover(struct sc_ghosts *gh, u64 misses)
+bool sc_door_once(const struct sc_door *dk, sc_oblock_t oblock)
 {
-	if (misses < SC_GHOST_TURNOVER)
-		return;
-	sc_ghosts_clear_gen(gh, 0);
-	sc_ghosts_clear_gen(gh, 1);
-	gh->added = 0;
+	return sc_bloom_test(dk->once, from_oblock(oblock));
+}
+
+/**
+ * sc_door_twice() - whether a block was read from the origin twice lately
+ * @dk: the doorkeeper
+ * @oblock: the block
+ *
+ * Pure.
+ *
+ * Return: true when it was, twice or more.
+ */
+bool sc_door_twice(const struct sc_door *dk, sc_oblock_t oblock)
+{
+	return sc_bloom_test(dk->twice, from_oblock(oblock));
+}
+
+/**
+ * sc_door_missed() - note a block read from the origin
+ * @dk: the doorkeeper
+ * @oblock: the block
+ *
+ * Any context, any CPU, at the same time as any other call: only sets
+ * bits, atomically, in the generation current when it looked.
+ */
+void sc_door_missed(struct sc_door *dk, sc_oblock_t oblock)
+{
+	u32 cur = READ_ONCE(dk->cur) & 1;
+
+	if (sc_door_once(dk, oblock))
+		sc_bloom_set(dk->twice[cur], from_oblock(oblock));
+	else
+		sc_bloom_set(dk->once[cur], from_oblock(oblock));
+}
+
+/* The older generation is emptied and takes new blocks. */
+static void sc_door_turn(struct sc_door *dk)
+{
+	u32 next = dk->cur ^ 1;
+	size_t i;
+
+	for (i = 0; i < BITS_TO_LONGS(SC_GHOST_BITS); i++) {
+		WRITE_ONCE(dk->once[next][i], 0);
+		WRITE_ONCE(dk->twice[next][i], 0);
+	}
+	WRITE_ONCE(dk->cur, next);
+}
+
+/**
+ * sc_door_tick() - the thread's tick: misses since the last one
+ * @dk: the doorkeeper
+ * @misses: blocks the target read from the origin since the last call,
+ *	the thread's own reads left out
+ *
+ * Turns the generations every window of misses, and leaves thrashing once
+ * SC_THRASH_QUIET windows went by with no eviction.  Pure; the thread.
+ */
+void sc_door_tick(struct sc_door *dk, u64 misses)
+{
+	dk->seen += misses;
+	if (dk->seen >= dk->window) {
+		bool both = dk->seen >= 2ULL * dk->window;
+
+		sc_door_turn(dk);
+		if (both)
+			sc_door_turn(dk);
+		dk->seen = both ? 0 : dk->seen - dk->window;
+	}
+	dk->quiet += misses;
+	if (dk->thrashing && dk->quiet >= (u64)SC_THRASH_QUIET * dk->window) {
+		dk->thrashing = false;
+		dk->score = 0;
+	}
+}
+
+/**
+ * sc_door_evicted() - the cleaner evicted a slab
+ * @dk: the doorkeeper
+ * @hit: whether the slab was hit since it was filled
+ *
+ * Thrashing begins when about three in four recent evictions found their
+ * slab never hit.  Pure; the thread.
+ */
+void sc_door_evicted(struct sc_door *dk, bool hit)
+{
+	dk->score -= dk->score >> SC_THRASH_SHIFT;
+	if (!hit)
+		dk->score += SC_THRASH_ONE >> SC_THRASH_SHIFT;
+	dk->quiet = 0;
+	if (!dk->thrashing && dk->score >= SC_THRASH_ENTER) {
+		dk->thrashing = true;
+		dk->nr_thrash++;
+	}
+}
+
+/**
+ * sc_admit_refuses() - whether a candidate is refused, whatever its state
+ * @gh: the target's ghosts, or NULL
+ * @dk: the target's doorkeeper, or NULL; without it a ghost's candidate is
+ *	refused until the ghost goes (the tests compare the rules)
+ * @oblock: the candidate's origin block
+ *
+ * Depends only on what read misses and evictions change, both events of
+ * the quiet pass (memo.h).  Pure.
+ *
+ * Return: an enum sc_admit_refusal.
+ */
+enum sc_admit_refusal sc_admit_refuses(const struct sc_ghosts *gh,
+				       const struct sc_door *dk,
+				       sc_oblock_t oblock)
+{
+	if (dk && dk->thrashing)
+		return sc_door_twice(dk, oblock) ? SC_ADMIT_OK : SC_ADMIT_DOOR;
+	if (gh && sc_ghost_test(gh, sc_oblock_group(oblock)) &&
+	    !(dk && sc_door_once(dk, oblock)))
+		return SC_ADMIT_GHOST;
+	return SC_ADMIT_OK;
 }
 
 /**
  * sc_admit_group() - which pages of a group to take
  * @g: the facts of the group's pages
  * @gh: the target's ghosts, or NULL for the rule without them (tests
- *	compare the two)
+ *	compare the rules)
+ * @dk: the target's doorkeeper, or NULL (see sc_admit_refuses())
  * @pending: pages already packed in the slab being gathered, 0..16
  * @plan: set to the decision
  *
- * The candidates that are not ghosts are taken, all of them, when one of
- * them is inactive; none otherwise.  Pure.
+ * The candidates sc_admit_refuses() lets through are taken, all of them,
+ * when one of them is inactive; none otherwise.  Pure.
  */
 void sc_admit_group(const struct sc_admit_group *g,
-		    const struct sc_ghosts *gh, unsigned int pending,
-		    struct sc_admit_plan *plan)
+		    const struct sc_ghosts *gh, const struct sc_door *dk,
+		    unsigned int pending, struct sc_admit_plan *plan)
 {
 	bool inactive = false;
 	unsigned int i;
@@ -176,9 +325,15 @@ void sc_admit_group(const struct sc_admit_group *g,
 		if (p->fact != SC_PAGE_CANDIDATE)
 			continue;
 		plan->examined++;
-		if (gh && sc_ghost_test(gh, sc_oblock_group(p->oblock))) {
+		switch (sc_admit_refuses(gh, dk, p->oblock)) {
+		case SC_ADMIT_GHOST:
 			plan->ghosts++;
 			continue;
+		case SC_ADMIT_DOOR:
+			plan->doored++;
+			continue;
+		default:
+			break;
 		}
 		inactive |= p->inactive;
 		plan->take[plan->nr++] = i;

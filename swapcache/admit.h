@@ -15,8 +15,13 @@
  *   inactive (DragonFly takes the run around an inactive page);
  * - a candidate whose origin group the cleaner evicted from the SSD while
  *   it was still resident (a ghost, struct sc_ghosts) is not taken again
- *   until that group has been read from the origin (its pages left RAM
- *   and came back) or the ghost has aged out;
+ *   unless its own block was read from the origin since (it left RAM and
+ *   came back: struct sc_door remembers the blocks read), or the ghost
+ *   has aged out;
+ * - while the SSD thrashes (its cleaner evicts slabs that were never hit
+ *   since they were filled, struct sc_door), a candidate is taken only if
+ *   its block was read from the origin twice within a recent window (a
+ *   doorkeeper): what the SSD cannot keep until a hit is not written;
  * - a group is never split: when it does not fit the slab being packed,
  *   that slab is written first.
  */
@@ -76,6 +81,9 @@ struct sc_admit_group {
  * @examined: pages that count against maxlaunder: the candidates, ghosts
  *	included (cached pages do not count, as in DragonFly)
  * @ghosts: candidates refused because their origin group is a ghost
+ *	and their block was not read back
+ * @doored: candidates refused while the SSD thrashes, their block not
+ *	read twice from the origin lately
  * @flush_first: the slab being packed must be written before these pages
  *	join one, because they do not fit in what is left of it
  */
@@ -84,6 +92,7 @@ struct sc_admit_plan {
 	u8 take[SC_SLAB_SIZE];
 	unsigned int examined;
 	unsigned int ghosts;
+	unsigned int doored;
 	bool flush_first;
 };
 
@@ -100,12 +109,6 @@ struct sc_admit_plan {
 #define SC_GHOST_BITS		BIT(SC_GHOST_SHIFT)	/* per generation */
 #define SC_GHOST_TURN		(SC_GHOST_BITS / 16)	/* groups per generation */
 
-/*
- * Pages read from the origin in one tick of the thread that show RAM
- * turning over: a group's worth.  See sc_ghosts_turnover().
- */
-#define SC_GHOST_TURNOVER	SC_SLAB_SIZE
-
 /**
  * struct sc_ghosts - a target's ghosts
  * @bits: the two generations' bitmaps
@@ -116,10 +119,7 @@ struct sc_admit_plan {
  * @nr_added: ghosts ever added, for tests and the curious
  *
  * sc_ghost_add() and sc_ghost_test() are called by one thread at a time
- * (the kernel's swapcached); sc_ghost_forget() may run at the same time on
- * any CPU, and only clears bits, atomically.  A race between them only
- * loses a ghost or keeps one a little longer: admission, never what a read
- * returns.
+ * (the kernel's swapcached).
  */
 struct sc_ghosts {
 	unsigned long bits[2][BITS_TO_LONGS(SC_GHOST_BITS)];
@@ -132,8 +132,6 @@ struct sc_ghosts {
 void sc_ghosts_init(struct sc_ghosts *gh, u32 turn);
 void sc_ghost_add(struct sc_ghosts *gh, u64 group);
 bool sc_ghost_test(const struct sc_ghosts *gh, u64 group);
-void sc_ghost_forget(struct sc_ghosts *gh, u64 group);
-void sc_ghosts_turnover(struct sc_ghosts *gh, u64 misses);
 
 /* The origin group (16 aligned blocks) an origin block is in. */
 static inline u64 sc_oblock_group(sc_oblock_t oblock)
@@ -141,8 +139,85 @@ static inline u64 sc_oblock_group(sc_oblock_t oblock)
 	return from_oblock(oblock) >> SC_SLAB_SHIFT;
 }
 
+/*
+ * The doorkeeper: origin blocks read from the origin lately, in two
+ * two-generation Bloom filters of SC_GHOST_BITS bits each, like the
+ * ghosts': @once takes a block at its first read miss, @twice at a read
+ * miss of a block @once already holds.  The generations turn over by read
+ * misses, @window of them (the SSD's pages, at least SC_DOOR_MIN_WINDOW,
+ * at most SC_GHOST_TURN), so a block is remembered for between one and
+ * two windows of later misses.
+ */
+#define SC_DOOR_MIN_WINDOW	256
+
+/*
+ * Thrashing: the share of recent evictions that found their slab never hit
+ * since it was filled, an average over about SC_THRASH_WEIGHT evictions,
+ * in 1/SC_THRASH_ONE.  Entered at 3/4; left only once the cleaner has
+ * evicted nothing while SC_THRASH_QUIET windows of misses went by (the
+ * doorkeeper's own admissions get hit, so the share says nothing about the
+ * rule it replaced; a cache that no longer needs cleaning does).
+ */
+#define SC_THRASH_ONE		1024
+#define SC_THRASH_SHIFT		3	/* weight of an eviction: 1/8 */
+#define SC_THRASH_ENTER		(SC_THRASH_ONE * 3 / 4)
+#define SC_THRASH_QUIET		8
+
+/**
+ * struct sc_door - a target's doorkeeper and thrashing state
+ * @once: blocks read from the origin once lately, two generations
+ * @twice: blocks read from it twice lately, two generations
+ * @cur: which generation takes new blocks (read by the read path)
+ * @window: misses per generation
+ * @seen: misses since the generations last turned
+ * @quiet: misses since the cleaner last evicted
+ * @score: the share of recent evictions that were never hit, of
+ *	SC_THRASH_ONE
+ * @thrashing: admission by the doorkeeper (read by the thread only)
+ * @nr_thrash: times thrashing began, for tests and the curious
+ *
+ * sc_door_missed() runs in the read path, on any CPU, at the same time as
+ * anything else: it only sets bits, atomically.  Everything else is the
+ * thread's.  A race loses a block or keeps one a little longer:
+ * admission, never what a read returns.
+ */
+struct sc_door {
+	unsigned long once[2][BITS_TO_LONGS(SC_GHOST_BITS)];
+	unsigned long twice[2][BITS_TO_LONGS(SC_GHOST_BITS)];
+	u32 cur;
+	u32 window;
+	u64 seen;
+	u64 quiet;
+	u32 score;
+	bool thrashing;
+	u64 nr_thrash;
+};
+
+void sc_door_init(struct sc_door *dk, u32 window);
+void sc_door_missed(struct sc_door *dk, sc_oblock_t oblock);
+bool sc_door_once(const struct sc_door *dk, sc_oblock_t oblock);
+bool sc_door_twice(const struct sc_door *dk, sc_oblock_t oblock);
+void sc_door_tick(struct sc_door *dk, u64 misses);
+void sc_door_evicted(struct sc_door *dk, bool hit);
+
+/**
+ * enum sc_admit_refusal - why a candidate is not taken, whatever its state
+ * @SC_ADMIT_OK: not refused: the group rule decides
+ * @SC_ADMIT_GHOST: a ghost's block not read back since
+ * @SC_ADMIT_DOOR: thrashing, and its block not read twice lately
+ */
+enum sc_admit_refusal {
+	SC_ADMIT_OK,
+	SC_ADMIT_GHOST,
+	SC_ADMIT_DOOR,
+};
+
+enum sc_admit_refusal sc_admit_refuses(const struct sc_ghosts *gh,
+				       const struct sc_door *dk,
+				       sc_oblock_t oblock);
+
 void sc_admit_group(const struct sc_admit_group *g,
-		    const struct sc_ghosts *gh, unsigned int pending,
-		    struct sc_admit_plan *plan);
+		    const struct sc_ghosts *gh, const struct sc_door *dk,
+		    unsigned int pending, struct sc_admit_plan *plan);
 
 #endif /* SWAPCACHE_ADMIT_H */

@@ -28,7 +28,8 @@ void sc_clean_update(struct sc_target *sc)
 
 /*
  * Evict one slab and discard it.  Its groups become ghosts (admit.h), so
- * that the thread does not write them again while they stay in RAM.
+ * that the thread does not write them again while they stay in RAM, and
+ * the doorkeeper learns whether it was ever hit (thrashing, admit.h).
  * Returns false when no slab can be evicted now.
  */
 static bool sc_clean_one(struct sc_target *sc)
@@ -37,13 +38,15 @@ static bool sc_clean_one(struct sc_target *sc)
 	u64 groups[SC_SLAB_SIZE];
 	sc_slab_t slab;
 	u32 dropped, nr_groups, i;
+	bool hit;
 
-	slab = sc_clock_evict(sc, &dropped, groups, &nr_groups);
+	slab = sc_clock_evict(sc, &dropped, &hit, groups, &nr_groups);
 	if (slab == SC_NO_SLAB)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
 	for (i = 0; i < nr_groups; i++)
 		sc_ghost_add(&sc->ghosts, groups[i]);
+	sc_door_evicted(&sc->door, hit);
 
 	if (bdev_max_discard_sectors(ssd))
 		blkdev_issue_discard(ssd, sc_slab_sector(sc, slab),

@@ -380,6 +380,7 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * sc_clock_evict() - take the CLOCK's next victim out of the map
  * @sc: the target
  * @dropped: set to the blocks it held
+ * @hit: set to whether the slab was hit since it was filled
  * @groups: set to the origin groups of those blocks, SC_SLAB_SIZE at most
  * @nr_groups: set to how many
  *
@@ -394,14 +395,15 @@ int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
  * referenced slabs had their second chance and the rest have reads in
  * flight).
  */
-sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
-			 u32 *nr_groups)
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, bool *hit,
+			 u64 *groups, u32 *nr_groups)
 {
 	sc_slab_t slab = SC_NO_SLAB;
 	u64 steps;
 	u32 run;
 
 	*dropped = 0;
+	*hit = false;
 	*nr_groups = 0;
 	read_lock(&sc->lock);
 	steps = sc_map_clock_turns(&sc->map);
@@ -411,6 +413,7 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
 		run = sc_map_clock_step(&sc->map, sc_slab_busy, sc, &steps);
 		if (run != SC_NIL) {
 			slab = sc_map_run_slab(&sc->map, run);
+			*hit = sc_map_slab_hit(&sc->map, slab);
 			*nr_groups = sc_map_run_groups(&sc->map, run, groups);
 			*dropped = sc_map_retire_run(&sc->map, run);
 			/* A run always has blocks; 0 would be an active slab. */
@@ -430,7 +433,7 @@ sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
  * @sc: the target, its cache device laid out (sc_persist_create())
  * @error: where to put the constructor's error message
  *
- * Only the map's fixed part, about half a byte per slab (map.h): the rest
+ * Only the map's fixed part, about 0.7 bytes per slab (map.h): the rest
  * comes as the cache fills.  Sleeps (GFP_KERNEL).  sc_cache_destroy()
  * undoes any part of it.
  *

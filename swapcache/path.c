@@ -132,26 +132,35 @@ void sc_retry_later(struct sc_target *sc, struct bio *bio)
 
 /* Reads */
 
+/*
+ * Blocks of one read noted by the doorkeeper: the rest of a longer read
+ * (readahead, a backup's 1 MiB reads) tells it nothing more about which
+ * pages come back, and the map function must stay short.
+ */
+#define SC_DOOR_READ_MAX	SC_SLAB_SIZE
+
 /**
  * sc_read_missed() - count a read's blocks that go to the origin
  * @sc: the target
  * @first: the first of them
  * @count: how many
  *
- * Their groups are ghosts no more (admit.h): their pages left RAM and
- * come back, and may be cached again.  Must not sleep; called from the
- * map function.
+ * The doorkeeper notes them (admit.h: a ghost's block read back may be
+ * cached again; while the SSD thrashes, a block read twice), unless
+ * swapcached itself reads them (the filesystem's metadata, for bmap()):
+ * those say nothing of what the page cache lets go.  Must not sleep;
+ * called from the map function.
  */
 void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count)
 {
-	u64 group, last = sc_oblock_group(to_oblock(from_oblock(first) +
-						     count - 1));
+	u64 b, n = min_t(u64, count, SC_DOOR_READ_MAX);
 
 	sc_count(sc, SC_STAT_READ_MISSES, count);
-	if (!READ_ONCE(sc->ghosts.nr_added))
+	if (sc_scan_is_thread())
 		return;
-	for (group = sc_oblock_group(first); group <= last; group++)
-		sc_ghost_forget(&sc->ghosts, group);
+	sc_count(sc, SC_STAT_DOOR_MISSES, n);
+	for (b = 0; b < n; b++)
+		sc_door_missed(&sc->door, to_oblock(from_oblock(first) + b));
 }
 
 /**

@@ -97,6 +97,19 @@ bool sc_scan_bursting(void)
 }
 
 /**
+ * sc_scan_is_thread() - whether the caller is swapcached
+ *
+ * The read path leaves the thread's own reads out of what the doorkeeper
+ * learns (sc_read_missed()).  Any context.
+ *
+ * Return: true in swapcached.
+ */
+bool sc_scan_is_thread(void)
+{
+	return !in_interrupt() && current == READ_ONCE(sc_thread);
+}
+
+/**
  * sc_scan_kick() - wake the thread now rather than after its sleep
  *
  * Called when a target appears or a parameter that enables writing
@@ -727,13 +740,15 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
  * sc_group_locate() found (@busy, @held: its masks) and, for a page not yet
  * cached, the folio's own state.  Anything that may change without an
  * event the quiet pass hears of (memo.h) taints the pass: a page in
- * flight, a candidate.  A ghost's candidate does not: a ghost is only
- * forgotten on a read miss, and only ages on an eviction, both events, so
- * a pass that meets nothing but ghosts may be a quiet one.
+ * flight, a candidate.  A candidate refused whatever its state
+ * (sc_admit_refuses(): a ghost's, or one the doorkeeper keeps out) does
+ * not: what refuses it changes only with read misses and evictions, both
+ * events, so a pass that meets nothing but refused pages may be a quiet
+ * one.
  */
 static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 			  pgoff_t index, sc_oblock_t oblock, bool busy,
-			  bool held, const struct sc_ghosts *ghosts,
+			  bool held, const struct sc_target *sc,
 			  struct sc_quiet *quiet, struct sc_admit_page *f)
 {
 	f->oblock = oblock;
@@ -748,9 +763,9 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 	f->fact = SC_PAGE_CACHED;
 	if (held)
 		return;
-	/* sc_admit_group() refuses it as a ghost whatever its state */
+	/* sc_admit_group() refuses it whatever its state */
 	f->fact = SC_PAGE_CANDIDATE;
-	if (sc_ghost_test(ghosts, sc_oblock_group(oblock)))
+	if (sc_admit_refuses(&sc->ghosts, &sc->door, oblock) != SC_ADMIT_OK)
 		return;
 	sc_quiet_taint(quiet);
 	f->fact = SC_PAGE_BUSY;
@@ -793,9 +808,9 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 		p->visited++;
 		sc_page_facts(g->folios[i], mapping, g->base + i,
 			      g->oblocks[i], busy & BIT(i), held & BIT(i),
-			      &sc->ghosts, quiet, &facts.page[i]);
+			      sc, quiet, &facts.page[i]);
 	}
-	sc_admit_group(&facts, &sc->ghosts, p->nr, &plan);
+	sc_admit_group(&facts, &sc->ghosts, &sc->door, p->nr, &plan);
 	if (!plan.nr)
 		return plan.examined;
 	if (plan.flush_first)
@@ -1187,18 +1202,18 @@ static void sc_release_target(struct sc_target *sc)
 }
 
 /*
- * Tell the target's ghosts how many pages it read from the origin since
- * the last tick (see sc_ghosts_turnover()).
+ * Tell the target's doorkeeper how many blocks the read path noted since
+ * the last tick (see sc_door_tick()).
  */
-static void sc_ghosts_tick(struct sc_target *sc)
+static void sc_door_tick_target(struct sc_target *sc)
 {
 	u64 misses = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		misses += READ_ONCE(per_cpu_ptr(sc->stats, cpu)->count[SC_STAT_READ_MISSES]);
-	sc_ghosts_turnover(&sc->ghosts, misses - sc->ghost_misses);
-	sc->ghost_misses = misses;
+		misses += READ_ONCE(per_cpu_ptr(sc->stats, cpu)->count[SC_STAT_DOOR_MISSES]);
+	sc_door_tick(&sc->door, misses - sc->door_misses);
+	sc->door_misses = misses;
 }
 
 /*
@@ -1223,7 +1238,7 @@ static void sc_thread_tick(bool work)
 		sc_map_free_garbage(sc);
 		if (work && !test_bit(SC_DEGRADED, &sc->flags) &&
 		    !test_bit(SC_SUSPENDED, &sc->flags)) {
-			sc_ghosts_tick(sc);
+			sc_door_tick_target(sc);
 			sc_clean_update(sc);
 			if (READ_ONCE(sc->water) == SC_WATER_CLEANING) {
 				sc_clean(sc);

@@ -284,6 +284,7 @@ enum sc_stat {
 	SC_STAT_SSD_ERRORS,
 	/* Not in the status line: */
 	SC_STAT_ORIGIN_WRITES,	/* blocks written, discarded or zeroed */
+	SC_STAT_DOOR_MISSES,	/* read misses told the doorkeeper */
 	SC_NR_STATS
 };
 
@@ -461,10 +462,11 @@ enum {
  * @water: an enum sc_water_state, for the cleaner and the status line
  * @cursor: the thread's place in the filesystem
  * @ghosts: origin groups the cleaner evicted, not to be written again
- *	while they stay in RAM (admit.h); added and tested by the thread,
- *	forgotten by the read path on a miss
- * @ghost_misses: the read misses the thread last saw, for
- *	sc_ghosts_turnover()
+ *	while they stay in RAM (admit.h); the thread's
+ * @door: the blocks read from the origin lately, and whether the SSD
+ *	thrashes (admit.h); the read path notes misses, the thread the rest
+ * @door_misses: SC_STAT_DOOR_MISSES when the thread last looked, for
+ *	sc_door_tick()
  * @meta_lock: protects @meta_nr and the pool's entries
  * @meta_nr: staged metadata blocks, at the start of @meta
  * @meta: the staging pool (pages allocated with the target)
@@ -515,7 +517,8 @@ struct sc_target {
 	u8 water;
 	struct sc_scan_cursor cursor;
 	struct sc_ghosts ghosts;
-	u64 ghost_misses;
+	struct sc_door door;
+	u64 door_misses;
 
 	spinlock_t meta_lock;		/* protects meta_nr, meta[] */
 	unsigned int meta_nr;
@@ -669,8 +672,8 @@ void sc_abort_slab(struct sc_target *sc, sc_slab_t slab);
 int sc_fill_slab(struct sc_target *sc, sc_slab_t slab,
 		 const sc_oblock_t *oblocks, unsigned int count,
 		 const struct sc_guard_snap *snap);
-sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, u64 *groups,
-			 u32 *nr_groups);
+sc_slab_t sc_clock_evict(struct sc_target *sc, u32 *dropped, bool *hit,
+			 u64 *groups, u32 *nr_groups);
 int sc_restore_slab(struct sc_target *sc, sc_slab_t slab,
 		    const sc_oblock_t *oblocks, unsigned int count);
 void sc_map_reset(struct sc_target *sc);
@@ -738,6 +741,7 @@ void sc_scan_stop(void);
 void sc_scan_register(struct sc_target *sc);
 void sc_scan_unregister(struct sc_target *sc);
 void sc_scan_kick(void);
+bool sc_scan_is_thread(void);
 void sc_scan_param_written(void);
 bool sc_scan_bursting(void);
 

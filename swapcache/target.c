@@ -273,6 +273,9 @@ static int sc_setup(struct sc_target *sc, char **error)
 	r = sc_cache_create(sc, error);
 	if (r)
 		return r;
+	/* The doorkeeper's window: about the SSD's worth of misses. */
+	sc_door_init(&sc->door, min_t(u64, (u64)sc->nr_data_slabs * SC_SLAB_SIZE,
+				      U32_MAX));
 	r = sc_verify_create(sc, error);
 	if (r)
 		return r;

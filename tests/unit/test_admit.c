@@ -30,13 +30,14 @@ static void test_group_rule(void)
 	struct sc_admit_group g;
 	struct sc_admit_plan plan;
 	struct sc_ghosts *gh = calloc(1, sizeof(*gh));
+	struct sc_door *dk;
 	unsigned int i;
 
 	sc_ghosts_init(gh, SC_GHOST_TURN);
 
 	/* nothing there: nothing examined, nothing taken */
 	memset(&g, 0, sizeof(g));
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 0 && plan.examined == 0 && !plan.flush_first,
 	      "empty group: nr %u examined %u", plan.nr, plan.examined);
 
@@ -44,50 +45,50 @@ static void test_group_rule(void)
 	set_page(&g, 0, SC_PAGE_BUSY, true, 0);
 	set_page(&g, 1, SC_PAGE_UNMAPPED, true, 0);
 	set_page(&g, 2, SC_PAGE_CACHED, true, 102);
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 0 && plan.examined == 0,
 	      "no candidates: nr %u examined %u", plan.nr, plan.examined);
 
 	/* candidates all active: examined, not taken */
 	set_page(&g, 3, SC_PAGE_CANDIDATE, false, 103);
 	set_page(&g, 7, SC_PAGE_CANDIDATE, false, 107);
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 0 && plan.examined == 2,
 	      "all active: nr %u examined %u", plan.nr, plan.examined);
 
 	/* one inactive candidate takes every candidate, in order */
 	set_page(&g, 9, SC_PAGE_CANDIDATE, true, 109);
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 3 && plan.examined == 3 && plan.take[0] == 3 &&
 	      plan.take[1] == 7 && plan.take[2] == 9 && !plan.flush_first,
 	      "one inactive: nr %u take %u %u %u", plan.nr, plan.take[0],
 	      plan.take[1], plan.take[2]);
 
 	/* packing: 13 pending + 3 fits, 14 + 3 does not */
-	sc_admit_group(&g, gh, 13, &plan);
+	sc_admit_group(&g, gh, NULL, 13, &plan);
 	CHECK(!plan.flush_first, "13 + 3 fits");
-	sc_admit_group(&g, gh, 14, &plan);
+	sc_admit_group(&g, gh, NULL, 14, &plan);
 	CHECK(plan.flush_first && plan.nr == 3, "14 + 3 needs a flush");
-	sc_admit_group(&g, gh, 16, &plan);
+	sc_admit_group(&g, gh, NULL, 16, &plan);
 	CHECK(plan.flush_first, "a full slab is written first");
 
 	/* a whole group of inactive candidates fills a slab alone */
 	for (i = 0; i < SC_SLAB_SIZE; i++)
 		set_page(&g, i, SC_PAGE_CANDIDATE, true, 160 + i);
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 16 && plan.examined == 16 && !plan.flush_first,
 	      "whole group: nr %u", plan.nr);
-	sc_admit_group(&g, gh, 1, &plan);
+	sc_admit_group(&g, gh, NULL, 1, &plan);
 	CHECK(plan.flush_first, "a whole group never shares a slab it overflows");
 
 	/* the group's origin group is a ghost: examined, refused */
 	sc_ghost_add(gh, 10);	/* blocks 160..175 */
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 0 && plan.examined == 16 && plan.ghosts == 16 &&
 	      !plan.flush_first, "ghost group: nr %u ghosts %u", plan.nr,
 	      plan.ghosts);
 	/* the rule without ghosts takes it */
-	sc_admit_group(&g, NULL, 0, &plan);
+	sc_admit_group(&g, NULL, NULL, 0, &plan);
 	CHECK(plan.nr == 16 && plan.ghosts == 0, "no ghosts: nr %u", plan.nr);
 
 	/*
@@ -97,22 +98,126 @@ static void test_group_rule(void)
 	 */
 	for (i = 0; i < SC_SLAB_SIZE; i++)
 		set_page(&g, i, SC_PAGE_CANDIDATE, i < 8, i < 8 ? 160 + i : 200 + i);
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 0 && plan.ghosts == 8,
 	      "only the ghost's pages were inactive: nr %u", plan.nr);
 	for (i = 8; i < SC_SLAB_SIZE; i++)
 		g.page[i].inactive = true;
-	sc_admit_group(&g, gh, 0, &plan);
+	sc_admit_group(&g, gh, NULL, 0, &plan);
 	CHECK(plan.nr == 8 && plan.take[0] == 8 && plan.ghosts == 8,
 	      "split group: nr %u take[0] %u", plan.nr, plan.take[0]);
 
-	/* read from the origin: forgotten, taken again */
-	sc_ghost_forget(gh, 10);
+	/*
+	 * With the doorkeeper: a ghost's block read back from the origin is
+	 * taken again, alone; its group's other pages stay refused.
+	 */
+	dk = calloc(1, sizeof(*dk));
+	sc_door_init(dk, 1024);
 	for (i = 0; i < SC_SLAB_SIZE; i++)
 		set_page(&g, i, SC_PAGE_CANDIDATE, true, 160 + i);
-	sc_admit_group(&g, gh, 0, &plan);
-	CHECK(plan.nr == 16 && plan.ghosts == 0, "forgotten: nr %u", plan.nr);
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	CHECK(plan.nr == 0 && plan.ghosts == 16, "ghost, nothing read back: nr %u",
+	      plan.nr);
+	sc_door_missed(dk, to_oblock(165));
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	CHECK(plan.nr == 1 && plan.take[0] == 5 && plan.ghosts == 15,
+	      "the block read back alone: nr %u take[0] %u ghosts %u", plan.nr,
+	      plan.take[0], plan.ghosts);
+	CHECK(sc_ghost_test(gh, 10), "a read miss leaves the ghost");
+
+	/*
+	 * Thrashing: only blocks read twice lately, ghosts or not; the
+	 * group rule (one inactive) applies among them.
+	 */
+	dk->thrashing = true;
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	CHECK(plan.nr == 0 && plan.doored == 16 && plan.ghosts == 0,
+	      "thrashing, read once: nr %u doored %u", plan.nr, plan.doored);
+	sc_door_missed(dk, to_oblock(165));
+	sc_door_missed(dk, to_oblock(170));
+	sc_door_missed(dk, to_oblock(170));
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	CHECK(plan.nr == 2 && plan.take[0] == 5 && plan.take[1] == 10 &&
+	      plan.doored == 14, "thrashing, read twice: nr %u doored %u",
+	      plan.nr, plan.doored);
+	g.page[5].inactive = false;
+	g.page[10].inactive = false;
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	CHECK(plan.nr == 0, "thrashing, read twice but active: nr %u", plan.nr);
+	free(dk);
 	free(gh);
+}
+
+/* ---- the doorkeeper ---- */
+
+static void test_door(void)
+{
+	struct sc_door *dk = calloc(1, sizeof(*dk));
+	u64 b, false_twice = 0;
+	unsigned int i;
+
+	sc_door_init(dk, 0);
+	CHECK(dk->window == SC_DOOR_MIN_WINDOW, "window raised: %u", dk->window);
+	sc_door_init(dk, 1U << 30);
+	CHECK(dk->window == SC_GHOST_TURN, "window capped: %u", dk->window);
+
+	/* once, then twice */
+	sc_door_init(dk, 256);
+	CHECK(!sc_door_once(dk, to_oblock(7)) && !sc_door_twice(dk, to_oblock(7)),
+	      "empty");
+	sc_door_missed(dk, to_oblock(7));
+	CHECK(sc_door_once(dk, to_oblock(7)) && !sc_door_twice(dk, to_oblock(7)),
+	      "read once");
+	sc_door_missed(dk, to_oblock(7));
+	CHECK(sc_door_twice(dk, to_oblock(7)), "read twice");
+
+	/* a block is remembered for one to two windows of misses */
+	sc_door_tick(dk, 255);
+	CHECK(sc_door_twice(dk, to_oblock(7)), "kept within its window");
+	sc_door_tick(dk, 1);
+	CHECK(sc_door_twice(dk, to_oblock(7)) && sc_door_once(dk, to_oblock(7)),
+	      "kept through the next window");
+	sc_door_missed(dk, to_oblock(9));	/* in the new generation */
+	sc_door_tick(dk, 256);
+	CHECK(!sc_door_twice(dk, to_oblock(7)) && !sc_door_once(dk, to_oblock(7)),
+	      "forgotten after two windows");
+	CHECK(sc_door_once(dk, to_oblock(9)), "the newer block stays");
+	sc_door_tick(dk, 512);	/* two windows at once: all gone */
+	CHECK(!sc_door_once(dk, to_oblock(9)), "two windows in one tick");
+
+	/* a full window of distinct blocks: few mistaken for read twice */
+	sc_door_init(dk, SC_GHOST_TURN);
+	for (b = 0; b < SC_GHOST_TURN; b++)
+		sc_door_missed(dk, to_oblock(b * 7919));
+	for (b = 0; b < 100000; b++)
+		false_twice += sc_door_twice(dk, to_oblock(b * 7919 + 3));
+	CHECK(false_twice < 1000, "%llu of 100000 blocks never read taken as read twice",
+	      (unsigned long long)false_twice);
+
+	/* thrashing: entered by unhit evictions, not by hit ones */
+	sc_door_init(dk, 256);
+	for (i = 0; i < 100; i++)
+		sc_door_evicted(dk, true);
+	CHECK(!dk->thrashing, "hit slabs evicted: not thrashing");
+	for (i = 0; i < 100 && !dk->thrashing; i++)
+		sc_door_evicted(dk, i % 2);
+	CHECK(!dk->thrashing, "half of them unhit: not thrashing");
+	for (i = 0; i < 100 && !dk->thrashing; i++)
+		sc_door_evicted(dk, false);
+	CHECK(dk->thrashing && i <= 12 && dk->nr_thrash == 1,
+	      "thrashing after %u unhit evictions", i);
+	/* hit evictions meanwhile do not end it; a quiet cleaner does */
+	for (i = 0; i < 100; i++)
+		sc_door_evicted(dk, true);
+	CHECK(dk->thrashing, "still thrashing");
+	sc_door_tick(dk, (u64)SC_THRASH_QUIET * 256 - 1);
+	CHECK(dk->thrashing, "not quiet long enough");
+	sc_door_evicted(dk, true);
+	sc_door_tick(dk, (u64)SC_THRASH_QUIET * 256 - 1);
+	CHECK(dk->thrashing, "an eviction restarts the quiet count");
+	sc_door_tick(dk, 1);
+	CHECK(!dk->thrashing && dk->score == 0, "quiet: thrashing over");
+	free(dk);
 }
 
 /* ---- the ghosts ---- */
@@ -170,13 +275,6 @@ static void test_ghosts(void)
 	CHECK(sc_ghost_test(gh, 4000) && sc_ghost_test(gh, 3003),
 	      "the newer ghosts stay");
 
-	/* forget clears a ghost in either generation */
-	sc_ghost_forget(gh, 3003);
-	CHECK(!sc_ghost_test(gh, 3003), "forgotten in the older generation");
-	sc_ghost_forget(gh, 4000);
-	CHECK(!sc_ghost_test(gh, 4000), "forgotten in the current one");
-	sc_ghost_forget(gh, 999999);	/* no ghost: harmless */
-
 	free(gh);
 	/*
 	 * At the fullest, few groups are mistaken for ghosts and none is
@@ -207,7 +305,15 @@ struct sim_slab {
 	u32 page[SC_SLAB_SIZE];
 	bool used;
 	bool referenced;
+	bool hit;	/* since it was filled */
 };
+
+/*
+ * The rules compared: DragonFly's (no ghosts), and the rule now (admit.h:
+ * ghosts, a ghost's blocks back one by one, the doorkeeper while
+ * thrashing).
+ */
+enum sim_rule { RULE_DFLY, RULE_NOW };
 
 struct sim {
 	/* setup */
@@ -216,7 +322,7 @@ struct sim {
 	u32 ssd_slabs;
 	u32 maxlaunder;
 	u32 pct;
-	bool ghosts_on;
+	enum sim_rule rule;
 	/* RAM: an LRU list, head the most recent */
 	int32_t *prev;
 	int32_t *next;
@@ -231,6 +337,7 @@ struct sim {
 	u32 hand;
 	enum sc_water_state water;
 	struct sc_ghosts *gh;
+	struct sc_door *dk;
 	/* the thread */
 	u32 cursor;
 	u32 pending_nr;
@@ -247,7 +354,7 @@ struct sim {
 
 
 static void sim_init(struct sim *s, u32 file_pages, u32 ram_pages,
-		     u32 ssd_slabs, bool ghosts_on)
+		     u32 ssd_slabs, enum sim_rule rule)
 {
 	u32 i;
 
@@ -257,18 +364,20 @@ static void sim_init(struct sim *s, u32 file_pages, u32 ram_pages,
 	s->ssd_slabs = ssd_slabs;
 	s->maxlaunder = 4096;	/* the bench's */
 	s->pct = 75;
-	s->ghosts_on = ghosts_on;
+	s->rule = rule;
 	s->prev = calloc(file_pages, sizeof(*s->prev));
 	s->next = calloc(file_pages, sizeof(*s->next));
 	s->resident = calloc(file_pages, sizeof(*s->resident));
 	s->slab_of = calloc(file_pages, sizeof(*s->slab_of));
 	s->slabs = calloc(ssd_slabs, sizeof(*s->slabs));
 	s->gh = calloc(1, sizeof(*s->gh));
+	s->dk = calloc(1, sizeof(*s->dk));
 	s->head = -1;
 	s->tail = -1;
 	for (i = 0; i < file_pages; i++)
 		s->slab_of[i] = -1;
 	sc_ghosts_init(s->gh, SC_GHOST_TURN);
+	sc_door_init(s->dk, ssd_slabs * SC_SLAB_SIZE);	/* as target.c */
 }
 
 static void sim_free(struct sim *s)
@@ -279,6 +388,7 @@ static void sim_free(struct sim *s)
 	free(s->slab_of);
 	free(s->slabs);
 	free(s->gh);
+	free(s->dk);
 }
 
 static void lru_unlink(struct sim *s, u32 p)
@@ -325,11 +435,12 @@ static void sim_read(struct sim *s, u32 p)
 	if (s->slab_of[p] >= 0) {
 		s->ssd_hits++;
 		s->slabs[s->slab_of[p]].referenced = true;
+		s->slabs[s->slab_of[p]].hit = true;
 	} else {
 		s->misses++;
-		/* What sc_read_route() tells the ghosts on a miss. */
-		if (s->ghosts_on)
-			sc_ghost_forget(s->gh, p / SC_SLAB_SIZE);
+		/* What sc_read_missed() tells the ghosts or the doorkeeper. */
+		if (s->rule == RULE_NOW)
+			sc_door_missed(s->dk, to_oblock(p));
 	}
 	s->resident[p] = true;
 	s->nr_resident++;
@@ -357,6 +468,7 @@ static void sim_flush(struct sim *s)
 
 		sl->used = true;
 		sl->referenced = false;
+		sl->hit = false;
 		sl->nr = s->pending_nr;
 		for (i = 0; i < s->pending_nr; i++) {
 			sl->page[i] = s->pending[i];
@@ -385,11 +497,13 @@ static bool sim_evict_one(struct sim *s)
 		}
 		for (i = 0; i < sl->nr; i++) {
 			s->slab_of[sl->page[i]] = -1;
-			if (s->ghosts_on &&
+			if (s->rule != RULE_DFLY &&
 			    (i == 0 || sl->page[i] / SC_SLAB_SIZE !=
 				       sl->page[i - 1] / SC_SLAB_SIZE))
 				sc_ghost_add(s->gh, sl->page[i] / SC_SLAB_SIZE);
 		}
+		if (s->rule == RULE_NOW)
+			sc_door_evicted(s->dk, sl->hit);
 		s->evicted += sl->nr;
 		sl->used = false;
 		sl->nr = 0;
@@ -421,8 +535,9 @@ static void sim_scan(struct sim *s)
 			else
 				set_page(&g, i, SC_PAGE_CANDIDATE, true, p);
 		}
-		sc_admit_group(&g, s->ghosts_on ? s->gh : NULL, s->pending_nr,
-			       &plan);
+		sc_admit_group(&g, s->rule != RULE_DFLY ? s->gh : NULL,
+			       s->rule == RULE_NOW ? s->dk : NULL,
+			       s->pending_nr, &plan);
 		budget -= plan.examined;
 		s->refused += plan.ghosts;
 		if (plan.flush_first)
@@ -442,8 +557,8 @@ static void sim_tick(struct sim *s)
 {
 	long slabs = s->maxlaunder / SC_SLAB_SIZE;
 
-	if (s->ghosts_on)
-		sc_ghosts_turnover(s->gh, s->misses - s->aged);
+	if (s->rule == RULE_NOW)
+		sc_door_tick(s->dk, s->misses - s->aged);
 	s->aged = s->misses;
 	s->water = sc_water_next(s->water, s->used_slabs, s->ssd_slabs, s->pct);
 	if (s->water != SC_WATER_CLEANING) {
@@ -468,7 +583,7 @@ static u32 rng(u32 n)
 	return rng_state % n;
 }
 
-enum sim_reads { READ_PASSES, READ_RANDOM };
+enum sim_reads { READ_PASSES, READ_RANDOM, READ_SHUFFLED };
 
 struct sim_result {
 	u64 written;		/* pages written over the run */
@@ -483,7 +598,7 @@ struct sim_result {
  * the first @span pages or at random among them.
  */
 static struct sim_result sim_run(u32 file_pages, u32 ram_pages,
-				 u32 ssd_slabs, bool ghosts_on,
+				 u32 ssd_slabs, enum sim_rule rule,
 				 enum sim_reads how, u32 span, u32 reads,
 				 u32 ticks)
 {
@@ -493,7 +608,7 @@ static struct sim_result sim_run(u32 file_pages, u32 ram_pages,
 	u64 half = 0, hits0;
 
 	rng_state = 88172645463325252ULL;
-	sim_init(&s, file_pages, ram_pages, ssd_slabs, ghosts_on);
+	sim_init(&s, file_pages, ram_pages, ssd_slabs, rule);
 	for (t = 0; t < ticks; t++) {
 		if (t == ticks / 2)
 			half = s.written;
@@ -518,6 +633,81 @@ static struct sim_result sim_run(u32 file_pages, u32 ram_pages,
 	r.hits_after_drop = s.ssd_hits - hits0;
 	sim_free(&s);
 	return r;
+}
+
+/* A fresh order of @n pages for one pass (Fisher-Yates). */
+static void shuffle(u32 *order, u32 n)
+{
+	u32 i, j, t;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = rng(i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/*
+ * Scenario 8 of BENCH.md, tick by tick: @passes passes over a file of
+ * @file_pages pages, each page once per pass in a fresh random order
+ * (fio's random map), @reads reads between two ticks, RAM of @ram_pages
+ * (the reader's memory cgroup), an SSD of @ssd_slabs.  Per pass, the SSD
+ * hits and the device reads (hits + misses); over all, pages written.
+ */
+struct sim_passes {
+	u64 written;
+	u64 device_reads;
+	u64 ssd_hits;
+	u64 pass_hits[8];
+	u64 pass_reads[8];
+};
+
+static struct sim_passes sim_shuffled(u32 file_pages, u32 ram_pages,
+				      u32 ssd_slabs, enum sim_rule rule,
+				      u32 reads, u32 passes)
+{
+	struct sim_passes r = { 0 };
+	u32 *order = calloc(file_pages, sizeof(*order));
+	struct sim s;
+	u32 pass, i;
+
+	rng_state = 88172645463325252ULL;
+	sim_init(&s, file_pages, ram_pages, ssd_slabs, rule);
+	for (pass = 0; pass < passes && pass < 8; pass++) {
+		u64 h0 = s.ssd_hits, m0 = s.misses;
+
+		shuffle(order, file_pages);
+		for (i = 0; i < file_pages; i++) {
+			if (i % reads == 0)
+				sim_tick(&s);
+			sim_read(&s, order[i]);
+		}
+		r.pass_hits[pass] = s.ssd_hits - h0;
+		r.pass_reads[pass] = s.ssd_hits - h0 + s.misses - m0;
+	}
+	r.written = s.written;
+	r.ssd_hits = s.ssd_hits;
+	r.device_reads = s.ssd_hits + s.misses;
+	sim_free(&s);
+	free(order);
+	return r;
+}
+
+static void report_passes(const char *rule, const struct sim_passes *r,
+			  u32 passes)
+{
+	u32 p;
+
+	printf("admit: %s: %llu pages written for %llu device reads (%.3f per page read), hits per pass",
+	       rule, (unsigned long long)r->written,
+	       (unsigned long long)r->device_reads,
+	       (double)r->written / r->device_reads);
+	for (p = 0; p < passes; p++)
+		printf(" %.1f%%", 100.0 * r->pass_hits[p] / r->pass_reads[p]);
+	printf("\n");
 }
 
 static void report(const char *what, const char *rule,
@@ -548,10 +738,10 @@ static void test_resident(void)
 	const u64 low = (u64)slabs * (75 - 5) / 100 * SC_SLAB_SIZE;
 	struct sim_result old, now;
 
-	old = sim_run(file, ram, slabs, false, READ_PASSES, file, 256, ticks);
-	now = sim_run(file, ram, slabs, true, READ_PASSES, file, 256, ticks);
+	old = sim_run(file, ram, slabs, RULE_DFLY, READ_PASSES, file, 256, ticks);
+	now = sim_run(file, ram, slabs, RULE_NOW, READ_PASSES, file, 256, ticks);
 	report("8 MiB resident, 4 MiB SSD", "old rule", &old, ticks);
-	report("8 MiB resident, 4 MiB SSD", "ghosts", &now, ticks);
+	report("8 MiB resident, 4 MiB SSD", "now", &now, ticks);
 
 	CHECK(old.written > 5 * (file + slabs * SC_SLAB_SIZE),
 	      "the old rule amplifies: %llu written",
@@ -583,11 +773,11 @@ static void test_leaving(void)
 	const u32 ticks = 2000;
 	struct sim_result old, now;
 
-	old = sim_run(8192, 2048, 64, false, READ_RANDOM, 8192, 256, ticks);
-	now = sim_run(8192, 2048, 64, true, READ_RANDOM, 8192, 256, ticks);
+	old = sim_run(8192, 2048, 64, RULE_DFLY, READ_RANDOM, 8192, 256, ticks);
+	now = sim_run(8192, 2048, 64, RULE_NOW, READ_RANDOM, 8192, 256, ticks);
 	report("random over 32 MiB, 8 MiB RAM, 4 MiB SSD", "old rule", &old,
 	       ticks);
-	report("random over 32 MiB, 8 MiB RAM, 4 MiB SSD", "ghosts", &now,
+	report("random over 32 MiB, 8 MiB RAM, 4 MiB SSD", "now", &now,
 	       ticks);
 	CHECK(now.ssd_hits * (old.ssd_hits + old.misses) >=
 	      old.ssd_hits * (now.ssd_hits + now.misses),
@@ -596,11 +786,11 @@ static void test_leaving(void)
 	      (unsigned long long)now.written,
 	      (unsigned long long)old.written);
 
-	old = sim_run(4096, 2048, 64, false, READ_PASSES, 3072, 256, ticks);
-	now = sim_run(4096, 2048, 64, true, READ_PASSES, 3072, 256, ticks);
+	old = sim_run(4096, 2048, 64, RULE_DFLY, READ_PASSES, 3072, 256, ticks);
+	now = sim_run(4096, 2048, 64, RULE_NOW, READ_PASSES, 3072, 256, ticks);
 	report("passes over 12 MiB, 8 MiB RAM, 4 MiB SSD", "old rule", &old,
 	       ticks);
-	report("passes over 12 MiB, 8 MiB RAM, 4 MiB SSD", "ghosts", &now,
+	report("passes over 12 MiB, 8 MiB RAM, 4 MiB SSD", "now", &now,
 	       ticks);
 	CHECK(now.ssd_hits * (old.ssd_hits + old.misses) >=
 	      old.ssd_hits * (now.ssd_hits + now.misses),
@@ -610,11 +800,94 @@ static void test_leaving(void)
 	      (unsigned long long)old.written);
 }
 
+/*
+ * BENCH.md's scenario 8: a 32 MiB file (8192 pages) read at random, each
+ * page once per pass, 5 passes, in an 8 MiB memory cgroup (2048 pages), on
+ * a 4 MiB SSD (64 slabs, 768 pages below the high watermark); the reader
+ * makes 40-55 device reads in a 100 ms tick of the thread there (BENCH.md,
+ * runs N-T), 48 here.  The bench measured 1.92-2.46 SSD pages written per
+ * page read at 0.4-1.0% hits from pass 2 on (runs J-S); issue 16's goal
+ * is a fifth of that, with hits no worse.  A cache that kept the first
+ * 768 pages it took would hit about 9% of the time for nothing written.
+ * Here the ghosts as they were in runs N-T (forgotten at a miss on their
+ * group, and all of them after a tick of 16 misses) wrote exactly what
+ * DragonFly's rule does, 3.14 pages per page read at 0.1-0.2% hits from
+ * pass 2 on: the doorkeeper's first version of this test failed on them.
+ */
+static void test_scenario8(void)
+{
+	const u32 passes = 5;
+	struct sim_passes old, now;
+	u32 p;
+
+	old = sim_shuffled(8192, 2048, 64, RULE_DFLY, 48, passes);
+	now = sim_shuffled(8192, 2048, 64, RULE_NOW, 48, passes);
+	report_passes("scenario 8, DragonFly's rule", &old, passes);
+	report_passes("scenario 8, now", &now, passes);
+	CHECK(old.written > old.device_reads,
+	      "the old rule amplifies: %llu written for %llu read",
+	      (unsigned long long)old.written,
+	      (unsigned long long)old.device_reads);
+	CHECK(now.written * 10 <= now.device_reads * 4,
+	      "written %llu for %llu read, want at most 0.4 per page read",
+	      (unsigned long long)now.written,
+	      (unsigned long long)now.device_reads);
+	for (p = 1; p < passes; p++)
+		CHECK(now.pass_hits[p] * old.pass_reads[p] >=
+		      old.pass_hits[p] * now.pass_reads[p],
+		      "pass %u: %llu hits of %llu reads, the old rule %llu of %llu",
+		      p + 1, (unsigned long long)now.pass_hits[p],
+		      (unsigned long long)now.pass_reads[p],
+		      (unsigned long long)old.pass_hits[p],
+		      (unsigned long long)old.pass_reads[p]);
+}
+
+/*
+ * Where the SSD is not outgrown, nothing changes: scenario 3's warm-up (the
+ * same reader on a 64 MiB SSD, 1024 slabs) is DragonFly's, page for page.
+ * On scenario 4b's tight SSD (36 MiB, 1.1x the file: 560 slabs of data
+ * after the header and the checkpoint region) the pass-1 evictions of
+ * resident pages are caught, and the later passes hit no less.
+ */
+static void test_not_outgrown(void)
+{
+	const u32 passes = 5;
+	struct sim_passes old, now;
+	u32 p;
+
+	old = sim_shuffled(8192, 2048, 1024, RULE_DFLY, 48, passes);
+	now = sim_shuffled(8192, 2048, 1024, RULE_NOW, 48, passes);
+	report_passes("scenario 3, DragonFly's rule", &old, passes);
+	report_passes("scenario 3, now", &now, passes);
+	CHECK(now.written == old.written && now.ssd_hits == old.ssd_hits,
+	      "scenario 3: written %llu (DragonFly %llu), hits %llu (%llu)",
+	      (unsigned long long)now.written, (unsigned long long)old.written,
+	      (unsigned long long)now.ssd_hits, (unsigned long long)old.ssd_hits);
+
+	old = sim_shuffled(8192, 2048, 560, RULE_DFLY, 48, passes);
+	now = sim_shuffled(8192, 2048, 560, RULE_NOW, 48, passes);
+	report_passes("scenario 4b, DragonFly's rule", &old, passes);
+	report_passes("scenario 4b, now", &now, passes);
+	for (p = 1; p < passes; p++)
+		CHECK(now.pass_hits[p] * old.pass_reads[p] >=
+		      old.pass_hits[p] * now.pass_reads[p],
+		      "4b pass %u: %llu hits of %llu reads, DragonFly %llu of %llu",
+		      p + 1, (unsigned long long)now.pass_hits[p],
+		      (unsigned long long)now.pass_reads[p],
+		      (unsigned long long)old.pass_hits[p],
+		      (unsigned long long)old.pass_reads[p]);
+	CHECK(now.written <= old.written, "4b: written %llu > %llu",
+	      (unsigned long long)now.written, (unsigned long long)old.written);
+}
+
 int main(void)
 {
 	test_group_rule();
 	test_ghosts();
+	test_door();
 	test_resident();
 	test_leaving();
+	test_scenario8();
+	test_not_outgrown();
 	return sc_test_summary("admit");
 }
