@@ -40,14 +40,17 @@
  * ghost	  an origin group (16 aligned origin blocks) the cleaner
  *		  evicted, not written again while its pages stay in RAM
  *		  (admit.c).
+ * thrashing	  the cleaner evicting slabs never hit since they were
+ *		  filled; the thread then writes only blocks its doorkeeper
+ *		  saw read from the origin twice lately (admit.c).
  * burst budget	  the token bucket (curburst, accrate, minburst, maxburst)
  *		  that every SSD write is charged against.
  *
  * The map
  * -------
  * The map's memory follows what is cached, not the SSD's size: a 4 TiB
- * SSD costs about 36 MiB when constructed (half a byte per slab: its state
- * in bitmaps, and directories of what may grow), and every cached page
+ * SSD costs about 44 MiB when constructed (0.7 bytes per slab: its state
+ * in five bitmaps, and directories of what may grow), and every cached page
  * costs about 1.2 bytes more when the thread writes whole 16-page groups,
  * as it does for a file read in full and as warm does.  The unit of the
  * map is not the slot but the entry: of one origin group (16 aligned
@@ -187,17 +190,45 @@
  *   the opted-in page cache.  Then the cleaner evicted resident pages and
  *   the next tick wrote them again, for ever, bounded only by the budget.
  *   So the groups of an evicted slab become ghosts (admit.c), which the
- *   thread does not write again until they are read from the origin (they
- *   left RAM and came back) or RAM turns over (a tick follows a group's
- *   worth of reads from the origin).  Of the fixes considered, this one
- *   changes nothing but re-admission after an eviction: the cleaner cannot
- *   tell which slabs hold resident pages (a slot knows its origin block,
- *   not the page), and admitting only pages "about to leave" has no
- *   signal on either LRU without memory pressure.  When RAM turns over,
- *   the rule without ghosts is kept: re-writing a resident page then keeps
- *   a fresh copy of pages about to leave.  In test_admit's simulation of
- *   passes over 1.5 times RAM, ghosts kept regardless of the reads from
- *   the origin cut the SSD's hit ratio from 0.097 to 0.005.
+ *   thread does not write again while they stay in RAM; a page of a ghost
+ *   whose own block is read from the origin again (it left RAM and came
+ *   back) may be written again, that page alone.  Of the fixes considered,
+ *   this one changes nothing but re-admission after an eviction: the
+ *   cleaner cannot tell which slabs hold resident pages (a slot knows its
+ *   origin block, not the page), and admitting only pages "about to
+ *   leave" has no signal on either LRU without memory pressure.  An
+ *   earlier version forgot a group's ghost at any read miss on the group,
+ *   and every ghost after a tick of 16 misses: a reader at random over
+ *   more than RAM then had the thread write the group's four or five
+ *   resident pages again at each miss, as if there were no ghosts (about
+ *   two SSD bytes written per byte read at under 1% hits, BENCH.md runs
+ *   N-T).
+ * - Thrashing.  Ghosts do not stop the first write of pages the SSD cannot
+ *   keep: when the opted-in pages that pass through RAM outnumber the SSD's
+ *   slots many times over (a random reader over four times RAM, on an SSD
+ *   smaller than RAM), each page written is evicted before the reader
+ *   comes back to it, and nothing is ever hit.  A cache that kept what it
+ *   first took, and wrote nothing more, would do better (BENCH.md's
+ *   scenario 8: about 9% of hits against under 1%).  DragonFly's rule is
+ *   kept while it works, so warm-ups, and every cache that fits, behave
+ *   as DragonFly's; the cleaner tells when it does not: a slab evicted
+ *   with no hit since it was filled (a bit per slab in the map, since the
+ *   CLOCK's referenced bit is cleared by the hand) was written for
+ *   nothing.  Once about three in four recent evictions are such slabs,
+ *   the thread writes only pages whose block was read from the origin
+ *   twice within about one SSD's worth of later misses (a doorkeeper, two
+ *   Bloom filters like the ghosts', 32 KiB per target): what comes back
+ *   that soon is likely to come back again before its slab is evicted,
+ *   and the rest of the SSD stays put to be hit.  The doorkeeper's own
+ *   slabs do get hit, so the share of unhit evictions cannot tell when to
+ *   stop; the cleaner can: thrashing ends when it has evicted nothing for
+ *   eight windows of misses, the SSD no longer outgrown.  Other rules
+ *   considered: a doorkeeper always (TinyLFU's), which changes the
+ *   warm-up DragonFly users expect, a file read once is then never
+ *   cached; and counting hits against evictions per tick, which the
+ *   doorkeeper's hits would end as soon as it began.  Misses the thread
+ *   itself causes (bmap()'s metadata reads) are left out; O_DIRECT reads
+ *   are not told apart and count as reads of the block.
  * - Opt-in.  chflags cache becomes the user.swapcache=1 attribute on the
  *   file or a directory above it, and noscache becomes trusted.noswapcache.
  *
