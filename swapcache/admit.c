@@ -309,7 +309,10 @@ enum sc_admit_refusal sc_admit_refuses(const struct sc_ghosts *gh,
  * @plan: set to the decision
  *
  * The candidates sc_admit_refuses() lets through are taken, all of them,
- * when one of them is inactive; none otherwise.  Pure.
+ * when one of them is inactive; none otherwise.  A page the caller already
+ * found refused (SC_PAGE_REFUSED) counts as examined and is never taken:
+ * the doorkeeper's bits are set by read misses on any CPU, and its state
+ * was not looked at.  Pure.
  */
 void sc_admit_group(const struct sc_admit_group *g,
 		    const struct sc_ghosts *gh, const struct sc_door *dk,
@@ -322,6 +325,10 @@ void sc_admit_group(const struct sc_admit_group *g,
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		const struct sc_admit_page *p = &g->page[i];
 
+		if (p->fact == SC_PAGE_REFUSED) {
+			plan->examined++;
+			continue;
+		}
 		if (p->fact != SC_PAGE_CANDIDATE)
 			continue;
 		plan->examined++;

@@ -44,6 +44,10 @@
  *	target (a hole, an unwritten or shared extent, outside the target)
  * @SC_PAGE_CACHED: its origin block is on the SSD already
  * @SC_PAGE_CANDIDATE: a clean copy of an origin block not on the SSD
+ * @SC_PAGE_REFUSED: a page of an origin block not on the SSD that
+ *	sc_admit_refuses() refused when the thread looked, so that it did
+ *	not look at the page's state: never taken, even if read misses on
+ *	other CPUs have since let the doorkeeper admit its block
  */
 enum sc_page_fact {
 	SC_PAGE_ABSENT,
@@ -51,6 +55,7 @@ enum sc_page_fact {
 	SC_PAGE_UNMAPPED,
 	SC_PAGE_CACHED,
 	SC_PAGE_CANDIDATE,
+	SC_PAGE_REFUSED,
 };
 
 /**

@@ -763,8 +763,12 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 	f->fact = SC_PAGE_CACHED;
 	if (held)
 		return;
-	/* sc_admit_group() refuses it whatever its state */
-	f->fact = SC_PAGE_CANDIDATE;
+	/*
+	 * Refused whatever its state, which is therefore not looked at: not
+	 * a candidate, as a read miss on another CPU may let the doorkeeper
+	 * take it by the time sc_admit_group() asks again.
+	 */
+	f->fact = SC_PAGE_REFUSED;
 	if (sc_admit_refuses(&sc->ghosts, &sc->door, oblock) != SC_ADMIT_OK)
 		return;
 	sc_quiet_taint(quiet);

@@ -144,6 +144,28 @@ static void test_group_rule(void)
 	g.page[10].inactive = false;
 	sc_admit_group(&g, gh, dk, 0, &plan);
 	CHECK(plan.nr == 0, "thrashing, read twice but active: nr %u", plan.nr);
+
+	/*
+	 * The thread found block 163 refused, so it did not look at its
+	 * page's state (scan.c's sc_page_facts()); read misses on another
+	 * CPU then have the doorkeeper admit it before sc_admit_group()
+	 * runs.  The page is examined, never taken: it may be locked, not
+	 * uptodate, or have buffers that are not clean.
+	 */
+	for (i = 0; i < SC_SLAB_SIZE; i++)
+		set_page(&g, i, SC_PAGE_CANDIDATE, true, 160 + i);
+	CHECK(sc_admit_refuses(gh, dk, to_oblock(163)) == SC_ADMIT_DOOR,
+	      "block 163 not read twice yet");
+	set_page(&g, 3, SC_PAGE_REFUSED, false, 163);
+	sc_door_missed(dk, to_oblock(163));
+	sc_door_missed(dk, to_oblock(163));
+	CHECK(sc_admit_refuses(gh, dk, to_oblock(163)) == SC_ADMIT_OK,
+	      "block 163 now read twice");
+	sc_admit_group(&g, gh, dk, 0, &plan);
+	for (i = 0; i < plan.nr; i++)
+		CHECK(plan.take[i] != 3, "a page refused when its facts were taken was taken");
+	CHECK(plan.nr == 2 && plan.examined == 16,
+	      "refused then admitted: nr %u examined %u", plan.nr, plan.examined);
 	free(dk);
 	free(gh);
 }
