@@ -215,6 +215,44 @@ void sc_door_missed(struct sc_door *dk, sc_oblock_t oblock)
 		sc_bloom_set(dk->once[cur], from_oblock(oblock));
 }
 
+/* Clear @key's bits in one generation, testing first. */
+static void sc_bloom_clear(unsigned long *bits, u64 key)
+{
+	u32 a = sc_ghost_bit(key, 0), b = sc_ghost_bit(key, 1);
+
+	if (test_bit(a, bits))
+		clear_bit(a, bits);
+	if (test_bit(b, bits))
+		clear_bit(b, bits);
+}
+
+/**
+ * sc_door_forget_group() - a group became a ghost: its blocks' reads so far
+ *	are not reads back
+ * @dk: the doorkeeper
+ * @group: the origin group the cleaner evicted
+ *
+ * A ghost's block may be taken again once it is read from the origin after
+ * the eviction (sc_admit_refuses()); the read that first brought it into
+ * RAM, often within the same window of misses, says nothing of whether it
+ * left RAM since, and would let every such block of a group still resident
+ * be written again at once, the loop ghosts are there to stop.  So the
+ * blocks' @once bits go, in both generations.  Another block that shares
+ * one of them forgets its read too: refused a little longer, never taken
+ * for it.  @twice is left alone: while thrashing, only the doorkeeper
+ * decides.  The thread's; at the same time as sc_door_missed(), both
+ * atomic (a read that races with it may be forgotten).
+ */
+void sc_door_forget_group(struct sc_door *dk, u64 group)
+{
+	u64 b, first = group << SC_SLAB_SHIFT;
+
+	for (b = first; b < first + SC_SLAB_SIZE; b++) {
+		sc_bloom_clear(dk->once[0], b);
+		sc_bloom_clear(dk->once[1], b);
+	}
+}
+
 /* The older generation is emptied and takes new blocks. */
 static void sc_door_turn(struct sc_door *dk)
 {

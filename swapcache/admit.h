@@ -204,6 +204,7 @@ bool sc_door_once(const struct sc_door *dk, sc_oblock_t oblock);
 bool sc_door_twice(const struct sc_door *dk, sc_oblock_t oblock);
 void sc_door_tick(struct sc_door *dk, u64 misses);
 void sc_door_evicted(struct sc_door *dk, bool hit);
+void sc_door_forget_group(struct sc_door *dk, u64 group);
 
 /**
  * enum sc_admit_refusal - why a candidate is not taken, whatever its state

@@ -44,8 +44,10 @@ static bool sc_clean_one(struct sc_target *sc)
 	if (slab == SC_NO_SLAB)
 		return false;
 	sc_count(sc, SC_STAT_EVICTED, dropped);
-	for (i = 0; i < nr_groups; i++)
+	for (i = 0; i < nr_groups; i++) {
 		sc_ghost_add(&sc->ghosts, groups[i]);
+		sc_door_forget_group(&sc->door, groups[i]);
+	}
 	sc_door_evicted(&sc->door, hit);
 
 	if (bdev_max_discard_sectors(ssd))
