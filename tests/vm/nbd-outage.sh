@@ -57,12 +57,12 @@ nbd_outage() {
 	sc_drop_caches
 
 	nbd_delay 1
-	echo 0 >$P/hysteresis
-	echo 2097152 >$P/accrate
-	echo 65536 >$P/minburst
-	echo 0 >$P/curburst
-	echo 1 >$P/read_enable
-	echo 1 >$P/data_enable
+	echo 0 >"$P"/hysteresis
+	echo 2097152 >"$P"/accrate
+	echo 65536 >"$P"/minburst
+	echo 0 >"$P"/curburst
+	echo 1 >"$P"/read_enable
+	echo 1 >"$P"/data_enable
 	cat /mnt/hot/f* >/dev/null
 	# On the device, not the files: the thread skips a file while direct
 	# I/O to it is in flight, and reads of the files in a loop kept it
@@ -92,7 +92,7 @@ nbd_outage() {
 	kill "$fio" 2>/dev/null
 	wait "$fio" 2>/dev/null || true
 	trap - EXIT
-	echo 0 >$P/data_enable
+	echo 0 >"$P"/data_enable
 	sleep 0.5
 	assert_eq "$(sc_status_field sc written)" 4096 "$fs: written"
 
