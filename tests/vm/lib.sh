@@ -57,7 +57,7 @@ load_swapcache() {
 }
 
 # Modules the tests load, unloaded by cleanup_all, users before the used.
-TEST_MODULES="swapcache dm_cache_smq dm_cache dm_delay dm_flakey bcache brd null_blk loop"
+TEST_MODULES="swapcache dm_cache_smq dm_cache dm_delay dm_flakey bcache brd null_blk loop nbd sch_netem"
 
 # cleanup_all: unmount what lives on test devices, remove every dm device and
 # loop device, unload the test modules. Returns non-zero, saying what, when
@@ -67,7 +67,7 @@ cleanup_all() {
 	_ok=0
 	# Deepest mount points first (those of test devices hold no blanks).
 	# shellcheck disable=SC2013
-	for _m in $(awk '$1 ~ "^/dev/(mapper/|dm-|ram|nullb|loop|bcache)" { print $2 }' /proc/mounts | sort -r); do
+	for _m in $(awk '$1 ~ "^/dev/(mapper/|dm-|ram|nullb|loop|bcache|nbd)" { print $2 }' /proc/mounts | sort -r); do
 		umount "$_m" || { echo "cleanup: cannot unmount $_m" >&2; _ok=1; }
 	done
 	if dmsetup ls 2>/dev/null | grep -qv '^No devices found'; then
@@ -76,6 +76,10 @@ cleanup_all() {
 	for _l in /dev/loop[0-9]*; do
 		[ -b "$_l" ] && losetup -d "$_l" 2>/dev/null
 	done
+	# Network block devices, their server and netem (tests/vm/nbd.sh).
+	if type nbd_down >/dev/null 2>&1; then
+		nbd_down
+	fi
 	for _m in $TEST_MODULES; do
 		# initstate: loaded as a module, not built in.
 		[ -e "/sys/module/$_m/initstate" ] || continue
