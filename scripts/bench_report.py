@@ -278,7 +278,9 @@ def verify_line(F, sec, R):
     what = "hit" if sec == "hit" else "miss"
     return (f"Verify on beside off ({what} path): {VERIFY} IOPS / swapcache IOPS per round "
             + " ".join(f2(x) for x in rr) + f", median **{f3(med(rr))}**. "
-            "swapcache's own counters over these rounds: " + "; ".join(parts) + ".")
+            "swapcache's own counters over these rounds: " + "; ".join(parts) + "."
+            + (f" crc32c driver: `{F.TEXT[('meta', 'all', 'crc32c_driver')]}`."
+               if ("meta", "all", "crc32c_driver") in F.TEXT else ""))
 
 
 def render(F, env):

@@ -161,6 +161,9 @@ class Render(unittest.TestCase):
         self.assertIn("Verify on beside off (miss path): ", md)
         self.assertIn("swapcache-verify 0 read_hits", md)
         self.assertNotIn("Verify on beside off", br.render(br.Figures(complete_rows(12)), {}))
+        self.assertNotIn("crc32c driver", md)
+        rows.append(["meta", "all", "crc32c_driver", "0", "crc32c-generic", "text"])
+        self.assertIn("crc32c driver: `crc32c-generic`.", br.render(br.Figures(rows), {}))
 
     def test_memory_scale(self):
         F = br.Figures(complete_rows(0))

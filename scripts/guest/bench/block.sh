@@ -30,6 +30,12 @@ block_setup() {
 	sc_create scv "$HDD4" "$SSD4" 1 verify
 	dmsetup table scv | grep -q ' 1 verify$' || die "scv has no verify: $(dmsetup table scv)"
 	row meta all HIT_VERIFY 0 1 knob
+	# What verify's crc32c runs on: the kernel's highest-priority crc32c
+	# driver (crc32c-intel needs SSE4.2, which QEMU's default CPU lacks).
+	row meta all crc32c_driver 0 "$(awk -F' *: ' '$1 == "name" { n = $2 }
+		$1 == "driver" { d = $2 }
+		$1 == "priority" && n == "crc32c" && $2 + 0 > best { best = $2 + 0; b = d }
+		END { print b ? b : "none" }' /proc/crypto)" text
 	param read_enable 1
 	param data_enable 0
 	param meta_enable 0
