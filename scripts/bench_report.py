@@ -21,6 +21,9 @@ HIT = ["raw-ssd", "brd", "dm-linear", "dm-cache", "bcache", "swapcache"]
 MISS = ["raw-hdd", "dm-cache", "bcache", "swapcache"]
 FS = ["raw-hdd", "raw-ssd", "dm-cache", "bcache", "swapcache"]
 CACHES = ["dm-cache", "bcache", "swapcache"]
+# Scenarios 1 and 2 also measure swapcache with its checksums on, over a
+# pair of its own, in runs since the HIT_VERIFY knob exists.
+VERIFY = "swapcache-verify"
 # Scenario 6b: the stand-in sizes (GiB) and the systems constructed over them.
 MEM_GIB = [64, 1024, 4096]
 MEM_SYS = ["swapcache", "dm-cache-32k", "dm-cache-64k"]
@@ -101,6 +104,17 @@ def full(F):
     return selected(F) == every(F)
 
 
+def with_verify(F):
+    """Whether the block scenarios measured swapcache-verify beside
+    swapcache: consoles from before it (bench/results/) did not."""
+    return ("meta", "all", "HIT_VERIFY", 0) in F.V
+
+
+def block_systems(F, systems):
+    """The hit or miss path's systems, swapcache-verify last if measured."""
+    return systems + [VERIFY] if with_verify(F) else systems
+
+
 def sc_warmup(sel):
     """Whether swapcache's warm-up ran: 3, 4 (before the backup) and 7 (7a)
     need it."""
@@ -133,10 +147,13 @@ def check(F):
     PP = range(1, F.meta("PASSES") + 1)
     need("meta", ["all"], ["complete", "total_seconds"], [0])
     if 1 in sel:
-        need("hit", HIT, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
-        need("prep", CACHES, ["passes", "hdd_reads_last_pass"], [0])
+        need("hit", block_systems(F, HIT), ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+        need("prep", block_systems(F, CACHES), ["passes", "hdd_reads_last_pass"], [0])
     if 2 in sel:
-        need("miss", MISS, ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+        need("miss", block_systems(F, MISS), ["iops", "clat_mean", "clat_p99", "hdd_reads", "ssd_reads"], R)
+    for sec, n in (("hit", 1), ("miss", 2)):
+        if with_verify(F) and n in sel:
+            need(sec, ["swapcache", VERIFY], ["read_hits", "ssd_errors"], R)
     if 3 in sel:
         need("warmup", FS, ["iops", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads"], PP)
     if sc_warmup(sel):
@@ -235,7 +252,7 @@ def path_row(F, sec, s, raw, R, extra=None):
     rr = [ratio(get(sec, s, "iops", r), get(sec, raw, "iops", r)) for r in R]
     sr = sum(get(sec, s, "ssd_reads", r) for r in R)
     hr = sum(get(sec, s, "hdd_reads", r) for r in R)
-    share = pct(sr, sr + hr) if s in CACHES else "—"
+    share = pct(sr, sr + hr) if s in CACHES + [VERIFY] else "—"
     cells = [s, f0(med(ios)), f1(med([get(sec, s, "clat_mean", r) for r in R])),
              f0(med([get(sec, s, "clat_p99", r) for r in R])), f3(med(rr)),
              " ".join(f2(x) for x in rr)]
@@ -243,6 +260,27 @@ def path_row(F, sec, s, raw, R, extra=None):
         cells.append(extra)
     cells.append(share)
     return "| " + " | ".join(cells) + " |"
+
+
+def verify_line(F, sec, R):
+    """The cost of verify on the hit or miss path: swapcache-verify's IOPS
+    over swapcache's, per round (they run next to each other in every
+    round), and swapcache's own counts, which say whether the reads were
+    hits (read_hits) that passed their check (ssd_errors)."""
+    get = F.get
+    rr = [ratio(get(sec, VERIFY, "iops", r), get(sec, "swapcache", "iops", r)) for r in R]
+    parts = []
+    for s in ("swapcache", VERIFY):
+        hits = sum(get(sec, s, "read_hits", r) for r in R)
+        ssd = sum(get(sec, s, "ssd_reads", r) for r in R)
+        parts.append(f"{s} {hits:.0f} read_hits for {ssd:.0f} SSD reads, "
+                     f"ssd_errors={get(sec, s, 'ssd_errors', R[-1]):.0f} at the end")
+    what = "hit" if sec == "hit" else "miss"
+    return (f"Verify on beside off ({what} path): {VERIFY} IOPS / swapcache IOPS per round "
+            + " ".join(f2(x) for x in rr) + f", median **{f3(med(rr))}**. "
+            "swapcache's own counters over these rounds: " + "; ".join(parts) + "."
+            + (f" crc32c driver: `{F.TEXT[('meta', 'all', 'crc32c_driver')]}`."
+               if ("meta", "all", "crc32c_driver") in F.TEXT else ""))
 
 
 def render(F, env):
@@ -280,15 +318,18 @@ def render(F, env):
         P("")
         P("| system | IOPS | mean µs | p99 µs | × raw SSD (median of rounds) | rounds | × dm-linear (median) | reads served by the SSD |")
         P("|---|---|---|---|---|---|---|---|")
-        for s in HIT:
+        for s in block_systems(F, HIT):
             rl = [ratio(get("hit", s, "iops", r), get("hit", "dm-linear", "iops", r)) for r in R]
-            P(path_row(F, "hit", s, "raw-ssd", R, f3(med(rl)) if s in CACHES else "—"))
+            P(path_row(F, "hit", s, "raw-ssd", R, f3(med(rl)) if s in CACHES + [VERIFY] else "—"))
         P("")
+        if with_verify(F):
+            P(verify_line(F, "hit", R))
+            P("")
         P("dm-linear is a plain device-mapper target over the raw SSD: the part of every "
           "dm target's cost that is device-mapper's own.")
         P("")
         prep = []
-        for s in CACHES:
+        for s in block_systems(F, CACHES):
             prep.append(f"{s} {get('prep', s, 'passes'):.0f} pass(es), "
                         f"{get('prep', s, 'hdd_reads_last_pass'):.0f} slow-disk reads in the last")
         P("Caching the range: swapcache by `dmsetup message sc 0 warm`; dm-cache and bcache "
@@ -304,9 +345,12 @@ def render(F, env):
         P("")
         P("| system | IOPS | mean µs | p99 µs | × raw slow disk (median of rounds) | rounds | reads served by the SSD |")
         P("|---|---|---|---|---|---|---|")
-        for s in MISS:
+        for s in block_systems(F, MISS):
             P(path_row(F, "miss", s, "raw-hdd", R))
         P("")
+        if with_verify(F):
+            P(verify_line(F, "miss", R))
+            P("")
 
     if 3 in sel:
         # Scenario 3

@@ -15,18 +15,21 @@ sys.path.insert(0, os.path.dirname(SCRIPT))
 import bench_report as br  # noqa: E402
 
 
-def complete_rows(only=None, flags=None):
+def complete_rows(only=None, flags=None, verify=False):
     """Rows for every figure check() asks for, each value 1 (2 passes, 2
     rounds), plus the kernel's name and two idle hysteresis settings.  ONLY,
     if given, is the BENCH_ONLY knob (the run then has scenario 6b too);
     every construction succeeded unless FLAGS, {(system, GiB): "failed" or
-    "skipped"}, says otherwise."""
+    "skipped"}, says otherwise.  VERIFY: the run measured swapcache-verify
+    in the block scenarios (the HIT_VERIFY knob)."""
     flags = flags or {}
     rows = [["meta", "all", "ROUNDS", "0", "2", "knob"],
             ["meta", "all", "PASSES", "0", "2", "knob"],
             ["meta", "all", "kernel_release", "0", "6.1.0-test", "text"]]
     if only is not None:
         rows.append(["meta", "all", "ONLY", "0", str(only), "knob"])
+    if verify:
+        rows.append(["meta", "all", "HIT_VERIFY", "0", "1", "knob"])
     for _ in range(100):
         try:
             br.check(br.Figures(rows))
@@ -108,6 +111,17 @@ class Check(unittest.TestCase):
         self.assertFalse([r for r in rows if r[:4] == ["memctor", "dm-cache-32k", "bufio", "4096"]])
         self.assertTrue([r for r in rows if r[:4] == ["memctor", "dm-cache-32k", "bufio", "1024"]])
 
+    def test_verify_rows_needed_once_the_run_has_them(self):
+        rows = complete_rows(12, verify=True)
+        for key in (["hit", "swapcache-verify", "iops"], ["miss", "swapcache-verify", "iops"],
+                    ["hit", "swapcache-verify", "read_hits"], ["hit", "swapcache", "ssd_errors"],
+                    ["prep", "swapcache-verify", "passes"]):
+            short = [r for r in rows if r[:3] != key]
+            with self.assertRaisesRegex(br.Incomplete, "/".join(key)):
+                br.check(br.Figures(short))
+        # Consoles from before it need none of them.
+        self.assertFalse([r for r in complete_rows(12) if r[1] == "swapcache-verify"])
+
     def test_no_kernel_name(self):
         rows = [r for r in complete_rows() if r[2] != "kernel_release"]
         with self.assertRaisesRegex(br.Incomplete, "which kernel"):
@@ -126,6 +140,30 @@ class Render(unittest.TestCase):
         self.assertIn("hysteresis=50:", md)
         for s in br.HIT:
             self.assertIn(f"| {s} | ", md)
+
+    def test_verify_ratio(self):
+        """swapcache-verify over swapcache, per round, and the median; the
+        counters that say the reads were checked hits."""
+        def val(r):
+            if r[2] == "iops" and r[0] in ("hit", "miss"):
+                return {("swapcache", "1"): "200", ("swapcache", "2"): "100",
+                        ("swapcache-verify", "1"): "150", ("swapcache-verify", "2"): "90"
+                        }.get((r[1], r[3]), r[4])
+            if r[2] == "read_hits" and r[1] == "swapcache-verify":
+                return "450" if r[0] == "hit" else "0"
+            return r[4]
+        rows = [r[:4] + [val(r)] + r[5:] for r in complete_rows(12, verify=True)]
+        md = br.render(br.Figures(rows), {})
+        self.assertIn("| swapcache-verify | 120 | ", md)
+        self.assertIn("Verify on beside off (hit path): swapcache-verify IOPS / swapcache IOPS "
+                      "per round 0.75 0.90, median **0.825**.", md)
+        self.assertIn("swapcache-verify 900 read_hits for 2 SSD reads, ssd_errors=1 at the end", md)
+        self.assertIn("Verify on beside off (miss path): ", md)
+        self.assertIn("swapcache-verify 0 read_hits", md)
+        self.assertNotIn("Verify on beside off", br.render(br.Figures(complete_rows(12)), {}))
+        self.assertNotIn("crc32c driver", md)
+        rows.append(["meta", "all", "crc32c_driver", "0", "crc32c-generic", "text"])
+        self.assertIn("crc32c driver: `crc32c-generic`.", br.render(br.Figures(rows), {}))
 
     def test_memory_scale(self):
         F = br.Figures(complete_rows(0))

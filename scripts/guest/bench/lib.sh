@@ -107,7 +107,8 @@ sc_pid() {
 }
 # CPU time of swapcached so far, in clock ticks (USER_HZ, 100 on x86).
 sc_cpu() { awk '{ print $14 + $15 }' /proc/"$SC_PID/stat"; }
-sc_used() { local u; u=$(sc_status_field sc cache_pages); echo "${u%/*}"; }
+# sc_used [NAME]: pages cached in NAME (sc by default).
+sc_used() { local u; u=$(sc_status_field "${1:-sc}" cache_pages); echo "${u%/*}"; }
 sc_slots() { local u; u=$(sc_status_field sc cache_pages); echo "${u#*/}"; }
 # The map's memory: every vmalloc area the module holds (the map and its
 # per-slab reader counts, its only ones), as "bytes with guard pages, bytes
