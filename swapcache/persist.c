@@ -277,6 +277,14 @@ static int sc_header_write(struct sc_target *sc)
 			   0, &sc->persist->hdr, 1);
 }
 
+/* Write the header open, as the next generation. */
+static int sc_header_write_open(struct sc_target *sc)
+{
+	sc->persist->generation++;
+	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
+	return sc_header_write(sc);
+}
+
 /*
  * Read the header as it is on the SSD now, into p->hdr.  Return: its state
  * (SC_HDR_OPEN, or SC_HDR_CLEAN for any other: a state this version does
@@ -712,9 +720,7 @@ static int sc_persist_reopen(struct sc_target *sc, bool resuming)
 		if (sc->persistent)
 			sc_persist_restore(sc, before);
 	}
-	p->generation++;
-	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
-	if (!sc_header_write(sc)) {
+	if (!sc_header_write_open(sc)) {
 		p->open_on_ssd = true;
 		p->clean_on_ssd = false;
 		goto out;
@@ -974,9 +980,7 @@ void sc_persist_release(struct sc_target *sc)
 		goto out;
 	if (state > 0 && gen > p->generation)
 		p->generation = gen;
-	p->generation++;
-	sc_header_fill(sc, SC_HDR_OPEN, 0, 0, 0, 0);
-	if (sc_header_write(sc))
+	if (sc_header_write_open(sc))
 		DMERR("%s: replaced; cannot reopen a header that may say clean: wipe it",
 		      dev);
 	else
