@@ -178,10 +178,14 @@ mem_warm() {
 # mem_scatter: the worst shape, by the thread: ext4 on swapcache, an
 # opted-in file of MEM_SCATTER_PAGES x 64 KiB written O_DIRECT (nothing of
 # it in the page cache), then every 16th 4 KiB block of it read, buffered,
-# with POSIX_FADV_RANDOM (no readahead: one page per read).  Each resident
-# page is alone in its 16-page group (the file is laid out in extents, so
-# its pages 16 apart are 16 origin blocks apart), and the thread packs 16
-# such groups into each slab.
+# with POSIX_FADV_RANDOM (no readahead: one page per read), each once.
+# io_size ends fio after one pass over the file: without it fio goes on
+# until it has read size bytes, wrapping round the file, so each page was
+# read 16 times, and on the classic LRU (6.1) the second read activates a
+# page, which the thread never takes (tests/vm/t-58-scatter.sh; BENCH.md,
+# "Found on the way").  Each resident page is alone in its 16-page
+# group (the file is laid out in extents, so its pages 16 apart are 16
+# origin blocks apart), and the thread packs 16 such groups into each slab.
 mem_scatter() {
 	local size=$((MEM_SCATTER_PAGES * 65536)) b a ram used last=-1 same=0 i=0
 	MEM_SORIG=$(nullb msorig $((size / M + 256)) 0)
@@ -195,7 +199,8 @@ mem_scatter() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	fio --name=scatter --filename=/mnt/hot/s --rw=read:60k --bs=4k --size=$size \
-		--ioengine=psync --fadvise_hint=random --output-format=terse >/tmp/scatter.out 2>&1 ||
+		--io_size=$((MEM_SCATTER_PAGES * 4096)) --ioengine=psync --fadvise_hint=random \
+		--output-format=terse >/tmp/scatter.out 2>&1 ||
 		die "scatter read: $(tail -n 3 /tmp/scatter.out)"
 	b=$(mem_snap "$MEM_SC_MODS")
 	param hysteresis 0
