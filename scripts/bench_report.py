@@ -21,6 +21,12 @@ HIT = ["raw-ssd", "brd", "dm-linear", "dm-cache", "bcache", "swapcache"]
 MISS = ["raw-hdd", "dm-cache", "bcache", "swapcache"]
 FS = ["raw-hdd", "raw-ssd", "dm-cache", "bcache", "swapcache"]
 CACHES = ["dm-cache", "bcache", "swapcache"]
+# Scenario 9: the systems over the network origin, at every round trip.
+NET = ["raw-nbd"] + CACHES
+NET_WARM = ["iops", "clat_mean", "clat_p99", "hits", "misses", "cg_ssd_reads", "cg_hdd_reads"]
+NET_POLL = ["during_iops", "during_cg_ssd_reads", "during_cg_hdd_reads", "cold_kibps",
+            "after_iops", "after_hits", "after_misses", "after_cg_ssd_reads", "after_cg_hdd_reads"]
+NET_DIRECT = ["iops", "clat_mean", "clat_p99"]
 # Scenarios 1 and 2 also measure swapcache with its checksums on, over a
 # pair of its own, in runs since the HIT_VERIFY knob exists.
 VERIFY = "swapcache-verify"
@@ -83,13 +89,26 @@ class Figures:
         return int(self.get("meta", "all", k))
 
 
-SCENARIOS = range(1, 9)
+SCENARIOS = range(1, 10)
 
 
 def every(F):
     """Every scenario of the run's bench: consoles from before 4b and 8
-    (bench/results/) have no TIGHT_SSD_MIB knob, and neither scenario."""
-    return set(SCENARIOS) if ("meta", "all", "TIGHT_SSD_MIB", 0) in F.V else set(range(1, 8))
+    (bench/results/) have no TIGHT_SSD_MIB knob, and neither scenario;
+    those from before 9 no NET_HOT_MIB."""
+    if ("meta", "all", "NET_HOT_MIB", 0) in F.V:
+        return set(SCENARIOS)
+    return set(range(1, 9)) if ("meta", "all", "TIGHT_SSD_MIB", 0) in F.V else set(range(1, 8))
+
+
+def net_rtts(F):
+    """Scenario 9's round-trip times (µs), in the order run: the NET_RTT_US
+    rows, indexed from 1."""
+    out, i = [], 1
+    while ("meta", "all", "NET_RTT_US", i) in F.V:
+        out.append(int(F.get("meta", "all", "NET_RTT_US", i)))
+        i += 1
+    return out
 
 
 def selected(F):
@@ -184,6 +203,16 @@ def check(F):
         need("meta", ["all"], ["AMP_SSD_MIB"], [0])
         need("amp", ["swapcache"], ["ssd_sectors_written", "hits", "misses", "cg_ssd_reads",
              "cg_hdd_reads", "written", "evicted"], PP)
+    if 9 in sel:
+        need("meta", ["all"], ["NET_HOT_MIB", "NET_MEMCG_MIB", "NET_SSD_MIB", "NET_DIRECT_MIB"], [0])
+        need("meta", ["all"], ["NET_RTT_US"], [1])
+        need("netdirect", ["raw-ssd"], NET_DIRECT, [0])
+        need("netwarmssd", ["raw-ssd"], NET_WARM, PP)
+        for us in net_rtts(F):
+            need("netdirect", ["raw-nbd"], NET_DIRECT, [us])
+            need("netdirect", ["lo"], ["ping_rtt"], [us])
+            need(f"netwarm{us}", NET, NET_WARM, PP)
+            need(f"netpoll{us}", CACHES, NET_POLL, [0])
     if 7 in sel:
         need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
              "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
@@ -307,9 +336,10 @@ def render(F, env):
     if sel == {6}:
         memory_scale(F, P)
         return "\n".join(md) + "\n"
-    P(f"Devices: slow disk = null_blk, {meta('HDD_NS') / 1e6:g} ms hrtimer completion; "
-      f"SSD = null_blk, inline completion, {meta('SSD_MIB')} MiB; each system its own fresh pair.")
-    P("")
+    if sel != {9}:  # scenario 9's heading says what its devices are
+        P(f"Devices: slow disk = null_blk, {meta('HDD_NS') / 1e6:g} ms hrtimer completion; "
+          f"SSD = null_blk, inline completion, {meta('SSD_MIB')} MiB; each system its own fresh pair.")
+        P("")
 
     if 1 in sel:
         # Scenario 1
@@ -506,6 +536,9 @@ def render(F, env):
           f"devices: **{f3(ratio(tw, tr))}** bytes written per byte read.")
         P("")
 
+    if 9 in sel:
+        net_tables(F, P)
+
     if 7 in sel:
         # Scenario 7
         tk, wrp = get("cpu", "swapcache", "warmup_ticks"), get("cpu", "swapcache", "warmup_written")
@@ -528,6 +561,85 @@ def render(F, env):
               f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
         P("")
     return "\n".join(md) + "\n"
+
+
+def net_tables(F, P):
+    """Scenario 9: the network origin, a table per round trip, then the
+    claim: warmed swapcache over the raw network device, and over the raw
+    SSD."""
+    get, meta = F.get, F.meta
+    PASSES = meta("PASSES")
+    PP = range(1, PASSES + 1)
+    rtts = net_rtts(F)
+    ssd = meta("NET_SSD_MIB")
+    P(f"### 9. Network origin: NBD over the guest's loopback (nbd-server exporting an inline null_blk), "
+      f"netem delay RTT/2 each way on lo; SSD = null_blk, inline completion; a {meta('NET_HOT_MIB')} MiB opted-in file, memory cgroup "
+      f"limit {meta('NET_MEMCG_MIB')} MiB, {PASSES} warm-up passes, then the hot file beside a "
+      f"{4 * ssd} MiB backup and one more pass; SSD {ssd} MiB; each system fresh at every RTT")
+    P("")
+    P(f"One 4 KiB read, O_DIRECT, no cache (the raw device's first {meta('NET_DIRECT_MIB')} MiB, "
+      "each block once, QD1); ping: busybox's, 5 echoes over lo:")
+    P("")
+    P("| device | RTT set (µs) | ping RTT (µs) | IOPS | mean µs | p99 µs |")
+    P("|---|---|---|---|---|---|")
+    P(f"| raw SSD | — | — | {f0(get('netdirect', 'raw-ssd', 'iops'))} | "
+      f"{f1(get('netdirect', 'raw-ssd', 'clat_mean'))} | {f0(get('netdirect', 'raw-ssd', 'clat_p99'))} |")
+    for us in rtts:
+        g = lambda mt: get("netdirect", "raw-nbd", mt, us)
+        P(f"| raw NBD | {us} | {f0(get('netdirect', 'lo', 'ping_rtt', us))} | {f0(g('iops'))} | "
+          f"{f1(g('clat_mean'))} | {f0(g('clat_p99'))} |")
+    P("")
+    hdr = " | ".join(f"pass {p}" for p in PP)
+    for us in rtts:
+        sec = f"netwarm{us}"
+        P(f"RTT {us} µs: IOPS, hit ratio (the cache's own counters), p99 µs, per pass; during the "
+          "backup: IOPS, hit ratio (the reader's cgroup, SSD reads / its device reads); after it: "
+          "IOPS, hit ratio (own counters):")
+        P("")
+        P(f"| system | {hdr} | during the backup | after |")
+        P("|---|" + "---|" * (PASSES + 2))
+        for s in NET:
+            cells = []
+            for p in PP:
+                h, mi = get(sec, s, "hits", p), get(sec, s, "misses", p)
+                hit = pct(h, h + mi) if s in CACHES else "—"
+                cells.append(f"{f0(get(sec, s, 'iops', p))}, {hit}, {f0(get(sec, s, 'clat_p99', p))}")
+            if s in CACHES:
+                g = lambda mt: get(f"netpoll{us}", s, mt)
+                cells.append(f"{f0(g('during_iops'))}, "
+                             f"{pct(g('during_cg_ssd_reads'), g('during_cg_ssd_reads') + g('during_cg_hdd_reads'))}")
+                cells.append(f"{f0(g('after_iops'))}, {pct(g('after_hits'), g('after_hits') + g('after_misses'))}")
+            else:
+                cells += ["—", "—"]
+            P(f"| {s} | " + " | ".join(cells) + " |")
+        P("")
+    ssd_iops = med([get("netwarmssd", "raw-ssd", "iops", p) for p in PP])
+    P(f"The same passes on the raw SSD (no network): IOPS " +
+      ", ".join(f0(get("netwarmssd", "raw-ssd", "iops", p)) for p in PP) +
+      f" (median {f0(ssd_iops)}), p99 µs " +
+      ", ".join(f0(get("netwarmssd", "raw-ssd", "clat_p99", p)) for p in PP) + ".")
+    P("")
+    P(f"Warmed caches (pass {PASSES}'s IOPS) over the raw NBD device (the median of its {PASSES} passes, "
+      "which are all alike: no cache) and over the raw SSD (the median of its passes):")
+    P("")
+    P("| RTT (µs) | raw NBD IOPS | swapcache | × raw NBD | × raw SSD | dm-cache × raw NBD | bcache × raw NBD | swapcache hit ratio, last pass |")
+    P("|---|---|---|---|---|---|---|---|")
+    for us in rtts:
+        sec = f"netwarm{us}"
+        raw = med([get(sec, "raw-nbd", "iops", p) for p in PP])
+        last = {s: get(sec, s, "iops", PASSES) for s in CACHES}
+        h, mi = get(sec, "swapcache", "hits", PASSES), get(sec, "swapcache", "misses", PASSES)
+        P(f"| {us} | {f0(raw)} | {f0(last['swapcache'])} | {f2(ratio(last['swapcache'], raw))} | "
+          f"{f3(ratio(last['swapcache'], ssd_iops))} | {f2(ratio(last['dm-cache'], raw))} | "
+          f"{f2(ratio(last['bcache'], raw))} | {pct(h, h + mi)} |")
+    P("")
+    if 1000 in rtts:
+        sec = "netwarm1000"
+        raw = med([get(sec, "raw-nbd", "iops", p) for p in PP])
+        sc = get(sec, "swapcache", "iops", PASSES)
+        P(f"The claim at a 1 ms round trip: warmed swapcache {f0(sc)} IOPS over raw NBD {f0(raw)}: "
+          f"**× {f2(ratio(sc, raw))}**; over the raw SSD {f0(ssd_iops)}: **× {f3(ratio(sc, ssd_iops))}**.")
+        P("")
 
 
 def mib(x):

@@ -15,13 +15,14 @@ sys.path.insert(0, os.path.dirname(SCRIPT))
 import bench_report as br  # noqa: E402
 
 
-def complete_rows(only=None, flags=None, verify=False):
+def complete_rows(only=None, flags=None, verify=False, seed=()):
     """Rows for every figure check() asks for, each value 1 (2 passes, 2
     rounds), plus the kernel's name and two idle hysteresis settings.  ONLY,
     if given, is the BENCH_ONLY knob (the run then has scenario 6b too);
     every construction succeeded unless FLAGS, {(system, GiB): "failed" or
     "skipped"}, says otherwise.  VERIFY: the run measured swapcache-verify
-    in the block scenarios (the HIT_VERIFY knob)."""
+    in the block scenarios (the HIT_VERIFY knob).  SEED: rows to start
+    with, whose values then stand."""
     flags = flags or {}
     rows = [["meta", "all", "ROUNDS", "0", "2", "knob"],
             ["meta", "all", "PASSES", "0", "2", "knob"],
@@ -30,6 +31,7 @@ def complete_rows(only=None, flags=None, verify=False):
         rows.append(["meta", "all", "ONLY", "0", str(only), "knob"])
     if verify:
         rows.append(["meta", "all", "HIT_VERIFY", "0", "1", "knob"])
+    rows += [list(r) for r in seed]
     for _ in range(100):
         try:
             br.check(br.Figures(rows))
@@ -184,13 +186,14 @@ class Render(unittest.TestCase):
     def test_any_subset(self):
         """BENCH_ONLY=N,M: the tables of those scenarios and no other."""
         heads = {1: "### 1. ", 2: "### 2. ", 3: "### 3. ", 4: "### 4. ", 5: "### 5. ",
-                 6: "### 6b. ", 7: "### 7. ", 8: "### 8. "}
-        for only in (1, 2, 3, 4, 5, 7, 8, 45, 48, 36, 12, 12345678):
+                 6: "### 6b. ", 7: "### 7. ", 8: "### 8. ", 9: "### 9. "}
+        for only in (1, 2, 3, 4, 5, 7, 8, 9, 45, 48, 36, 12, 39, 12345678, 123456789):
             sel = {int(d) for d in str(only)}
-            md = br.render(br.Figures(complete_rows(only)), {})
+            F = br.Figures(complete_rows(only))
+            md = br.render(F, {})
             for n, h in heads.items():
                 (self.assertIn if n in sel else self.assertNotIn)(h, md, f"ONLY={only}")
-            if sel != set(br.SCENARIOS):
+            if sel != br.every(F):
                 self.assertIn("BENCH_ONLY=" + ",".join(map(str, sorted(sel))), md)
 
     def test_subset_needs_only_its_rows(self):
@@ -202,6 +205,51 @@ class Render(unittest.TestCase):
         rows = complete_rows(4)
         self.assertTrue([r for r in rows if r[:2] == ["warmup", "swapcache"]])
         self.assertFalse([r for r in rows if r[:2] == ["warmup", "raw-hdd"]])
+
+    def test_net_rows_needed(self):
+        """Scenario 9 needs every system's passes at every round trip,
+        the caches' pollution rows, and the raw devices' direct reads."""
+        rtts = [["meta", "all", "NET_RTT_US", "1", "200", "us"],
+                ["meta", "all", "NET_RTT_US", "2", "1000", "us"]]
+        rows = complete_rows(9, seed=rtts)
+        self.assertEqual(br.net_rtts(br.Figures(rows)), [200, 1000])
+        for key in (["netwarm1000", "raw-nbd", "iops", "2"], ["netwarm200", "swapcache", "hits", "1"],
+                    ["netpoll1000", "bcache", "after_iops", "0"], ["netdirect", "raw-nbd", "clat_p99", "200"],
+                    ["netdirect", "lo", "ping_rtt", "1000"], ["netwarmssd", "raw-ssd", "iops", "2"],
+                    ["meta", "all", "NET_HOT_MIB", "0"]):
+            short = [r for r in rows if r[:4] != key]
+            with self.assertRaisesRegex(br.Incomplete, "/".join(key)):
+                br.check(br.Figures(short))
+        # The raw NBD device has no pollution rows to need.
+        self.assertFalse([r for r in rows if r[0].startswith("netpoll") and r[1] == "raw-nbd"])
+        # Consoles from before scenario 9 need none of it.
+        self.assertFalse([r for r in complete_rows(48) if r[0].startswith("net")])
+
+    def test_net_claim(self):
+        """The tables at each round trip, and the claim at 1 ms: swapcache's
+        last pass over raw NBD's median pass, and over the raw SSD's."""
+        seed = [["meta", "all", "NET_RTT_US", "1", "1000", "us"],
+                ["meta", "all", "NET_RTT_US", "2", "5000", "us"]]
+        for p, v in (("1", "100"), ("2", "300")):
+            seed += [["netwarm1000", "raw-nbd", "iops", p, v, "IOPS"],
+                     ["netwarm1000", "swapcache", "iops", p, str(10 * int(v)), "IOPS"],
+                     ["netwarm1000", "swapcache", "hits", p, "3", "count"],
+                     ["netwarmssd", "raw-ssd", "iops", p, "12000", "IOPS"]]
+        md = br.render(br.Figures(complete_rows(9, seed=seed)), {})
+        self.assertIn("### 9. Network origin", md)
+        self.assertIn("scenario 9 only (BENCH_ONLY=9)", md)
+        self.assertIn("| raw NBD | 1000 | 1 | 1 | 1.0 | 1 |", md)
+        self.assertIn("| raw NBD | 5000 | ", md)
+        self.assertIn("RTT 5000 µs: ", md)
+        self.assertIn("| swapcache | 1000, 75.0%, 1 | 3000, 75.0%, 1 | 1, 50.0% | 1, 50.0% |", md)
+        self.assertIn("| raw-nbd | 100, —, 1 | 300, —, 1 | — | — |", md)
+        # raw NBD: median of 100 and 300 is 200; swapcache's last pass 3000.
+        self.assertIn("| 1000 | 200 | 3000 | 15.00 | 0.250 | ", md)
+        self.assertIn("The claim at a 1 ms round trip: warmed swapcache 3000 IOPS over raw NBD 200: "
+                      "**× 15.00**; over the raw SSD 12000: **× 0.250**.", md)
+        # No claim line without a 1 ms round trip.
+        seed = [["meta", "all", "NET_RTT_US", "1", "200", "us"]]
+        self.assertNotIn("The claim", br.render(br.Figures(complete_rows(9, seed=seed)), {}))
 
     def test_subset_missing_figure(self):
         rows = [r for r in complete_rows(45) if r[:3] != ["wear", "bcache", "ssd_sectors_written"]]

@@ -10,6 +10,15 @@
 SC_MAXLAUNDER=4096
 SC_ACCRATE=1000000000
 SC_CURBURST=4000000000
+# The CSV sections the warm-up and pollution rows go to; scenario 9 (net.sh)
+# gives its own, one per network delay. NET_ORIGIN non-empty: the slow disk
+# is a network block device (net.sh's net_origin), not a null_blk.
+WARM_SEC=warmup
+POLL_SEC=pollution
+NET_ORIGIN=
+# The backup's cgroup limit, if not MEMCG_MIB (net.sh: its reader's 1 MiB
+# buffer alone fills a cgroup of 1 or 2 MiB).
+COLD_MEMCG_MIB=
 
 # fs_setup SYSTEM: fresh devices, ext4 with the hot file in /mnt/hot
 # (user.swapcache=1) and, for the caches, the cold file in /mnt/cold (not
@@ -19,6 +28,8 @@ SC_CURBURST=4000000000
 # read per missed block, which the cgroup's io.stat confirms), and the
 # backup job needs it, since with none the kernel reads a page at a time
 # whatever the read(2) size. Sets FS_TOP, FS_HDD, FS_SSD, FS_BC.
+# With NET_ORIGIN set the slow disk is /dev/nbdN (origin_new); raw-nbd is
+# then the raw slow disk, as raw-hdd is otherwise.
 # Scenarios 4b and 8 (tight.sh) give other sizes: an SSD of SSD MiB, and
 # COLD MiB of cold data (none if 0), as one file or, if FILES > 0, as
 # FILES files under /mnt/cold/dN/, ten to a directory (what a backup walks).
@@ -31,12 +42,12 @@ fs_setup() {
 		FS_SSD=$(nullb fssd $((HOT_MIB + 64)) 0)
 		view=$FS_SSD
 		;;
-	raw-hdd)
-		FS_HDD=$(nullb fhdd $((HOT_MIB + 64)) "$HDD_NS")
+	raw-hdd | raw-nbd)
+		origin_new $((HOT_MIB + 64))
 		view=$FS_HDD
 		;;
 	*)
-		FS_HDD=$(nullb fhdd $((HOT_MIB + cold_mib + 64)) "$HDD_NS")
+		origin_new $((HOT_MIB + cold_mib + 64))
 		FS_SSD=$(nullb fssd "$ssd_mib" 0)
 		view=$FS_HDD
 		if [ "$sys" = bcache ]; then
@@ -84,7 +95,7 @@ fs_setup() {
 	echo 3 >/proc/sys/vm/drop_caches
 	mount -t ext4 "$FS_TOP" /mnt || die "mount $FS_TOP"
 	cg_new hot "$MEMCG_MIB"
-	cg_new cold "$MEMCG_MIB"
+	cg_new cold "${COLD_MEMCG_MIB:-$MEMCG_MIB}"
 	if [ "$sys" = swapcache ]; then
 		param hysteresis 0
 		param maxlaunder $SC_MAXLAUNDER
@@ -107,8 +118,26 @@ fs_teardown() {
 		dmsetup remove sc || die "remove sc"
 		;;
 	esac
-	[ "$FS_HDD" = - ] || nullb_rm fhdd
+	[ "$FS_HDD" = - ] || origin_rm
 	[ "$FS_SSD" = - ] || nullb_rm fssd
+}
+# origin_new MIB: the slow disk of MIB, in FS_HDD: a null_blk completing
+# every request after HDD_NS, or with NET_ORIGIN set, /dev/nbdN over
+# loopback (net.sh; not made in a subshell: it starts a server).
+origin_new() {
+	if [ -n "$NET_ORIGIN" ]; then
+		net_origin "$1"
+		FS_HDD=$NET_DEV
+	else
+		FS_HDD=$(nullb fhdd "$1" "$HDD_NS")
+	fi
+}
+origin_rm() {
+	if [ -n "$NET_ORIGIN" ]; then
+		net_origin_rm
+	else
+		nullb_rm fhdd
+	fi
 }
 # native SYSTEM: the cache's own "hits misses" so far.
 native() {
@@ -152,7 +181,7 @@ export HOT_FILE=/mnt/hot/f HOT_SIZE=$((HOT_MIB * M)) CG=hot
 export COLD_FILE=/mnt/cold/f COLD_SIZE=$((COLD_MIB * M)) COLD_CG=cold
 
 # scenario_warmup SYSTEM: scenario 3, PASSES buffered random passes over
-# the hot file.
+# the hot file (rows in section WARM_SEC).
 scenario_warmup() {
 	local sys=$1
 	pass=1
@@ -168,26 +197,26 @@ scenario_warmup() {
 		# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 		set -- $c0 $(cgio hot)
 		cgs=$(($3 - $1)) cgh=$(($4 - $2))
-		row warmup "$sys" iops $pass "$iops" IOPS
-		row warmup "$sys" clat_mean $pass "$mean" us
-		row warmup "$sys" clat_p99 $pass "$p99" us
-		row warmup "$sys" hits $pass $hits count
-		row warmup "$sys" misses $pass $misses count
-		row warmup "$sys" cg_ssd_reads $pass $cgs count
-		row warmup "$sys" cg_hdd_reads $pass $cgh count
+		row "$WARM_SEC" "$sys" iops $pass "$iops" IOPS
+		row "$WARM_SEC" "$sys" clat_mean $pass "$mean" us
+		row "$WARM_SEC" "$sys" clat_p99 $pass "$p99" us
+		row "$WARM_SEC" "$sys" hits $pass $hits count
+		row "$WARM_SEC" "$sys" misses $pass $misses count
+		row "$WARM_SEC" "$sys" cg_ssd_reads $pass $cgs count
+		row "$WARM_SEC" "$sys" cg_hdd_reads $pass $cgh count
 		extra=
 		if [ "$sys" = swapcache ]; then
-			row warmup "$sys" cpu_ticks $pass "$(sc_cpu)" ticks
-			row warmup "$sys" written $pass "$(sc_status_field sc written)" pages
-			row warmup "$sys" cache_used $pass "$(sc_used)" pages
-			row warmup "$sys" evicted $pass "$(sc_status_field sc evicted)" pages
+			row "$WARM_SEC" "$sys" cpu_ticks $pass "$(sc_cpu)" ticks
+			row "$WARM_SEC" "$sys" written $pass "$(sc_status_field sc written)" pages
+			row "$WARM_SEC" "$sys" cache_used $pass "$(sc_used)" pages
+			row "$WARM_SEC" "$sys" evicted $pass "$(sc_status_field sc evicted)" pages
 			extra=" (written $(sc_status_field sc written), used $(sc_used))"
 		fi
-		log "warmup $sys pass $pass: $iops IOPS, hits $hits misses $misses," \
+		log "$WARM_SEC $sys pass $pass: $iops IOPS, hits $hits misses $misses," \
 			"cgroup SSD/slow reads $cgs/$cgh$extra"
 		pass=$((pass + 1))
 	done
-	[ "$(awk -F, -v s="$sys" '$1 == "warmup" && $2 == s && $3 == "iops"' "$CSV" | wc -l)" -eq "$PASSES" ] ||
+	[ "$(awk -F, -v s="$sys" -v sec="$WARM_SEC" '$1 == sec && $2 == s && $3 == "iops"' "$CSV" | wc -l)" -eq "$PASSES" ] ||
 		die "warm-up of $sys incomplete"
 }
 
@@ -226,7 +255,7 @@ scenario_scanner() {
 }
 
 # scenario_pollution SYSTEM: scenario 4, the hot file read while a backup
-# reads the cold one, then one more pass.
+# reads the cold one, then one more pass (rows in section POLL_SEC).
 scenario_pollution() {
 	local sys=$1
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
@@ -236,19 +265,19 @@ scenario_pollution() {
 	settle "$sys"
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $(dstat "$FS_SSD") $(admitted $sys)
-	row pollution "$sys" during_ssd_sectors_written 0 $(($4 - sw0)) sectors
-	row pollution "$sys" during_admitted 0 $(($5 - ad0)) "$(admitted_unit "$sys")"
+	row "$POLL_SEC" "$sys" during_ssd_sectors_written 0 $(($4 - sw0)) sectors
+	row "$POLL_SEC" "$sys" during_admitted 0 $(($5 - ad0)) "$(admitted_unit "$sys")"
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $c0 $(cgio hot) $(fio_stats /tmp/poll.out hot)
 	dssd=$(($3 - $1)) dhdd=$(($4 - $2)) iops=$5
-	row pollution "$sys" during_iops 0 "$iops" IOPS
-	row pollution "$sys" during_cg_ssd_reads 0 $dssd count
-	row pollution "$sys" during_cg_hdd_reads 0 $dhdd count
-	row pollution "$sys" during_ms 0 "$9" ms
+	row "$POLL_SEC" "$sys" during_iops 0 "$iops" IOPS
+	row "$POLL_SEC" "$sys" during_cg_ssd_reads 0 $dssd count
+	row "$POLL_SEC" "$sys" during_cg_hdd_reads 0 $dhdd count
+	row "$POLL_SEC" "$sys" during_ms 0 "$9" ms
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $(fio_stats /tmp/poll.out cold)
-	row pollution "$sys" cold_kibps 0 "$4" KiB/s
-	log "pollution $sys: during the backup $iops IOPS, cgroup SSD/slow" \
+	row "$POLL_SEC" "$sys" cold_kibps 0 "$4" KiB/s
+	log "$POLL_SEC $sys: during the backup $iops IOPS, cgroup SSD/slow" \
 		"reads $dssd/$dhdd; backup at $4 KiB/s"
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $(native $sys) $(cgio hot)
@@ -257,14 +286,14 @@ scenario_pollution() {
 	settle "$sys"
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $n0 $(native $sys) $(fio_stats /tmp/warm.out warmup)
-	row pollution "$sys" after_iops 0 "$5" IOPS
-	row pollution "$sys" after_hits 0 $(($3 - $1)) count
-	row pollution "$sys" after_misses 0 $(($4 - $2)) count
+	row "$POLL_SEC" "$sys" after_iops 0 "$5" IOPS
+	row "$POLL_SEC" "$sys" after_hits 0 $(($3 - $1)) count
+	row "$POLL_SEC" "$sys" after_misses 0 $(($4 - $2)) count
 	# shellcheck disable=SC2046,SC2086 # fields, split on purpose
 	set -- $c0 $(cgio hot)
-	row pollution "$sys" after_cg_ssd_reads 0 $(($3 - $1)) count
-	row pollution "$sys" after_cg_hdd_reads 0 $(($4 - $2)) count
-	log "pollution $sys: after the backup, cgroup SSD/slow reads $(($3 - $1))/$(($4 - $2))"
+	row "$POLL_SEC" "$sys" after_cg_ssd_reads 0 $(($3 - $1)) count
+	row "$POLL_SEC" "$sys" after_cg_hdd_reads 0 $(($4 - $2)) count
+	log "$POLL_SEC $sys: after the backup, cgroup SSD/slow reads $(($3 - $1))/$(($4 - $2))"
 }
 
 # scenario_wear SYSTEM: scenario 5a, SSD traffic over 3 and 4.
