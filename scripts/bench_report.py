@@ -208,6 +208,8 @@ def check(F):
         need("meta", ["all"], ["NET_RTT_US"], [1])
         need("netdirect", ["raw-ssd"], NET_DIRECT, [0])
         need("netwarmssd", ["raw-ssd"], NET_WARM, PP)
+        need("netdirect", ["raw-nbd"], NET_DIRECT, [0])
+        need("netdirect", ["lo"], ["ping_rtt"], [0])
         for us in net_rtts(F):
             need("netdirect", ["raw-nbd"], NET_DIRECT, [us])
             need("netdirect", ["lo"], ["ping_rtt"], [us])
@@ -584,9 +586,9 @@ def net_tables(F, P):
     P("|---|---|---|---|---|---|")
     P(f"| raw SSD | — | — | {f0(get('netdirect', 'raw-ssd', 'iops'))} | "
       f"{f1(get('netdirect', 'raw-ssd', 'clat_mean'))} | {f0(get('netdirect', 'raw-ssd', 'clat_p99'))} |")
-    for us in rtts:
+    for us in [0] + rtts:
         g = lambda mt: get("netdirect", "raw-nbd", mt, us)
-        P(f"| raw NBD | {us} | {f0(get('netdirect', 'lo', 'ping_rtt', us))} | {f0(g('iops'))} | "
+        P(f"| raw NBD | {us or '0 (no netem)'} | {f0(get('netdirect', 'lo', 'ping_rtt', us))} | {f0(g('iops'))} | "
           f"{f1(g('clat_mean'))} | {f0(g('clat_p99'))} |")
     P("")
     hdr = " | ".join(f"pass {p}" for p in PP)

@@ -216,6 +216,7 @@ class Render(unittest.TestCase):
         for key in (["netwarm1000", "raw-nbd", "iops", "2"], ["netwarm200", "swapcache", "hits", "1"],
                     ["netpoll1000", "bcache", "after_iops", "0"], ["netdirect", "raw-nbd", "clat_p99", "200"],
                     ["netdirect", "lo", "ping_rtt", "1000"], ["netwarmssd", "raw-ssd", "iops", "2"],
+                    ["netdirect", "raw-nbd", "iops", "0"], ["netdirect", "lo", "ping_rtt", "0"],
                     ["meta", "all", "NET_HOT_MIB", "0"]):
             short = [r for r in rows if r[:4] != key]
             with self.assertRaisesRegex(br.Incomplete, "/".join(key)):
@@ -238,6 +239,7 @@ class Render(unittest.TestCase):
         md = br.render(br.Figures(complete_rows(9, seed=seed)), {})
         self.assertIn("### 9. Network origin", md)
         self.assertIn("scenario 9 only (BENCH_ONLY=9)", md)
+        self.assertIn("| raw NBD | 0 (no netem) | 1 | 1 | 1.0 | 1 |", md)
         self.assertIn("| raw NBD | 1000 | 1 | 1 | 1.0 | 1 |", md)
         self.assertIn("| raw NBD | 5000 | ", md)
         self.assertIn("RTT 5000 µs: ", md)

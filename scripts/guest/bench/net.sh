@@ -69,7 +69,7 @@ net_direct() {
 # scenario_net: scenario 9.  HOT_MIB, MEMCG_MIB and COLD_MIB (and the hot
 # and cold sizes fio reads) are the NET_ ones while it runs.
 scenario_net() {
-	local saved="$HOT_MIB $MEMCG_MIB $COLD_MIB" us sys
+	local saved="$HOT_MIB $MEMCG_MIB $COLD_MIB" us sys base=''
 	# The backup's cgroup keeps scenario 4's limit: its 1 MiB read buffer
 	# is charged to it.
 	COLD_MEMCG_MIB=$MEMCG_MIB
@@ -91,6 +91,12 @@ scenario_net() {
 			log "net: $sys at RTT $us us: setup"
 			fs_setup $sys "$NET_SSD_MIB" "$COLD_MIB"
 			settle $sys
+			if [ $sys = raw-nbd ] && [ -z "$base" ]; then
+				# What loopback and the server cost with no netem.
+				net_ping 0
+				net_direct raw-nbd "$FS_HDD" 0
+				base=1
+			fi
 			net_delay "$us"
 			if [ $sys = raw-nbd ]; then
 				net_ping "$us"
