@@ -231,24 +231,31 @@ class Render(unittest.TestCase):
         last pass over raw NBD's median pass, and over the raw SSD's."""
         seed = [["meta", "all", "NET_RTT_US", "1", "1000", "us"],
                 ["meta", "all", "NET_RTT_US", "2", "5000", "us"]]
-        for p, v in (("1", "100"), ("2", "300")):
+        for p, v in (("1", "100"), ("2", "300"), ("3", "500")):
             seed += [["netwarm1000", "raw-nbd", "iops", p, v, "IOPS"],
                      ["netwarm1000", "swapcache", "iops", p, str(10 * int(v)), "IOPS"],
                      ["netwarm1000", "swapcache", "hits", p, "3", "count"],
                      ["netwarmssd", "raw-ssd", "iops", p, "12000", "IOPS"]]
-        md = br.render(br.Figures(complete_rows(9, seed=seed)), {})
+        seed += [["meta", "all", "PASSES", "0", "3", "knob"],
+                 ["netwarm1000", "swapcache", "misses", "3", "0", "count"],
+                 ["netwarm1000", "swapcache", "clat_p99", "3", "7", "us"]]
+        rows = complete_rows(9, seed=seed)
+        rows = [r for r in rows if r[:4] != ["meta", "all", "PASSES", "0"] or r[4] == "3"]
+        md = br.render(br.Figures(rows), {})
         self.assertIn("### 9. Network origin", md)
         self.assertIn("scenario 9 only (BENCH_ONLY=9)", md)
         self.assertIn("| raw NBD | 0 (no netem) | 1 | 1 | 1.0 | 1 |", md)
         self.assertIn("| raw NBD | 1000 | 1 | 1 | 1.0 | 1 |", md)
         self.assertIn("| raw NBD | 5000 | ", md)
         self.assertIn("RTT 5000 µs: ", md)
-        self.assertIn("| swapcache | 1000, 75.0%, 1 | 3000, 75.0%, 1 | 1, 50.0% | 1, 50.0% |", md)
-        self.assertIn("| raw-nbd | 100, —, 1 | 300, —, 1 | — | — |", md)
-        # raw NBD: median of 100 and 300 is 200; swapcache's last pass 3000.
-        self.assertIn("| 1000 | 200 | 3000 | 15.00 | 0.250 | ", md)
-        self.assertIn("The claim at a 1 ms round trip: warmed swapcache 3000 IOPS over raw NBD 200: "
-                      "**× 15.00**; over the raw SSD 12000: **× 0.250**.", md)
+        self.assertIn("| swapcache | 1000, 75.0%, 1 | 3000, 75.0%, 1 | 5000, 100.0%, 7 | 1, 50.0% | 1, 50.0% |", md)
+        self.assertIn("| raw-nbd | 100, —, 1 | 300, —, 1 | 500, —, 1 | — | — |", md)
+        # raw NBD: the median of its passes, 300; swapcache: the median of
+        # passes 2-3, 4000; hits 6 of 7 over those passes; p99 the median
+        # of 1 and 7.
+        self.assertIn("| 1000 | 1 | 300 | 1 | 4000 | 4 | 85.7% | 13.33 | 0.333 | ", md)
+        self.assertIn("The claim at a 1 ms round trip (as set; ping's above): warmed swapcache 4000 IOPS "
+                      "over raw NBD 300: **× 13.33**; over the raw SSD 12000: **× 0.333**.", md)
         # No claim line without a 1 ms round trip.
         seed = [["meta", "all", "NET_RTT_US", "1", "200", "us"]]
         self.assertNotIn("The claim", br.render(br.Figures(complete_rows(9, seed=seed)), {}))
