@@ -17,7 +17,7 @@ WARM_SEC=warmup
 POLL_SEC=pollution
 NET_ORIGIN=
 # The backup's cgroup limit, if not MEMCG_MIB (net.sh: its reader's 1 MiB
-# buffer alone fills a cgroup of 1 or 2 MiB).
+# buffer is charged there, and fio was OOM-killed in a 1 MiB cgroup).
 COLD_MEMCG_MIB=
 
 # fs_setup SYSTEM: fresh devices, ext4 with the hot file in /mnt/hot
