@@ -622,8 +622,8 @@ def net_tables(F, P):
       ", ".join(f0(get("netwarmssd", "raw-ssd", "clat_p99", p)) for p in PP) + ".")
     P("")
     WP = range(2, PASSES + 1) if PASSES > 1 else PP
-    wp = f"passes {WP[0]}-{WP[-1]}" if len(WP) > 1 else f"pass {WP[0]}"
-    P(f"Warmed caches (the median IOPS of {wp}, after the first pass has filled them) over the raw "
+    wp = f"the median IOPS of passes {WP[0]}-{WP[-1]}" if len(WP) > 1 else f"pass {WP[0]}'s IOPS"
+    P(f"Warmed caches ({wp}, after the first pass has filled them) over the raw "
       f"NBD device and the raw SSD (the medians of all their passes, which are alike: no cache); "
       f"hit ratio and p99 over the same passes:")
     P("")
