@@ -555,25 +555,48 @@ static void sc_group_put(struct sc_group *g)
 }
 
 /*
- * Find the first group with a page at or after @from and take its pages.
- * Return: false when the file has no page there.
+ * What the walk saw of one page cache entry, read under RCU from the tree
+ * alone, with no reference on the folio: its index, and whether it is a
+ * large folio or is marked dirty or under writeback.
  */
-static bool sc_group_get(struct address_space *mapping, pgoff_t from,
-			 struct sc_group *g)
+struct sc_seen {
+	pgoff_t index;
+	bool large;
+	bool marked;
+};
+
+/*
+ * Advance @xas to the file's next page (shadow entries are passed over)
+ * and say what it is.  Under rcu_read_lock().  Return: false at the end.
+ */
+static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
+{
+	void *entry;
+
+	do {
+		entry = xas_next_entry(xas, ULONG_MAX);
+	} while (entry && (xas_retry(xas, entry) || xa_is_value(entry)));
+	if (!entry)
+		return false;
+	seen->index = xas->xa_index;
+	seen->large = folio_test_large((struct folio *)entry);
+	seen->marked = xas_get_mark(xas, PAGECACHE_TAG_DIRTY) ||
+		       xas_get_mark(xas, PAGECACHE_TAG_WRITEBACK);
+	return true;
+}
+
+/*
+ * Take the pages of the group at @g->base.  Return: false when none is
+ * left (they went since the walk saw them).
+ */
+static bool sc_group_get(struct address_space *mapping, struct sc_group *g)
 {
 	struct folio_batch fbatch;
-	pgoff_t start = from, last, index;
+	pgoff_t start = g->base, last = g->base + SC_SLAB_SIZE - 1, index;
+	bool any = false;
 	unsigned int i;
 
 	folio_batch_init(&fbatch);
-	if (!filemap_get_folios(mapping, &start, ULONG_MAX, &fbatch))
-		return false;
-	g->base = max(fbatch.folios[0]->index, from) &
-		  ~(pgoff_t)(SC_SLAB_SIZE - 1);
-	folio_batch_release(&fbatch);
-
-	last = g->base + SC_SLAB_SIZE - 1;
-	start = g->base;
 	while (start <= last &&
 	       filemap_get_folios(mapping, &start, last, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
@@ -584,13 +607,14 @@ static bool sc_group_get(struct address_space *mapping, pgoff_t from,
 			     index < end && index <= last; index++) {
 				folio_get(folio);
 				g->folios[index - g->base] = folio;
+				any = true;
 			}
 		}
 		folio_batch_release(&fbatch);
 		if (!start)	/* wrapped past the last index */
 			break;
 	}
-	return true;
+	return any;
 }
 
 /*
@@ -780,6 +804,48 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 }
 
 /*
+ * Whether every page @present names in the group at @g->base is cached
+ * already, decided from the memo and the map alone, without the folios:
+ * most groups a pass meets are cached already, and taking and dropping a
+ * reference on each of their folios was most of what a pass cost.  Only a
+ * group the walk found plain (no large folio, no page marked dirty or
+ * under writeback) qualifies, and only when the memo knows where each of
+ * its present pages lives.  Such a group is what sc_flush_group() would
+ * find all cached, short of a page locked or not uptodate, which it would
+ * call busy and taint the pass with: that page is being read or written
+ * back into a folio whose block the SSD holds already, so there is
+ * nothing to take in it, now or when it settles.  A page dirtied after
+ * the walk saw it is written to the origin before it can be clean again,
+ * an event the quiet pass hears of.
+ */
+static bool sc_group_cached(struct sc_target *sc, struct inode *inode,
+			    const struct sc_group *g, u32 present)
+{
+	sc_oblock_t oblocks[SC_SLAB_SIZE];
+	struct sc_memo_entry *e;
+	struct sc_memo_key k;
+	unsigned int i;
+	u64 sector;
+
+	if (!g->stamped || !sc_mapping_known(inode->i_mapping))
+		return false;
+	sc_group_key(inode, g, &k);
+	e = sc_memo_find(&sc_memo, &k, g->stamp);
+	if (!e)
+		return false;
+	for (i = 0; i < SC_SLAB_SIZE; i++) {
+		oblocks[i] = to_oblock(SC_OBLOCK_NONE);
+		if (!(present & BIT(i)))
+			continue;
+		sector = sc_memo_get(e, i);
+		if (sector == SC_MEMO_NONE)
+			return false;
+		oblocks[i] = sc_sector_oblock(sc, sector);
+	}
+	return (sc_holds_mask(sc, oblocks, SC_SLAB_SIZE) & present) == present;
+}
+
+/*
  * Flush one group: DragonFly's vm_swapcached_flush(), with the cluster
  * built from the pages admit.c takes (sc_admit_group()).  Returns how many
  * pages it examined (cached ones do not count, as in DragonFly).
@@ -898,29 +964,74 @@ static bool sc_walk_stop(struct sc_walk *w)
 
 /*
  * Flush a file's groups from @from on, within the tick's budget, keeping
- * the cursor's page index up to date.  Return: true when the file is done.
+ * the cursor's page index up to date.  The page cache's tree is walked
+ * once, under RCU, and a group is only taken out of it (its folios
+ * referenced, RCU left) when sc_group_cached() cannot pass over it.  A
+ * large folio may span groups the tree holds no entry for, so after a
+ * group with one the walk starts again at the next group's first index.
+ * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			  pgoff_t from)
 {
+	struct address_space *mapping = inode->i_mapping;
 	struct sc_scan_cursor *cur = &w->sc->cursor;
+	XA_STATE(xas, &mapping->i_pages, from);
 	struct sc_group g = { };
+	struct sc_seen seen;
+	bool more, done = true;
 
 	g.stamped = sc_inode_stamp(inode, &g.stamp);
 	cur->index = from;
-	while (w->budget > 0) {
-		if (sc_walk_stop(w))
-			return false;
-		if (!sc_group_get(inode->i_mapping, cur->index, &g))
-			return true;
-		w->budget -= sc_flush_group(w->sc, inode, &g, &w->pending);
-		sc_group_put(&g);
+	rcu_read_lock();
+	more = sc_walk_next(&xas, &seen);
+	while (more) {
+		bool plain = true, large = false;
+		u32 present = 0;
+
+		if (w->budget <= 0 || sc_walk_stop(w)) {
+			done = false;
+			break;
+		}
+		g.base = max(seen.index, cur->index) &
+			 ~(pgoff_t)(SC_SLAB_SIZE - 1);
+		do {
+			if (seen.index >= g.base)
+				present |= BIT(seen.index - g.base);
+			plain &= !seen.large && !seen.marked;
+			large |= seen.large;
+			more = sc_walk_next(&xas, &seen);
+		} while (more && seen.index - g.base < SC_SLAB_SIZE);
+
+		if (plain && sc_group_cached(w->sc, inode, &g, present)) {
+			w->pending.visited += hweight32(present);
+		} else {
+			/* Past the entry already seen: the walk resumes after it. */
+			xas_pause(&xas);
+			rcu_read_unlock();
+			if (sc_group_get(mapping, &g)) {
+				w->budget -= sc_flush_group(w->sc, inode, &g,
+							    &w->pending);
+				sc_group_put(&g);
+			}
+			cond_resched();
+			rcu_read_lock();
+		}
 		cur->index = g.base + SC_SLAB_SIZE;
 		if (!cur->index)	/* the last possible group */
-			return true;
-		cond_resched();
+			break;
+		if (large) {
+			xas_set(&xas, cur->index);
+			more = sc_walk_next(&xas, &seen);
+		} else if (need_resched()) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
 	}
-	return false;
+	rcu_read_unlock();
+	return done;
 }
 
 /*
