@@ -40,8 +40,10 @@
  * that found nothing it could or might later take, in which none of those
  * happened, is followed by no new pass until one of them does.  A pass is
  * tainted (not quiet) by anything it passed over that may change without
- * such an event: a page or file in flight, an uncached page waiting to
- * age, a cluster it gave up on, or a page it took.
+ * such an event: a page or file in flight (short of a page whose block
+ * the map holds, which the walk may pass over without looking at its
+ * folio: there is nothing to take in it, however it settles), an uncached
+ * page waiting to age, a cluster it gave up on, or a page it took.
  */
 #ifndef SWAPCACHE_MEMO_H
 #define SWAPCACHE_MEMO_H

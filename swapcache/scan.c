@@ -556,18 +556,21 @@ static void sc_group_put(struct sc_group *g)
 
 /*
  * What the walk saw of one page cache entry, read under RCU from the tree
- * alone, with no reference on the folio: its index, and whether it is a
- * large folio or is marked dirty or under writeback.
+ * alone, with no reference on the folio (whose memory may be reused by
+ * then): the indices it covers, [@first, @last], a large folio's several,
+ * and whether it is marked dirty or under writeback.
  */
 struct sc_seen {
-	pgoff_t index;
-	bool large;
+	pgoff_t first;
+	pgoff_t last;
 	bool marked;
 };
 
 /*
- * Advance @xas to the file's next page (shadow entries are passed over)
- * and say what it is.  Under rcu_read_lock().  Return: false at the end.
+ * Advance @xas to the file's next page and say what it is.  Shadow entries
+ * are passed over, as many in a row as there are, as filemap_get_folios()
+ * does under one RCU read section.  Under rcu_read_lock().
+ * Return: false at the end.
  */
 static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
 {
@@ -578,11 +581,21 @@ static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
 	} while (entry && (xas_retry(xas, entry) || xa_is_value(entry)));
 	if (!entry)
 		return false;
-	seen->index = xas->xa_index;
-	seen->large = folio_test_large((struct folio *)entry);
+	/* Found from an index inside it, an entry reports that index. */
+	seen->first = round_down(xas->xa_index, 1UL << xas_get_order(xas));
+	seen->last = seen->first + (1UL << xas_get_order(xas)) - 1;
 	seen->marked = xas_get_mark(xas, PAGECACHE_TAG_DIRTY) ||
 		       xas_get_mark(xas, PAGECACHE_TAG_WRITEBACK);
 	return true;
+}
+
+/* The pages of the group at @base an entry covers, bit i for page i. */
+static u32 sc_seen_mask(const struct sc_seen *seen, pgoff_t base)
+{
+	pgoff_t from = max(seen->first, base);
+	pgoff_t to = min(seen->last, base + SC_SLAB_SIZE - 1);
+
+	return GENMASK(to - base, from - base);
 }
 
 /*
@@ -963,12 +976,21 @@ static bool sc_walk_stop(struct sc_walk *w)
 }
 
 /*
+ * Groups a walk passes over under one RCU read section: the section is
+ * let go of every so many, as well as for every group taken out of the
+ * tree, so that a long run of cached groups holds up no grace period.
+ */
+#define SC_WALK_RCU_GROUPS	64
+
+/*
  * Flush a file's groups from @from on, within the tick's budget, keeping
  * the cursor's page index up to date.  The page cache's tree is walked
- * once, under RCU, and a group is only taken out of it (its folios
- * referenced, RCU left) when sc_group_cached() cannot pass over it.  A
- * large folio may span groups the tree holds no entry for, so after a
- * group with one the walk starts again at the next group's first index.
+ * under RCU, and a group is only taken out of it (its folios referenced,
+ * RCU let go of) when sc_group_cached() cannot pass over it.  Whenever RCU
+ * was let go of, and after a large folio that reaches past its group (the
+ * tree holds no entry for the indices it covers there), the walk looks
+ * the tree up again at the cursor, so that it resumes where the cursor
+ * says, whatever the tree became meanwhile.
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
@@ -978,6 +1000,7 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 	struct sc_scan_cursor *cur = &w->sc->cursor;
 	XA_STATE(xas, &mapping->i_pages, from);
 	struct sc_group g = { };
+	unsigned int groups = 0;
 	struct sc_seen seen;
 	bool more, done = true;
 
@@ -986,28 +1009,25 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 	rcu_read_lock();
 	more = sc_walk_next(&xas, &seen);
 	while (more) {
-		bool plain = true, large = false;
+		bool plain = true, again = false;
 		u32 present = 0;
 
 		if (w->budget <= 0 || sc_walk_stop(w)) {
 			done = false;
 			break;
 		}
-		g.base = max(seen.index, cur->index) &
+		g.base = max(seen.first, cur->index) &
 			 ~(pgoff_t)(SC_SLAB_SIZE - 1);
 		do {
-			if (seen.index >= g.base)
-				present |= BIT(seen.index - g.base);
-			plain &= !seen.large && !seen.marked;
-			large |= seen.large;
+			present |= sc_seen_mask(&seen, g.base);
+			plain &= !seen.marked;
+			again |= seen.last - g.base >= SC_SLAB_SIZE;
 			more = sc_walk_next(&xas, &seen);
-		} while (more && seen.index - g.base < SC_SLAB_SIZE);
+		} while (more && seen.first - g.base < SC_SLAB_SIZE);
 
 		if (plain && sc_group_cached(w->sc, inode, &g, present)) {
 			w->pending.visited += hweight32(present);
 		} else {
-			/* Past the entry already seen: the walk resumes after it. */
-			xas_pause(&xas);
 			rcu_read_unlock();
 			if (sc_group_get(mapping, &g)) {
 				w->budget -= sc_flush_group(w->sc, inode, &g,
@@ -1016,18 +1036,20 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			}
 			cond_resched();
 			rcu_read_lock();
+			again = true;
 		}
 		cur->index = g.base + SC_SLAB_SIZE;
 		if (!cur->index)	/* the last possible group */
 			break;
-		if (large) {
-			xas_set(&xas, cur->index);
-			more = sc_walk_next(&xas, &seen);
-		} else if (need_resched()) {
-			xas_pause(&xas);
+		if (++groups % SC_WALK_RCU_GROUPS == 0 || need_resched()) {
 			rcu_read_unlock();
 			cond_resched();
 			rcu_read_lock();
+			again = true;
+		}
+		if (again) {
+			xas_set(&xas, cur->index);
+			more = sc_walk_next(&xas, &seen);
 		}
 	}
 	rcu_read_unlock();

@@ -146,7 +146,10 @@
  *   fixed table, keyed so that no reused inode matches, stamped with the
  *   file's ctime, mtime and size), asks the map once per group, and takes
  *   the folio lock only for uncached pages; never-stale rests on the
- *   bmap() after the copy, not on the memo.  And a pass that found nothing
+ *   bmap() after the copy, not on the memo.  A group whose pages the memo
+ *   locates and the map holds is passed over from the page cache's tree
+ *   alone, under RCU, without a reference on its folios: with a reader
+ *   beside it, most of a pass is such groups.  And a pass that found nothing
  *   to do is followed by no other until a read miss, an origin write, an
  *   eviction, an invalidation or a parameter write says something may
  *   have changed (the quiet pass, memo.h).
