@@ -219,6 +219,8 @@ def check(F):
         need("smallfiles", ["swapcache"], ["files", "admitted", "admit_ticks", "admit_seconds",
              "create_seconds", "used", "slots", "map_bytes", "map_page_bytes"], [0])
         need("smallfiles", ["swapcache"], ["idle_ticks", "idle_seconds", "idle_written"], [0])
+        need("resident", ["swapcache"], ["admitted", "admit_ticks", "admit_seconds"], [0])
+        need("resident", ["ssd"], ["ssd_write_ticks", "ssd_write_bytes"], [0])
     if missing:
         raise Incomplete("missing from the CSV: " + ", ".join(missing[:20]))
     if ("meta", "all", "kernel_release") not in F.TEXT:
@@ -561,6 +563,13 @@ def render(F, env):
             iw = get("smallfiles", "swapcache", "idle_written", h)
             P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
               f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
+        rt, rp = get("resident", "swapcache", "admit_ticks"), get("resident", "swapcache", "admitted")
+        rgib = rp * 4096 / 2**30
+        st, sb = get("resident", "ssd", "ssd_write_ticks"), get("resident", "ssd", "ssd_write_bytes")
+        P(f"- A resident {rgib * 1024:.1f} MiB file, no reader beside (7c): admitting {rp:.0f} pages took "
+          f"{rt / 100:.2f} s of CPU over {get('resident', 'swapcache', 'admit_seconds'):.0f} s "
+          f"({ratio(rt / 100, rgib):.1f} s per GiB); the same bytes written to the emulated SSD by `dd` "
+          f"(O_DIRECT, 64 KiB): {st / 100:.2f} s of CPU ({ratio(st / 100, sb / 2**30):.1f} s per GiB).")
         P("")
     return "\n".join(md) + "\n"
 

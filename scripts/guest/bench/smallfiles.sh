@@ -77,3 +77,61 @@ scenario_smallfiles() {
 	nullb_rm sfhdd
 	nullb_rm sfssd
 }
+
+# scenario_resident: scenario 7c, what admitting costs with nothing else
+# going on. An opted-in HOT_MIB file, written O_DIRECT, is read whole
+# (buffered, no cgroup: every page stays resident) with the thread off;
+# then the thread is turned on and admits it all in a few ticks, without
+# the tick-by-tick re-walk that a reader beside it causes in scenario 3.
+# The emulated SSD's own share is measured beside it: the same bytes
+# written to the SSD device by dd, O_DIRECT, in 64 KiB writes (the
+# thread's cluster), whose CPU time (busybox time, 10 ms) is what the block layer and null_blk's copy into its memory cost
+# per byte, work that a real SSD's DMA does instead.
+scenario_resident() {
+	local pages=$((HOT_MIB * 256))
+	log "resident: $HOT_MIB MiB admitted with no reader beside"
+	RS_HDD=$(nullb rshdd $((HOT_MIB + 64)) "$HDD_NS")
+	RS_SSD=$(nullb rsssd $((HOT_MIB * 2 + 16)) 0)
+	busybox time -f '%U %S' dd if=/dev/zero of="$RS_SSD" bs=64k count=$((HOT_MIB * 16)) \
+		oflag=direct 2>/tmp/rs-dd.err >/dev/null || die "resident: dd to the SSD: $(cat /tmp/rs-dd.err)"
+	# shellcheck disable=SC2046 # fields, split on purpose
+	set -- $(tail -n 1 /tmp/rs-dd.err)
+	[ $# -eq 2 ] || die "resident: no times from dd: $(cat /tmp/rs-dd.err)"
+	row resident ssd ssd_write_ticks 0 "$(awk -v u="$1" -v s="$2" 'BEGIN { printf "%d", (u + s) * 100 + 0.5 }')" ticks
+	row resident ssd ssd_write_bytes 0 $((HOT_MIB * 1048576)) bytes
+	param data_enable 0
+	sc_create sc "$RS_HDD" "$RS_SSD"
+	mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/sc || die "mkfs resident"
+	mount -t ext4 /dev/mapper/sc /mnt || die "mount resident"
+	{ mkdir /mnt/res && setfattr -n user.swapcache -v 1 /mnt/res; } || die "resident dir"
+	dd if=/dev/zero of=/mnt/res/f bs=1M count="$HOT_MIB" oflag=direct 2>/dev/null || die "resident file"
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	cat /mnt/res/f >/dev/null || die "read resident file"
+	param hysteresis 0
+	param maxlaunder "$SC_MAXLAUNDER"
+	param accrate "$SC_ACCRATE"
+	param curburst "$SC_CURBURST"
+	param read_enable 1
+	wr0=$(sc_status_field sc written) cpu0=$(sc_cpu) t0=$(now)
+	param data_enable 1
+	last=-1 still=0
+	while [ $still -lt 3 ]; do
+		sleep 1
+		w=$(sc_status_field sc written)
+		if [ "$w" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
+		last=$w
+	done
+	wr1=$(sc_status_field sc written) cpu1=$(sc_cpu) t1=$(now)
+	param data_enable 0
+	row resident swapcache admitted 0 $((wr1 - wr0)) pages
+	row resident swapcache admit_ticks 0 $((cpu1 - cpu0)) ticks
+	row resident swapcache admit_seconds 0 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
+	log "resident: $((wr1 - wr0)) pages admitted, swapcached used $((cpu1 - cpu0)) ticks"
+	[ $((wr1 - wr0)) -ge $((pages * 9 / 10)) ] ||
+		die "resident: only $((wr1 - wr0)) of $pages pages were admitted"
+	umount /mnt || die "umount resident"
+	dmsetup remove sc || die "remove sc"
+	nullb_rm rshdd
+	nullb_rm rsssd
+}
