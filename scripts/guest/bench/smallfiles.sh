@@ -1,6 +1,31 @@
 # shellcheck shell=dash
 # Scenario 7b (scripts/guest/bench/run sources it).
 
+# sf_knobs: the thread's knobs as scenario 3 sets them: a pass per tick, a
+# budget that never runs dry.
+sf_knobs() {
+	param hysteresis 0
+	param maxlaunder "$SC_MAXLAUNDER"
+	param accrate "$SC_ACCRATE"
+	param curburst "$SC_CURBURST"
+	param read_enable 1
+}
+
+# sf_admit: turn the thread on and wait until three seconds go by without
+# a page written; sets wr0, cpu0, t0 before and wr1, cpu1, t1 after.
+sf_admit() {
+	wr0=$(sc_status_field sc written) cpu0=$(sc_cpu) t0=$(now)
+	param data_enable 1
+	last=-1 still=0
+	while [ $still -lt 3 ]; do
+		sleep 1
+		w=$(sc_status_field sc written)
+		if [ "$w" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
+		last=$w
+	done
+	wr1=$(sc_status_field sc written) cpu1=$(sc_cpu) t1=$(now)
+}
+
 # scenario_smallfiles: swapcached idling over SMALL_FILES one-page opted-in files
 # that are all in the page cache and all cached already. Each file is its
 # own 16-page group; the SSD is sized for the worst case, a 64 KiB slab per
@@ -30,22 +55,8 @@ scenario_smallfiles() {
 	row smallfiles swapcache files 0 "$SMALL_FILES" count
 	row smallfiles swapcache create_seconds 0 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
 	log "small files: created in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
-	param hysteresis 0
-	param maxlaunder "$SC_MAXLAUNDER"
-	param accrate "$SC_ACCRATE"
-	param curburst "$SC_CURBURST"
-	param read_enable 1
-	wr0=$(sc_status_field sc written) cpu0=$(sc_cpu) t0=$(now)
-	param data_enable 1
-	# Admission: until three seconds go by without a page written.
-	last=-1 still=0
-	while [ $still -lt 3 ]; do
-		sleep 1
-		w=$(sc_status_field sc written)
-		if [ "$w" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
-		last=$w
-	done
-	wr1=$(sc_status_field sc written) cpu1=$(sc_cpu) t1=$(now)
+	sf_knobs
+	sf_admit
 	row smallfiles swapcache admitted 0 $((wr1 - wr0)) pages
 	row smallfiles swapcache admit_ticks 0 $((cpu1 - cpu0)) ticks
 	row smallfiles swapcache admit_seconds 0 "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" s
@@ -108,21 +119,8 @@ scenario_resident() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	cat /mnt/res/f >/dev/null || die "read resident file"
-	param hysteresis 0
-	param maxlaunder "$SC_MAXLAUNDER"
-	param accrate "$SC_ACCRATE"
-	param curburst "$SC_CURBURST"
-	param read_enable 1
-	wr0=$(sc_status_field sc written) cpu0=$(sc_cpu) t0=$(now)
-	param data_enable 1
-	last=-1 still=0
-	while [ $still -lt 3 ]; do
-		sleep 1
-		w=$(sc_status_field sc written)
-		if [ "$w" -eq "$last" ]; then still=$((still + 1)); else still=0; fi
-		last=$w
-	done
-	wr1=$(sc_status_field sc written) cpu1=$(sc_cpu) t1=$(now)
+	sf_knobs
+	sf_admit
 	param data_enable 0
 	row resident swapcache admitted 0 $((wr1 - wr0)) pages
 	row resident swapcache admit_ticks 0 $((cpu1 - cpu0)) ticks
