@@ -64,9 +64,9 @@ nbd_outage() {
 	echo 1 >"$P"/read_enable
 	echo 1 >"$P"/data_enable
 	cat /mnt/hot/f* >/dev/null
-	# On the device, not the files: the thread skips a file while direct
-	# I/O to it is in flight, and reads of the files in a loop kept it
-	# from writing anything for a minute (see the guide).
+	# On the device, not the files: fio drops a file's page cache when
+	# it opens it (invalidate=1), which would leave the thread nothing to
+	# write (see the guide).
 	fio --name=readers --filename=/dev/mapper/sc --rw=randread --bs=4k \
 		--direct=1 --time_based --runtime=600 --continue_on_error=all \
 		--output-format=terse >/dev/null 2>&1 &
