@@ -574,6 +574,7 @@ struct sc_seen {
  */
 static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
 {
+	unsigned long pages;
 	void *entry;
 
 	do {
@@ -582,8 +583,9 @@ static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
 	if (!entry)
 		return false;
 	/* Found from an index inside it, an entry reports that index. */
-	seen->first = round_down(xas->xa_index, 1UL << xas_get_order(xas));
-	seen->last = seen->first + (1UL << xas_get_order(xas)) - 1;
+	pages = 1UL << xas_get_order(xas);
+	seen->first = round_down(xas->xa_index, pages);
+	seen->last = seen->first + pages - 1;
 	seen->marked = xas_get_mark(xas, PAGECACHE_TAG_DIRTY) ||
 		       xas_get_mark(xas, PAGECACHE_TAG_WRITEBACK);
 	return true;
@@ -821,9 +823,9 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
  * already, decided from the memo and the map alone, without the folios:
  * most groups a pass meets are cached already, and taking and dropping a
  * reference on each of their folios was most of what a pass cost.  Only a
- * group the walk found plain (no large folio, no page marked dirty or
- * under writeback) qualifies, and only when the memo knows where each of
- * its present pages lives.  Such a group is what sc_flush_group() would
+ * group the walk found plain (no page marked dirty or under writeback)
+ * qualifies, and only when the memo knows where each of its present pages
+ * lives.  Such a group is what sc_flush_group() would
  * find all cached, short of a page locked or not uptodate, which it would
  * call busy and taint the pass with: that page is being read or written
  * back into a folio whose block the SSD holds already, so there is
