@@ -73,15 +73,24 @@ nbd_connected() {
 # busybox sh runs its own applets before any file of the same name, and
 # its tc has no netem: iproute2's is called by its path.
 
-# nbd_delay MS: MS milliseconds of delay each way on lo (netem on its
-# root), so a round trip takes 2 * MS more; 0 removes it.
-nbd_delay() {
+# nbd_netem DELAY: netem on lo's root delaying every packet by DELAY (a tc
+# time: 500us, 1ms), so a round trip takes twice that more; 0 removes it.
+nbd_netem() {
 	if [ "$1" = 0 ]; then
 		/usr/sbin/tc qdisc del dev lo root 2>/dev/null || true
 		return 0
 	fi
-	/usr/sbin/tc qdisc replace dev lo root netem delay "${1}ms" ||
-		die "tc: cannot add netem delay ${1}ms on lo"
+	/usr/sbin/tc qdisc replace dev lo root netem delay "$1" ||
+		die "tc: cannot add netem delay $1 on lo"
+}
+
+# nbd_delay MS: MS milliseconds of delay each way on lo; 0 removes it.
+nbd_delay() {
+	if [ "$1" = 0 ]; then
+		nbd_netem 0
+	else
+		nbd_netem "${1}ms"
+	fi
 }
 
 # nbd_server_pids: the server's processes (the listener and one child per

@@ -30,15 +30,13 @@ net_origin_rm() {
 }
 
 # net_delay RTT_US: netem on lo's root for a round trip of RTT_US
-# microseconds (RTT_US/2 each way, rounded down); 0: none.  busybox's tc
-# has no netem: iproute2's, by its path.
+# microseconds (RTT_US/2 each way, rounded down); 0: none.
 net_delay() {
 	if [ "$1" = 0 ]; then
-		/usr/sbin/tc qdisc del dev lo root 2>/dev/null || true
+		nbd_netem 0
 		return 0
 	fi
-	/usr/sbin/tc qdisc replace dev lo root netem delay "$(($1 / 2))us" ||
-		die "tc: cannot set netem delay $(($1 / 2))us on lo"
+	nbd_netem "$(($1 / 2))us"
 	/usr/sbin/tc qdisc show dev lo | grep -q ' delay ' || die "no netem delay on lo"
 }
 
