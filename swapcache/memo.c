@@ -173,6 +173,8 @@ void sc_memo_forget(struct sc_memo_entry *e, unsigned int i)
 void sc_quiet_begin(struct sc_quiet *q, u64 events)
 {
 	q->events = events;
+	q->marks = 0;
+	q->noted = 0;
 	q->clean = true;
 	q->quiet = false;
 }
@@ -186,6 +188,46 @@ void sc_quiet_begin(struct sc_quiet *q, u64 events)
 void sc_quiet_taint(struct sc_quiet *q)
 {
 	q->clean = false;
+	q->marks++;
+}
+
+/**
+ * sc_quiet_refused() - the pass met a page refused for now
+ * @q: the thread's quiet state for a target
+ *
+ * Not a taint: what refuses a page changes only with events (memo.h).
+ * But not with events on that page's group alone, so a focused pass
+ * (focus.h) must look at its group again.  Any context.
+ */
+void sc_quiet_refused(struct sc_quiet *q)
+{
+	q->marks++;
+}
+
+/**
+ * sc_quiet_noted() - the walk noted the group of some of the pass's marks
+ * @q: the thread's quiet state for a target
+ * @marks: how many (a difference of @q->marks across one group)
+ *
+ * Any context.
+ */
+void sc_quiet_noted(struct sc_quiet *q, u64 marks)
+{
+	q->noted += marks;
+}
+
+/**
+ * sc_quiet_all_noted() - whether every mark of the pass was noted
+ * @q: the thread's quiet state for a target
+ *
+ * Any context.
+ *
+ * Return: true when a focused pass may follow this one (focus.h): nothing
+ * it met is unaccounted for by a noted group.
+ */
+bool sc_quiet_all_noted(const struct sc_quiet *q)
+{
+	return q->noted == q->marks;
 }
 
 /**

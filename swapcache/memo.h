@@ -110,17 +110,25 @@ void sc_memo_forget(struct sc_memo_entry *e, unsigned int i);
 /**
  * struct sc_quiet - whether the thread may skip its next pass
  * @events: the target's event count when the pass began
+ * @marks: taints and refusals met by the pass (sc_quiet_taint(),
+ *	sc_quiet_refused())
+ * @noted: of @marks, those the walk noted with their group (focus.h)
  * @clean: the pass has found nothing it could or might later take
  * @quiet: the last pass ended clean; no new pass until @events moves
  */
 struct sc_quiet {
 	u64 events;
+	u64 marks;
+	u64 noted;
 	bool clean;
 	bool quiet;
 };
 
 void sc_quiet_begin(struct sc_quiet *q, u64 events);
 void sc_quiet_taint(struct sc_quiet *q);
+void sc_quiet_refused(struct sc_quiet *q);
+void sc_quiet_noted(struct sc_quiet *q, u64 marks);
+bool sc_quiet_all_noted(const struct sc_quiet *q);
 void sc_quiet_end(struct sc_quiet *q);
 bool sc_quiet_skip(struct sc_quiet *q, u64 events);
 

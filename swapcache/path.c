@@ -100,6 +100,7 @@ static void sc_retry_work(struct work_struct *work)
 				sc_ssd_error(sc, pb->bad_sum ? "checksum" :
 					     "read");
 		}
+		sc_focus_lost(sc);	/* before the count: see sc_read_missed() */
 		sc_count(sc, SC_STAT_READ_HITS, -(u64)pb->blocks);
 		sc_count(sc, SC_STAT_READ_MISSES, pb->blocks);
 
@@ -140,24 +141,76 @@ void sc_retry_later(struct sc_target *sc, struct bio *bio)
 #define SC_DOOR_READ_MAX	SC_SLAB_SIZE
 
 /**
+ * sc_focus_lost() - a read miss whose pages cannot be named
+ * @sc: the target
+ *
+ * The next pass is a full one (focus.h).  Any context.
+ */
+void sc_focus_lost(struct sc_target *sc)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->focus_lock, flags);
+	sc->focus_in.overflow = true;
+	spin_unlock_irqrestore(&sc->focus_lock, flags);
+}
+
+/*
+ * Note the groups of the file pages a missed read fills (focus.h).  A page
+ * the read fills is locked by its reader until the read completes, so
+ * its mapping and index are stable here; any other page (a direct read's
+ * user memory) is read racily, and at worst names a group in vain.  Pages
+ * with no mapping, anonymous ones and the mapped device's own (metadata,
+ * staged apart) are not file pages of any filesystem on the target.
+ */
+static void sc_focus_note_bio(struct sc_target *sc, struct bio *bio)
+{
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->focus_lock, flags);
+	bio_for_each_segment(bv, bio, iter) {
+		struct folio *folio = page_folio(bv.bv_page);
+		struct address_space *mapping = READ_ONCE(folio->mapping);
+		pgoff_t index;
+
+		if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
+		    mapping == sc->md_mapping)
+			continue;
+		index = READ_ONCE(folio->index) +
+			(page_to_pfn(bv.bv_page) - folio_pfn(folio));
+		sc_focus_add(&sc->focus_in, mapping, index / SC_SLAB_SIZE);
+	}
+	spin_unlock_irqrestore(&sc->focus_lock, flags);
+}
+
+/**
  * sc_read_missed() - count a read's blocks that go to the origin
  * @sc: the target
- * @first: the first of them
+ * @bio: the read, as far as it goes to the origin
+ * @first: the first of its blocks
  * @count: how many
  *
- * The doorkeeper notes them (admit.h: a ghost's block read back may be
- * cached again; while the SSD thrashes, a block read twice), unless
- * swapcached itself reads them (the filesystem's metadata, for bmap()):
- * those say nothing of what the page cache lets go.  Must not sleep;
- * called from the map function.
+ * The groups of the file pages it fills are noted for the thread's next
+ * pass (focus.h), before the miss is counted: a thread that sees the
+ * count then finds the note.  The doorkeeper notes the blocks (admit.h:
+ * a ghost's block read back may be cached again; while the SSD thrashes,
+ * a block read twice), unless swapcached itself reads them (the
+ * filesystem's metadata, for bmap()): those say nothing of what the page
+ * cache lets go.  Must not sleep; called from the map function.
  */
-void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count)
+void sc_read_missed(struct sc_target *sc, struct bio *bio, sc_oblock_t first,
+		    u64 count)
 {
 	u64 b, n = min_t(u64, count, SC_DOOR_READ_MAX);
 
-	sc_count(sc, SC_STAT_READ_MISSES, count);
-	if (sc_scan_is_thread())
+	if (sc_scan_is_thread()) {
+		sc_count(sc, SC_STAT_READ_MISSES, count);
 		return;
+	}
+	sc_focus_note_bio(sc, bio);
+	sc_count(sc, SC_STAT_READ_MISSES, count);
 	sc_count(sc, SC_STAT_DOOR_MISSES, n);
 	for (b = 0; b < n; b++)
 		sc_door_missed(&sc->door, to_oblock(from_oblock(first) + b));
@@ -185,7 +238,7 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 	u64 n;
 
 	if (!sc_verify_routable(sc, bio)) {
-		sc_read_missed(sc, first,
+		sc_read_missed(sc, bio, first,
 			       from_oblock(last) - from_oblock(first) + 1);
 		return;
 	}
@@ -195,7 +248,7 @@ void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 		dm_accept_partial_bio(bio, sc_oblock_sector(end) - sector);
 
 	if (from_slot(slot0) == SC_NIL) {
-		sc_read_missed(sc, first, n);
+		sc_read_missed(sc, bio, first, n);
 		return;
 	}
 	pb->kind = SC_BIO_SSD_READ;

@@ -567,18 +567,20 @@ struct sc_seen {
 };
 
 /*
- * Advance @xas to the file's next page and say what it is.  Shadow entries
+ * Advance @xas to the file's next page, up to @last, and say what it is.
+ * Shadow entries
  * are passed over, as many in a row as there are, as filemap_get_folios()
  * does under one RCU read section.  Under rcu_read_lock().
  * Return: false at the end.
  */
-static bool sc_walk_next(struct xa_state *xas, struct sc_seen *seen)
+static bool sc_walk_next(struct xa_state *xas, pgoff_t last,
+			 struct sc_seen *seen)
 {
 	unsigned long pages;
 	void *entry;
 
 	do {
-		entry = xas_next_entry(xas, ULONG_MAX);
+		entry = xas_next_entry(xas, last);
 	} while (entry && (xas_retry(xas, entry) || xa_is_value(entry)));
 	if (!entry)
 		return false;
@@ -808,8 +810,10 @@ static void sc_page_facts(struct folio *folio, struct address_space *mapping,
 	 * take it by the time sc_admit_group() asks again.
 	 */
 	f->fact = SC_PAGE_REFUSED;
-	if (sc_admit_refuses(&sc->ghosts, &sc->door, oblock) != SC_ADMIT_OK)
+	if (sc_admit_refuses(&sc->ghosts, &sc->door, oblock) != SC_ADMIT_OK) {
+		sc_quiet_refused(quiet);
 		return;
+	}
 	sc_quiet_taint(quiet);
 	f->fact = SC_PAGE_BUSY;
 	if (!sc_folio_settled(folio, mapping, index))
@@ -925,22 +929,25 @@ static unsigned int sc_flush_group(struct sc_target *sc, struct inode *inode,
 /*
  * What the quiet pass listens to (memo.h): a target's read misses, writes
  * to its origin, evictions and invalidations, and parameter writes, all
- * counters that only grow.  Sums per-CPU counters; any context.
+ * counters that only grow; @other gets them less the read misses, the
+ * events a focused pass cannot follow (focus.h).  Sums per-CPU counters;
+ * any context.
  */
-static u64 sc_scan_events(struct sc_target *sc)
+static u64 sc_scan_events(struct sc_target *sc, u64 *other)
 {
-	u64 sum = atomic_long_read(&sc_param_writes);
+	u64 misses = 0;
 	int cpu;
 
+	*other = atomic_long_read(&sc_param_writes);
 	for_each_possible_cpu(cpu) {
 		const struct sc_stats *st = per_cpu_ptr(sc->stats, cpu);
 
-		sum += READ_ONCE(st->count[SC_STAT_READ_MISSES]) +
-		       READ_ONCE(st->count[SC_STAT_ORIGIN_WRITES]) +
-		       READ_ONCE(st->count[SC_STAT_EVICTED]) +
-		       READ_ONCE(st->count[SC_STAT_INVALIDATED]);
+		misses += READ_ONCE(st->count[SC_STAT_READ_MISSES]);
+		*other += READ_ONCE(st->count[SC_STAT_ORIGIN_WRITES]) +
+			  READ_ONCE(st->count[SC_STAT_EVICTED]) +
+			  READ_ONCE(st->count[SC_STAT_INVALIDATED]);
 	}
-	return sum;
+	return misses + *other;
 }
 
 struct sc_walk {
@@ -985,8 +992,10 @@ static bool sc_walk_stop(struct sc_walk *w)
 #define SC_WALK_RCU_GROUPS	64
 
 /*
- * Flush a file's groups from @from on, within the tick's budget, keeping
- * the cursor's page index up to date.  The page cache's tree is walked
+ * Flush a file's groups from @from to @last, within the tick's budget,
+ * keeping the cursor's page index up to date.  A group whose walk meets a
+ * page it cannot settle (memo.h's marks: a taint, a refusal) is noted for
+ * the next pass (focus.h).  The page cache's tree is walked
  * under RCU, and a group is only taken out of it (its folios referenced,
  * RCU let go of) when sc_group_cached() cannot pass over it.  Whenever RCU
  * was let go of, and after a large folio that reaches past its group (the
@@ -996,10 +1005,11 @@ static bool sc_walk_stop(struct sc_walk *w)
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
-			  pgoff_t from)
+			  pgoff_t from, pgoff_t last)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct sc_scan_cursor *cur = &w->sc->cursor;
+	struct sc_quiet *quiet = &cur->quiet;
 	XA_STATE(xas, &mapping->i_pages, from);
 	struct sc_group g = { };
 	unsigned int groups = 0;
@@ -1009,9 +1019,10 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 	g.stamped = sc_inode_stamp(inode, &g.stamp);
 	cur->index = from;
 	rcu_read_lock();
-	more = sc_walk_next(&xas, &seen);
+	more = sc_walk_next(&xas, last, &seen);
 	while (more) {
 		bool plain = true, again = false;
+		u64 marks = quiet->marks;
 		u32 present = 0;
 
 		if (w->budget <= 0 || sc_walk_stop(w)) {
@@ -1024,7 +1035,7 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			present |= sc_seen_mask(&seen, g.base);
 			plain &= !seen.marked;
 			again |= seen.last - g.base >= SC_SLAB_SIZE;
-			more = sc_walk_next(&xas, &seen);
+			more = sc_walk_next(&xas, last, &seen);
 		} while (more && seen.first - g.base < SC_SLAB_SIZE);
 
 		if (plain && sc_group_cached(w->sc, inode, &g, present)) {
@@ -1040,6 +1051,11 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			rcu_read_lock();
 			again = true;
 		}
+		if (quiet->marks != marks) {
+			sc_focus_add(&w->sc->focus_next, mapping,
+				     g.base / SC_SLAB_SIZE);
+			sc_quiet_noted(quiet, quiet->marks - marks);
+		}
 		cur->index = g.base + SC_SLAB_SIZE;
 		if (!cur->index)	/* the last possible group */
 			break;
@@ -1051,7 +1067,8 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 		}
 		if (again) {
 			xas_set(&xas, cur->index);
-			more = sc_walk_next(&xas, &seen);
+			more = cur->index <= last &&
+			       sc_walk_next(&xas, last, &seen);
 		}
 	}
 	rcu_read_unlock();
@@ -1094,6 +1111,131 @@ static struct inode *sc_cursor_inode(struct super_block *sb,
 #define SC_WALK_BATCH		256
 
 /*
+ * A pass begins: take the groups the read path noted, and decide whether
+ * the pass may be a focused one (focus.h).  The events are read before the
+ * notes are taken, and the read path notes before it counts, so that every
+ * miss counted in what the quiet pass compares with later is among the
+ * notes taken now, or among those of the next pass.
+ * Return: true for a focused pass.
+ */
+static bool sc_pass_begin(struct sc_target *sc)
+{
+	struct sc_scan_cursor *cur = &sc->cursor;
+	u64 events, other;
+	bool focus;
+
+	events = sc_scan_events(sc, &other);
+	smp_mb();	/* the counts before the notes, as explained above */
+	spin_lock_irq(&sc->focus_lock);
+	sc_focus_reset(&sc->focus_work);
+	sc_focus_merge(&sc->focus_work, &sc->focus_in);
+	sc_focus_reset(&sc->focus_in);
+	spin_unlock_irq(&sc->focus_lock);
+	sc_focus_merge(&sc->focus_work, &sc->focus_next);
+	sc_focus_reset(&sc->focus_next);
+
+	focus = cur->focus_ok && other == cur->other_events &&
+		!sc->focus_work.overflow &&
+		cur->focused_passes < SC_FOCUS_FULL_EVERY - 1;
+	cur->focused_passes = focus ? cur->focused_passes + 1 : 0;
+	cur->focus_ok = false;
+	cur->other_events = other;
+	sc_quiet_begin(&cur->quiet, events);
+	return focus;
+}
+
+/*
+ * The pass is over, having looked at every group it had to: the next waits
+ * for hysteresis pages to age, and may be a focused one if this one noted
+ * the group of everything it could not settle.
+ */
+static void sc_pass_end(struct sc_target *sc)
+{
+	struct sc_scan_cursor *cur = &sc->cursor;
+
+	sc_quiet_end(&cur->quiet);
+	cur->focus_ok = sc_quiet_all_noted(&cur->quiet) &&
+			!sc->focus_next.overflow;
+	cur->valid = false;
+	cur->done = false;
+	cur->inode_pos = 0;
+	cur->index = 0;
+	cur->waiting = true;
+	cur->mark = sc_aging_signal();
+}
+
+/*
+ * A focused pass cut short (the budget, the deadline, an unmount): what it
+ * did not look at is not noted anywhere, so a full pass follows at once.
+ */
+static void sc_pass_abandon(struct sc_target *sc)
+{
+	struct sc_scan_cursor *cur = &sc->cursor;
+
+	cur->focus_ok = false;
+	cur->valid = false;
+	cur->waiting = false;
+}
+
+/*
+ * Look at the groups of each file the focus names, and nothing else.  The
+ * inodes are walked as sc_walk_inodes() walks them, with a reference on
+ * the inode in hand whenever s_inode_list_lock is let go of; an inode's
+ * mapping is only compared with the notes.
+ */
+static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
+{
+	struct sc_target *sc = w->sc;
+	struct sc_focus *f = &sc->focus_work;
+	struct inode *inode, *toput = NULL;
+	unsigned int batch = 0;
+	bool cut = false;
+
+	sc_focus_sort(f);
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		u32 first = 0, n = 0, i;
+
+		spin_lock(&inode->i_lock);
+		if (inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		if (S_ISREG(inode->i_mode) && inode->i_mapping->nrpages)
+			n = sc_focus_find(f, inode->i_mapping, &first);
+		if (!n && ++batch < SC_WALK_BATCH && !need_resched()) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		batch = 0;
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+		iput(toput);
+		toput = inode;
+
+		if (n && sc_inode_eligible(inode, &sc->cursor.quiet)) {
+			for (i = first; i < first + n && !cut; i++) {
+				pgoff_t base = f->g[i].group * SC_SLAB_SIZE;
+
+				cut = !sc_scan_inode(w, inode, base,
+						     base + SC_SLAB_SIZE - 1);
+			}
+		}
+		cond_resched();
+		if (cut || sc_walk_stop(w)) {
+			iput(toput);
+			sc_pass_abandon(sc);
+			return;
+		}
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(toput);
+	sc_pass_end(sc);
+}
+
+/*
  * The walk over sb->s_inodes, resuming where the last tick stopped.
  * References and locks as in drop_pagecache_sb(): the inode the walk is
  * at is pinned by a reference while s_inode_list_lock is dropped, so that
@@ -1126,8 +1268,10 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	u64 pos, skip_to;
 	bool lost;
 
-	if (!cur->valid)	/* a new pass */
-		sc_quiet_begin(&cur->quiet, sc_scan_events(w->sc));
+	if (!cur->valid && sc_pass_begin(w->sc)) {
+		sc_walk_focus(w, sb);
+		return;
+	}
 	toput = sc_cursor_inode(sb, cur);
 	/*
 	 * Resuming by position, the walk may pass over inodes that moved
@@ -1208,7 +1352,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		cur->gen = inode->i_generation;
 		cur->index = 0;
 		if (scan && sc_inode_eligible(inode, &cur->quiet))
-			done = sc_scan_inode(w, inode, from);
+			done = sc_scan_inode(w, inode, from, ULONG_MAX);
 		cur->done = done;
 		cond_resched();
 		if (w->budget <= 0 || sc_walk_stop(w)) {
@@ -1223,13 +1367,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	/* The end of the list: the pass is over, as at DragonFly's tail. */
 	if (lost)
 		sc_quiet_taint(&cur->quiet);
-	sc_quiet_end(&cur->quiet);
-	cur->valid = false;
-	cur->done = false;
-	cur->inode_pos = 0;
-	cur->index = 0;
-	cur->waiting = true;
-	cur->mark = sc_aging_signal();
+	sc_pass_end(w->sc);
 }
 
 /*
@@ -1269,9 +1407,10 @@ static void sc_scan_data(struct sc_target *sc)
 	};
 	struct file_system_type *type;
 	struct sc_scan_cursor *cur = &sc->cursor;
+	u64 other;
 
 	if (cur->waiting) {
-		if (sc_quiet_skip(&cur->quiet, sc_scan_events(sc)))
+		if (sc_quiet_skip(&cur->quiet, sc_scan_events(sc, &other)))
 			return;
 		if (sc_aging_signal() - cur->mark < sc_get(SC_HYSTERESIS))
 			return;

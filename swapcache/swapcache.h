@@ -152,7 +152,12 @@
  *   beside it, most of a pass is such groups.  And a pass that found nothing
  *   to do is followed by no other until a read miss, an origin write, an
  *   eviction, an invalidation or a parameter write says something may
- *   have changed (the quiet pass, memo.h).
+ *   have changed (the quiet pass, memo.h); when only read misses did, the
+ *   next pass looks at the groups their pages fill and at those the last
+ *   pass left unsettled, named by the read path from the bio's own locked
+ *   pages, and a full pass comes every 16th pass or at any doubt (the
+ *   focus, focus.h).  DragonFly's queue brings it the pages that moved;
+ *   the focus is how a walk of the page cache hears of them.
  * - The inactive heuristic.  DragonFly's VM bumps a counter for the
  *   daemon at each deactivation; here the thread reads the kernel's own
  *   event counters (pgdeactivate, and pgscan_kswapd/direct, which move on
@@ -273,6 +278,7 @@
 #include <linux/workqueue.h>
 
 #include "admit.h"
+#include "focus.h"
 #include "map.h"
 #include "memo.h"
 #include "tunables.h"
@@ -386,6 +392,11 @@ struct sc_guard_snap {
  * @quiet: whether the pass found anything to do, and what has happened
  *	since it began (memo.h): a quiet pass is followed by no other until
  *	something happens
+ * @focus_ok: the last pass noted every group it left unsettled: the next
+ *	may be focused
+ * @focused_passes: focused passes since the last full one
+ * @other_events: the target's events other than read misses when the
+ *	pass began
  *
  * No reference is held on the inode between ticks: see sc_walk_sb().
  */
@@ -399,6 +410,9 @@ struct sc_scan_cursor {
 	bool waiting;
 	unsigned long mark;
 	struct sc_quiet quiet;
+	bool focus_ok;
+	u8 focused_passes;
+	u64 other_events;
 };
 
 /* Metadata blocks the read path may hold for the thread, per target. */
@@ -501,6 +515,12 @@ enum {
  *	thrashes (admit.h); the read path notes misses, the thread the rest
  * @door_misses: SC_STAT_DOOR_MISSES when the thread last looked, for
  *	sc_door_tick()
+ * @focus_lock: protects @focus_in
+ * @focus_in: the groups of the pages read misses brought in, noted by the
+ *	read path since the thread last took them (focus.h)
+ * @focus_work: the thread's: the groups a focused pass looks at
+ * @focus_next: the thread's: the groups the pass under way left
+ *	unsettled, for the next one
  * @meta_lock: protects @meta_nr and the pool's entries
  * @meta_nr: staged metadata blocks, at the start of @meta
  * @meta: the staging pool (pages allocated with the target)
@@ -553,6 +573,11 @@ struct sc_target {
 	struct sc_ghosts ghosts;
 	struct sc_door door;
 	u64 door_misses;
+
+	spinlock_t focus_lock;		/* protects focus_in */
+	struct sc_focus focus_in;
+	struct sc_focus focus_work;
+	struct sc_focus focus_next;
 
 	spinlock_t meta_lock;		/* protects meta_nr, meta[] */
 	unsigned int meta_nr;
@@ -719,7 +744,9 @@ bool sc_export_done(struct sc_target *sc, u32 pos);
 void sc_path_init(struct sc_target *sc);
 void sc_read_route(struct sc_target *sc, struct bio *bio, struct sc_bio *pb,
 		   sc_oblock_t first, sc_oblock_t last);
-void sc_read_missed(struct sc_target *sc, sc_oblock_t first, u64 count);
+void sc_read_missed(struct sc_target *sc, struct bio *bio, sc_oblock_t first,
+		    u64 count);
+void sc_focus_lost(struct sc_target *sc);
 int sc_write_invalidate(struct sc_target *sc, struct bio *bio,
 			sc_oblock_t first, u64 count);
 u64 sc_invalidate_all(struct sc_target *sc);

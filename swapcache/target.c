@@ -311,6 +311,7 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	sc->ti = ti;
 	sc_ghosts_init(&sc->ghosts, SC_GHOST_TURN);
+	spin_lock_init(&sc->focus_lock);
 	sc->md = dm_table_get_md(ti->table);
 	sc->md_mapping = sc_bdev_mapping(dm_disk(sc->md)->part0);
 	INIT_LIST_HEAD(&sc->cache_entry);
@@ -403,7 +404,7 @@ static int sc_map(struct dm_target *ti, struct bio *bio)
 		    !test_bit(SC_DEGRADED, &sc->flags))
 			sc_read_route(sc, bio, pb, first, last);
 		else
-			sc_read_missed(sc, first, count);
+			sc_read_missed(sc, bio, first, count);
 		if (pb->kind == SC_BIO_PASS && sc_get(SC_META_ENABLE) &&
 		    !test_bit(SC_DEGRADED, &sc->flags))
 			sc_meta_read_start(sc, bio, pb);

@@ -201,11 +201,44 @@ static void test_quiet(void)
 	CHECK(!sc_quiet_skip(&q, 12), "a new pass forgets the last one");
 }
 
+/* Whether every mark of a pass was noted with its group (focus.h). */
+static void test_noted(void)
+{
+	struct sc_quiet q = { 0 };
+	u64 m0;
+
+	sc_quiet_begin(&q, 1);
+	CHECK(sc_quiet_all_noted(&q), "a pass that met nothing: all noted");
+	m0 = q.marks;
+	sc_quiet_taint(&q);
+	sc_quiet_refused(&q);
+	CHECK(!sc_quiet_all_noted(&q), "two marks, none noted");
+	sc_quiet_noted(&q, q.marks - m0);
+	CHECK(sc_quiet_all_noted(&q), "both noted with their group");
+	sc_quiet_end(&q);
+	CHECK(!sc_quiet_skip(&q, 1), "a taint noted is still a taint");
+
+	sc_quiet_begin(&q, 1);
+	sc_quiet_refused(&q);
+	sc_quiet_end(&q);
+	CHECK(sc_quiet_skip(&q, 1), "a refusal alone leaves the pass quiet");
+	CHECK(!sc_quiet_all_noted(&q), "but unnoted, no focused pass");
+
+	sc_quiet_begin(&q, 2);
+	CHECK(sc_quiet_all_noted(&q), "a new pass starts with nothing to note");
+	sc_quiet_taint(&q);	/* a whole file's: no group to note */
+	m0 = q.marks;
+	sc_quiet_taint(&q);
+	sc_quiet_noted(&q, q.marks - m0);
+	CHECK(!sc_quiet_all_noted(&q), "one of two noted");
+}
+
 int main(void)
 {
 	test_line();
 	test_stamp_and_keys();
 	test_model();
 	test_quiet();
+	test_noted();
 	return sc_test_summary("memo");
 }
