@@ -16,25 +16,27 @@
  * or waiting to age, a page refused today that may be taken later).  Of
  * the events only a read miss brings a page into the page cache of a
  * file, and the page it fills is in the read's own bio, locked there by
- * the reader until the read completes: its mapping and index are stable
- * and name the group.  So the read path notes (mapping, group) for every
- * page of a missed read (sc_focus_add()), and each group the walk could
- * not settle is noted too.  A pass after one that left nothing unnoted,
+ * the reader and not uptodate until the read completes: its mapping and
+ * index are stable and name the group.  So the read path notes (mapping,
+ * group) for every page a missed read fills (sc_focus_add()), and each
+ * group the walk could not settle is noted too.  A pass after one that left nothing unnoted,
  * with no other kind of event since it began and no note lost, need look
  * at those groups alone: that is a focused pass.  Any doubt (a note that
- * did not fit, a read whose pages could not be named, a taint of a whole
- * file or of the walk itself, a write, an eviction, a parameter) makes
- * the next pass a full one, as before; so does every SC_FOCUS_FULL_EVERY-th
- * pass, so that what changes without any event at all (a file opted in)
- * is seen within that many passes.
+ * did not fit, a read too long to name its pages, a taint of a whole
+ * opted-in file or of the walk itself, a write, an eviction, a parameter,
+ * a focused pass cut short by time) makes the next pass a full one, as
+ * before; so does every SC_FOCUS_FULL_EVERY-th pass, so that what changes
+ * without any event at all (a file opted in) is seen within that many
+ * passes.  A focused pass cut short by its budget notes all its groups
+ * for the next, which follows at the next tick.
  *
  * A mapping is only ever compared with the i_mapping of an inode the walk
  * holds, never followed: by the time the thread reads a note the file may
- * be gone, its memory reused.  A note naming something that is not a
- * file's page (a direct read's user page, the block device's own pages)
- * matches no opted-in file and costs nothing; one naming a wrong group
- * costs a visit.  What a focused pass takes goes through the same checks
- * as any other: never-stale does not depend on the focus.
+ * be gone, its memory reused.  A note of a file that is not opted in (a
+ * backup's reads) costs a place in the set and a compare; one naming a
+ * group that needs nothing costs a visit.  What a focused pass takes goes
+ * through the same checks as any other: never-stale does not depend on
+ * the focus.
  */
 #ifndef SWAPCACHE_FOCUS_H
 #define SWAPCACHE_FOCUS_H

@@ -156,32 +156,80 @@ void sc_focus_lost(struct sc_target *sc)
 }
 
 /*
- * Note the groups of the file pages a missed read fills (focus.h).  A page
- * the read fills is locked by its reader until the read completes, so
- * its mapping and index are stable here; any other page (a direct read's
- * user memory) is read racily, and at worst names a group in vain.  Pages
- * with no mapping, anonymous ones and the mapped device's own (metadata,
- * staged apart) are not file pages of any filesystem on the target.
+ * Pages of one missed read looked at for notes, and the groups they may
+ * name: a sequential read of that many pages spans at most one more.
+ */
+#define SC_FOCUS_BIO_PAGES	256
+#define SC_FOCUS_BIO_GROUPS	(SC_FOCUS_BIO_PAGES / SC_SLAB_SIZE + 1)
+
+/*
+ * Whether @folio is a page cache page that this read fills: locked by its
+ * reader and not uptodate until the read completes, so that its mapping
+ * and index are stable while the read is mapped.  Anything else in a read
+ * (a direct read's user memory, a filesystem's own buffers) is read
+ * racily here and never noted: a direct read fills no page cache page,
+ * and its user pages, if a file's, are dirtied by it (an origin write
+ * later, an event).  The mapped device's own pages are metadata, staged
+ * apart.
+ */
+static bool sc_focus_fills(const struct sc_target *sc, struct folio *folio,
+			   struct address_space *mapping)
+{
+	return mapping && !((unsigned long)mapping & PAGE_MAPPING_FLAGS) &&
+	       mapping != sc->md_mapping && folio_test_locked(folio) &&
+	       !folio_test_uptodate(folio);
+}
+
+/*
+ * Note the groups of the page cache pages a missed read fills (focus.h),
+ * outside the lock, which is taken only when there is something to note.
+ * A read whose first SC_FOCUS_BIO_PAGES pages fill none fills none (its
+ * pages are all of one kind); a longer one that does is not named, and the
+ * next pass is a full one.  Nothing is noted while data_enable is 0: its
+ * write, a parameter write, makes the next pass a full one.
  */
 static void sc_focus_note_bio(struct sc_target *sc, struct bio *bio)
 {
+	struct sc_focus_group notes[SC_FOCUS_BIO_GROUPS];
+	unsigned int nr = 0, pages = 0, i;
 	struct bvec_iter iter;
-	struct bio_vec bv;
 	unsigned long flags;
+	struct bio_vec bv;
+	bool lost = false;
 
-	spin_lock_irqsave(&sc->focus_lock, flags);
+	if (!sc_get(SC_DATA_ENABLE))
+		return;
 	bio_for_each_segment(bv, bio, iter) {
 		struct folio *folio = page_folio(bv.bv_page);
 		struct address_space *mapping = READ_ONCE(folio->mapping);
-		pgoff_t index;
+		u64 group;
 
-		if (!mapping || ((unsigned long)mapping & PAGE_MAPPING_FLAGS) ||
-		    mapping == sc->md_mapping)
+		if (++pages > SC_FOCUS_BIO_PAGES) {
+			lost = nr > 0;
+			break;
+		}
+		if (!sc_focus_fills(sc, folio, mapping))
 			continue;
-		index = READ_ONCE(folio->index) +
-			(page_to_pfn(bv.bv_page) - folio_pfn(folio));
-		sc_focus_add(&sc->focus_in, mapping, index / SC_SLAB_SIZE);
+		group = (READ_ONCE(folio->index) +
+			 (page_to_pfn(bv.bv_page) - folio_pfn(folio))) /
+			SC_SLAB_SIZE;
+		if (nr && notes[nr - 1].mapping == mapping &&
+		    notes[nr - 1].group == group)
+			continue;
+		if (nr == SC_FOCUS_BIO_GROUPS) {
+			lost = true;
+			break;
+		}
+		notes[nr].mapping = mapping;
+		notes[nr++].group = group;
 	}
+	if (!nr && !lost)
+		return;
+	spin_lock_irqsave(&sc->focus_lock, flags);
+	for (i = 0; i < nr; i++)
+		sc_focus_add(&sc->focus_in, notes[i].mapping, notes[i].group);
+	if (lost)
+		sc->focus_in.overflow = true;
 	spin_unlock_irqrestore(&sc->focus_lock, flags);
 }
 

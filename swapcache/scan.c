@@ -435,11 +435,14 @@ static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 	 * bmap() may start writeback of dirty pages (XFS always flushes);
 	 * a file with pages in flight is skipped until it settles.  A
 	 * writable shared mapping could change a page behind its dirty bit.
+	 * Only an opted-in file's taints the pass: another's could never be
+	 * taken, settled or not.
 	 */
 	if (mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) ||
 	    mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK) ||
 	    mapping_writably_mapped(mapping)) {
-		sc_quiet_taint(quiet);
+		if (sc_opted_in(inode))
+			sc_quiet_taint(quiet);
 		return false;
 	}
 	return sc_opted_in(inode);
@@ -1111,6 +1114,20 @@ static struct inode *sc_cursor_inode(struct super_block *sb,
 #define SC_WALK_BATCH		256
 
 /*
+ * Pin @inode, found under s_inode_list_lock and its i_lock (both let go of
+ * here), as the walk's place in the list, and put the one pinned before.
+ */
+static void sc_walk_hold(struct super_block *sb, struct inode *inode,
+			 struct inode **toput)
+{
+	__iget(inode);
+	spin_unlock(&inode->i_lock);
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(*toput);
+	*toput = inode;
+}
+
+/*
  * A pass begins: take the groups the read path noted, and decide whether
  * the pass may be a focused one (focus.h).  The events are read before the
  * notes are taken, and the read path notes before it counts, so that every
@@ -1165,15 +1182,31 @@ static void sc_pass_end(struct sc_target *sc)
 }
 
 /*
- * A focused pass cut short (the budget, the deadline, an unmount): what it
- * did not look at is not noted anywhere, so a full pass follows at once.
+ * A focused pass cut short.  By the budget (pages examined, the burst
+ * budget), which a reader missing faster than maxlaunder pages a tick
+ * runs out of: its groups, those it looked at included, are noted for the
+ * next pass, which follows at the next tick, as a full pass resumes at its
+ * cursor, and is focused too.  By time (the deadline, an unmount, a
+ * freeze, a stop), which a long inode list alone may run out of: a full
+ * pass follows at once, since only its cursor makes progress through such
+ * a list.
  */
-static void sc_pass_abandon(struct sc_target *sc)
+static void sc_pass_cut(struct sc_walk *w)
 {
+	struct sc_target *sc = w->sc;
 	struct sc_scan_cursor *cur = &sc->cursor;
 
-	cur->focus_ok = false;
-	cur->valid = false;
+	if (time_before(jiffies, w->deadline) && !kthread_should_stop() &&
+	    !rwsem_is_contended(&w->sb->s_umount) &&
+	    !test_bit(SC_SUSPENDED, &sc->flags)) {
+		sc_focus_merge(&sc->focus_next, &sc->focus_work);
+		sc_quiet_taint(&cur->quiet);
+		sc_quiet_noted(&cur->quiet, 1);
+		sc_pass_end(sc);
+	} else {
+		cur->focus_ok = false;
+		cur->valid = false;
+	}
 	cur->waiting = false;
 }
 
@@ -1199,6 +1232,7 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 		spin_lock(&inode->i_lock);
 		if (inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) {
 			spin_unlock(&inode->i_lock);
+			++batch;
 			continue;
 		}
 		if (S_ISREG(inode->i_mode) && inode->i_mapping->nrpages)
@@ -1208,11 +1242,7 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 			continue;
 		}
 		batch = 0;
-		__iget(inode);
-		spin_unlock(&inode->i_lock);
-		spin_unlock(&sb->s_inode_list_lock);
-		iput(toput);
-		toput = inode;
+		sc_walk_hold(sb, inode, &toput);
 
 		if (n && sc_inode_eligible(inode, &sc->cursor.quiet)) {
 			for (i = first; i < first + n && !cut; i++) {
@@ -1223,9 +1253,9 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 			}
 		}
 		cond_resched();
-		if (cut || sc_walk_stop(w)) {
+		if (cut || w->budget <= 0 || sc_walk_stop(w)) {
 			iput(toput);
-			sc_pass_abandon(sc);
+			sc_pass_cut(w);
 			return;
 		}
 		spin_lock(&sb->s_inode_list_lock);
@@ -1322,11 +1352,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 			continue;
 		}
 		batch = 0;
-		__iget(inode);
-		spin_unlock(&inode->i_lock);
-		spin_unlock(&sb->s_inode_list_lock);
-		iput(toput);
-		toput = inode;
+		sc_walk_hold(sb, inode, &toput);
 		resume = NULL;	/* its address may be reused once put */
 
 		/*

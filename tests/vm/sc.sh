@@ -126,6 +126,21 @@ sc_fs_mount() {
 	mount -t "$fs" ${opts:+-o "$opts"} /dev/mapper/sc "$mnt" || die "mount $fs on $mnt"
 }
 
+# sc_hot_files: on /mnt, an opted-in /mnt/hot holding a 1 MiB file `big`
+# and 200 one-page files s0..s199 (456 pages), and an 8 MiB /mnt/cold/f
+# that is not opted in, all of random or distinct data.
+sc_hot_files() {
+	local i=0
+	mkdir /mnt/hot /mnt/cold || die "mkdir hot, cold"
+	setfattr -n user.swapcache -v 1 /mnt/hot || die "setfattr hot"
+	dd if=/dev/urandom of=/mnt/hot/big bs=1M count=1 2>/dev/null || die "write big"
+	while [ $i -lt 200 ]; do
+		echo "small $i" >/mnt/hot/s$i || die "write s$i"
+		i=$((i + 1))
+	done
+	dd if=/dev/urandom of=/mnt/cold/f bs=1M count=8 2>/dev/null || die "write cold"
+}
+
 # sc_drop_caches: write back, then drop the page cache, dentries and inodes,
 # so that the next read of a file goes through the target.
 sc_drop_caches() {

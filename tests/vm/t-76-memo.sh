@@ -25,15 +25,7 @@ load_swapcache
 sc_ramdisks 256
 sc_create sc /dev/ram0 /dev/ram1
 sc_fs_setup ext4
-mkdir /mnt/hot /mnt/cold
-setfattr -n user.swapcache -v 1 /mnt/hot || die "setfattr"
-dd if=/dev/urandom of=/mnt/hot/big bs=1M count=1 2>/dev/null || die "write big"
-i=0
-while [ $i -lt 200 ]; do
-	echo "small $i" >/mnt/hot/s$i || die "write s$i"
-	i=$((i + 1))
-done
-dd if=/dev/urandom of=/mnt/cold/f bs=1M count=8 2>/dev/null || die "write cold"
+sc_hot_files
 sc_drop_caches
 sleep 1.5	# the memo takes files last changed before the current second
 cat /mnt/hot/big /mnt/hot/s* >/dev/null
