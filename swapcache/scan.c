@@ -1119,6 +1119,7 @@ static struct inode *sc_cursor_inode(struct super_block *sb,
  */
 static void sc_walk_hold(struct super_block *sb, struct inode *inode,
 			 struct inode **toput)
+	__releases(&inode->i_lock) __releases(&sb->s_inode_list_lock)
 {
 	__iget(inode);
 	spin_unlock(&inode->i_lock);

@@ -141,6 +141,18 @@ sc_hot_files() {
 	dd if=/dev/urandom of=/mnt/cold/f bs=1M count=8 2>/dev/null || die "write cold"
 }
 
+# sc_cache_resident PAGES: turn swapcached on for target sc, a pass per
+# tick, reads routed to the SSD, and wait until it has written exactly
+# PAGES pages and stopped.
+sc_cache_resident() {
+	echo 1 >"$P/read_enable"
+	echo 0 >"$P/hysteresis"
+	echo 1 >"$P/data_enable"
+	sc_wait_written sc "$1" 120
+	sc_settle sc
+	assert_eq "$(sc_status_field sc written)" "$1" "pages written"
+}
+
 # sc_drop_caches: write back, then drop the page cache, dentries and inodes,
 # so that the next read of a file goes through the target.
 sc_drop_caches() {

@@ -34,12 +34,7 @@ want=$((256 + 200))
 trace_setup
 probe_add bmap p bmap '' 'comm == "swapcached"'
 probe_add walk p iterate_supers_type '' 'comm == "swapcached"'
-echo 1 >$P/read_enable
-echo 0 >$P/hysteresis
-echo 1 >$P/data_enable
-sc_wait_written sc $want 120
-sc_settle sc
-assert_eq "$(sc_status_field sc written)" $want "pages written"
+sc_cache_resident $want
 b0=$(probe_events bmap)
 [ "$b0" -ge $want ] || die "only $b0 bmap() calls to cache $want pages"
 

@@ -56,12 +56,7 @@ trace_setup
 probe_add walk p iterate_supers_type '' 'comm == "swapcached"'
 probe_add memo p swapcache:sc_memo_find '' 'comm == "swapcached"'
 probe_add focus p swapcache:sc_focus_sort '' 'comm == "swapcached"'
-echo 1 >$P/read_enable
-echo 0 >$P/hysteresis
-echo 1 >$P/data_enable
-sc_wait_written sc $want 120
-sc_settle sc
-assert_eq "$(sc_status_field sc written)" $want "pages written"
+sc_cache_resident $want
 sync
 sleep 2
 
