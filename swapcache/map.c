@@ -23,6 +23,13 @@ static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1)
 #define SC_RUN_MAX_ORDER	(SC_RUN_ORDERS - 1)
 #define SC_REGION		BIT(SC_RUN_MAX_ORDER)	/* entries no block crosses */
 #define SC_SHIFT_BIAS		(SC_SLAB_SIZE - 1)	/* keeps sc_entry.shift unsigned */
+#define SC_SPAN_BLOCKS		BIT(SC_SPAN_SHIFT)
+/* Set in a span entry's hash key: no group's key, 36 bits, has it. */
+#define SC_SPAN_KEY		BIT_ULL(63)
+
+/* A span entry's offsets, a byte per position, fill its second unit. */
+static_assert(sizeof(struct sc_entry) == SC_SLAB_SIZE);
+static_assert(SC_SPAN_BLOCKS <= BIT(8));
 
 /* Chunk directory slots: room for 16 entries per slab, the most a run takes. */
 static u32 sc_map_chunk_slots(u32 nr_slabs)
@@ -156,6 +163,7 @@ void sc_map_init(struct sc_map *map, u32 nr_slabs, void *mem)
 	map->nr_cached = 0;
 	map->nr_free = 0;
 	map->nr_entries = 0;
+	map->nr_spans = 0;
 	map->free_cursor = 0;
 	map->clock_hand = 0;
 	map->nr_chunk_slots = sc_map_chunk_slots(nr_slabs);
@@ -382,6 +390,18 @@ static struct sc_entry *sc_entry_at(const struct sc_map *map, u32 index)
 						    (SC_CHUNK_ENTRIES - 1)];
 }
 
+/* Arena units an entry takes: a span entry's offsets are the second. */
+static u32 sc_entry_units(const struct sc_entry *e)
+{
+	return 1 + e->span;
+}
+
+/* The offsets of the span entry at @index: its second unit, as bytes. */
+static u8 *sc_span_offsets(const struct sc_map *map, u32 index)
+{
+	return (u8 *)sc_entry_at(map, index + 1);
+}
+
 static u32 sc_run_order(u32 len)
 {
 	return order_base_2(len);
@@ -595,9 +615,19 @@ static u64 sc_entry_group(const struct sc_entry *e)
 	return e->group_lo | (u64)e->group_hi << 32;
 }
 
-static u32 sc_group_hash(u64 group)
+/*
+ * What the hash knows an entry by: its group, or its span with
+ * SC_SPAN_KEY set, so that a group and a span of the same number are
+ * neither compared equal nor, but by chance, chained together.
+ */
+static u64 sc_entry_key(const struct sc_entry *e)
 {
-	return hash_64(group, 32);
+	return sc_entry_group(e) | (e->span ? SC_SPAN_KEY : 0);
+}
+
+static u32 sc_key_hash(u64 key)
+{
+	return hash_64(key, 32);
 }
 
 static u32 sc_nr_buckets(const struct sc_map *map)
@@ -611,9 +641,9 @@ static u32 *sc_bucket_at(const struct sc_map *map, u32 i)
 						     (SC_SEGMENT_BUCKETS - 1)];
 }
 
-static u32 *sc_bucket(const struct sc_map *map, u64 group)
+static u32 *sc_bucket(const struct sc_map *map, u64 key)
 {
-	u32 h = sc_group_hash(group), i = h & (BIT(map->lh_level) - 1);
+	u32 h = sc_key_hash(key), i = h & (BIT(map->lh_level) - 1);
 
 	if (i < map->lh_split)
 		i = h & (BIT(map->lh_level + 1) - 1);
@@ -653,7 +683,7 @@ static void sc_hash_grow(struct sc_map *map)
 	while (index != SC_NIL) {
 		struct sc_entry *e = sc_entry_at(map, index);
 		u32 next = e->next;
-		u32 *to = sc_group_hash(sc_entry_group(e)) &
+		u32 *to = sc_key_hash(sc_entry_key(e)) &
 			  BIT(map->lh_level) ? dst : src;
 
 		e->next = *to;
@@ -724,11 +754,12 @@ static bool sc_hash_has_room(const struct sc_map *map)
 static void sc_hash_add(struct sc_map *map, u32 index)
 {
 	struct sc_entry *e = sc_entry_at(map, index);
-	u32 *head = sc_bucket(map, sc_entry_group(e));
+	u32 *head = sc_bucket(map, sc_entry_key(e));
 
 	e->next = *head;
 	*head = index;
 	map->nr_entries++;
+	map->nr_spans += e->span;
 	sc_hash_grow(map);
 	sc_hash_grow(map);
 }
@@ -736,41 +767,92 @@ static void sc_hash_add(struct sc_map *map, u32 index)
 static void sc_hash_del(struct sc_map *map, u32 index)
 {
 	struct sc_entry *e = sc_entry_at(map, index);
-	u32 *link = sc_bucket(map, sc_entry_group(e));
+	u32 *link = sc_bucket(map, sc_entry_key(e));
 
 	while (*link != index)
 		link = &sc_entry_at(map, *link)->next;
 	*link = e->next;
 	e->next = SC_NIL;
 	map->nr_entries--;
+	map->nr_spans -= e->span;
 	sc_hash_shrink(map);
 }
 
 /* ------------------------------------------------------------------ */
 /* Lookups and removals                                                 */
 
-static u32 sc_entry_slot(const struct sc_entry *e, u32 page)
+/* The slot of page (or position) @bit of an entry. */
+static u32 sc_entry_slot(const struct sc_entry *e, u32 bit)
 {
-	return ((u32)e->slab << SC_SLAB_SHIFT) + page + e->shift -
+	return ((u32)e->slab << SC_SLAB_SHIFT) + bit + e->shift -
 	       SC_SHIFT_BIAS;
 }
 
-/* The entry that holds @oblock, or SC_NIL. */
-static u32 sc_find(const struct sc_map *map, u64 oblock)
+/* The origin block of page (or position) @bit of the entry at @index. */
+static u64 sc_entry_block(const struct sc_map *map, u32 index, u32 bit)
+{
+	const struct sc_entry *e = sc_entry_at(map, index);
+
+	if (e->span)
+		return ((u64)e->group_lo << SC_SPAN_SHIFT) +
+		       sc_span_offsets(map, index)[bit];
+	return (sc_entry_group(e) << SC_SLAB_SHIFT) + bit;
+}
+
+/*
+ * The span entry that holds @oblock, or SC_NIL; *@bit set to its
+ * position.  A span's pages may sit in several entries (slabs), each
+ * looked through: 16 offsets at most.
+ */
+static u32 sc_find_span(const struct sc_map *map, u64 oblock, u32 *bit)
+{
+	u64 key = (oblock >> SC_SPAN_SHIFT) | SC_SPAN_KEY;
+	u8 offset = oblock & (SC_SPAN_BLOCKS - 1);
+	u32 index;
+
+	for (index = *sc_bucket(map, key); index != SC_NIL;) {
+		const struct sc_entry *e = sc_entry_at(map, index);
+
+		if (sc_entry_key(e) == key) {
+			const u8 *offsets = sc_span_offsets(map, index);
+			unsigned long valid = e->valid;
+
+			for (; valid; valid &= valid - 1)
+				if (offsets[__ffs(valid)] == offset) {
+					*bit = __ffs(valid);
+					return index;
+				}
+		}
+		index = e->next;
+	}
+	return SC_NIL;
+}
+
+/*
+ * The entry that holds @oblock, or SC_NIL; *@bit set to the page (or
+ * position) of it.  The group's entry first, as before span entries
+ * were: a whole group's hit walks one chain, and a miss looks for a span
+ * entry only while the map has one.
+ */
+static u32 sc_find(const struct sc_map *map, u64 oblock, u32 *bit)
 {
 	u64 group = oblock >> SC_SLAB_SHIFT;
-	u32 bit = BIT(oblock & (SC_SLAB_SIZE - 1)), index;
+	u32 page = oblock & (SC_SLAB_SIZE - 1), index;
 
 	if (oblock >= SC_MAP_MAX_OBLOCKS)
 		return SC_NIL;
 	for (index = *sc_bucket(map, group); index != SC_NIL;) {
 		const struct sc_entry *e = sc_entry_at(map, index);
 
-		if ((e->valid & bit) && sc_entry_group(e) == group)
+		if ((e->valid & BIT(page)) && sc_entry_key(e) == group) {
+			*bit = page;
 			return index;
+		}
 		index = e->next;
 	}
-	return SC_NIL;
+	if (!map->nr_spans)
+		return SC_NIL;
+	return sc_find_span(map, oblock, bit);
 }
 
 /**
@@ -784,29 +866,27 @@ static u32 sc_find(const struct sc_map *map, u64 oblock)
  */
 sc_slot_t sc_map_lookup(const struct sc_map *map, sc_oblock_t oblock)
 {
-	u64 b = from_oblock(oblock);
-	u32 index = sc_find(map, b);
+	u32 bit, index = sc_find(map, from_oblock(oblock), &bit);
 
 	if (index == SC_NIL)
 		return SC_NO_SLOT;
-	return to_slot(sc_entry_slot(sc_entry_at(map, index),
-				     b & (SC_SLAB_SIZE - 1)));
+	return to_slot(sc_entry_slot(sc_entry_at(map, index), bit));
 }
 
 static bool sc_run_empty(const struct sc_map *map, u32 run)
 {
 	u32 last = sc_entry_at(map, run)->run_last, i;
 
-	for (i = 0; i <= last; i++)
+	for (i = 0; i <= last; i += sc_entry_units(sc_entry_at(map, run + i)))
 		if (sc_entry_at(map, run + i)->valid)
 			return false;
 	return true;
 }
 
 /*
- * Drop one page of an entry.  When that empties the slab's run, the run
- * goes back to the arena and an active slab becomes free (a retiring one
- * is already discarding).  Return: true when the run went: its entries,
+ * Drop one page (or a span entry's position) of an entry.  When that
+ * empties the slab's run, the run goes back to the arena and an active
+ * slab becomes free (a retiring one is already discarding).  Return: true when the run went: its entries,
  * maybe its whole chunk, are then no longer the caller's to read.
  */
 static bool sc_drop_page(struct sc_map *map, u32 index, u32 page)
@@ -837,12 +917,11 @@ static bool sc_drop_page(struct sc_map *map, u32 index, u32 page)
  */
 bool sc_map_remove(struct sc_map *map, sc_oblock_t oblock)
 {
-	u64 b = from_oblock(oblock);
-	u32 index = sc_find(map, b);
+	u32 bit, index = sc_find(map, from_oblock(oblock), &bit);
 
 	if (index == SC_NIL)
 		return false;
-	sc_drop_page(map, index, b & (SC_SLAB_SIZE - 1));
+	sc_drop_page(map, index, bit);
 	return true;
 }
 
@@ -920,6 +999,79 @@ static bool sc_run_continues(const sc_oblock_t *oblocks, u32 i)
 }
 
 /*
+ * The entry that starts at slot @i of a cluster (a block, the first not
+ * in an entry yet): the slot past it is returned, *@span set when it is a
+ * span entry.  The stretch of slots from @i whose blocks lie in @i's
+ * span (holes, SC_OBLOCK_NONE, left out) holds some runs of one group's
+ * consecutive pages, as a group entry each, or in one span entry of two
+ * units.  Three runs or more take the span entry: fewer units, whatever
+ * the runs' lengths.  One or two stay group entries, as many units and
+ * found in one chain.  Over a cluster, this is the fewest units any
+ * layout of these two kinds could take: no entry reaches past its span,
+ * so each stretch is laid out on its own, in min(runs, 2) units.
+ */
+static u32 sc_fill_next(const sc_oblock_t *oblocks, u32 count, u32 i,
+			bool *span)
+{
+	u64 s = from_oblock(oblocks[i]) >> SC_SPAN_SHIFT;
+	u32 runs = 0, end = i + 1, j;
+
+	for (j = i; j < count; j++) {
+		u64 b = from_oblock(oblocks[j]);
+
+		if (b == SC_OBLOCK_NONE)
+			continue;
+		if (b >> SC_SPAN_SHIFT != s)
+			break;
+		runs += j == i || !sc_run_continues(oblocks, j);
+		end = j + 1;
+	}
+	*span = runs > 2;
+	if (*span)
+		return end;
+	for (j = i + 1; j < count && sc_run_continues(oblocks, j); j++)
+		;
+	return j;
+}
+
+/* Lay out the entry of slots [@i, @end) of a cluster at arena @index. */
+static void sc_fill_entry(struct sc_map *map, u32 index, u32 slab,
+			  const sc_oblock_t *oblocks, u32 i, u32 end, bool span)
+{
+	struct sc_entry *e = sc_entry_at(map, index);
+	u64 b = from_oblock(oblocks[i]);
+	u64 key = b >> (span ? SC_SPAN_SHIFT : SC_SLAB_SHIFT);
+	u8 *offsets;
+	u32 j;
+
+	e->group_lo = (u32)key;
+	e->group_hi = key >> 32;
+	e->slab = slab;
+	e->valid = 0;
+	e->free = 0;
+	e->span = span;
+	if (!span) {
+		e->shift = i - (b & (SC_SLAB_SIZE - 1)) + SC_SHIFT_BIAS;
+		for (j = i; j < end; j++)
+			e->valid |= BIT(from_oblock(oblocks[j]) &
+					(SC_SLAB_SIZE - 1));
+		return;
+	}
+	/* Position j in slot i + j: the holes among them not valid. */
+	e->shift = i + SC_SHIFT_BIAS;
+	offsets = sc_span_offsets(map, index);
+	for (j = 0; j < SC_SLAB_SIZE; j++)
+		offsets[j] = 0;
+	for (j = i; j < end; j++) {
+		b = from_oblock(oblocks[j]);
+		if (b == SC_OBLOCK_NONE)
+			continue;
+		offsets[j - i] = b & (SC_SPAN_BLOCKS - 1);
+		e->valid |= BIT(j - i);
+	}
+}
+
+/*
  * Refuse a cluster the map cannot hold: a block out of range, or twice,
  * or only holes.  A hole (SC_OBLOCK_NONE) is a slot that holds no block.
  */
@@ -955,7 +1107,9 @@ static bool sc_cluster_bad(const sc_oblock_t *oblocks, u32 count)
  * The caller has checked that the data is current (never stale): a block
  * already cached elsewhere has its old slot dropped for the new one.
  * Consecutive slots holding consecutive blocks of one group share an
- * entry, so a whole group in order costs one.
+ * entry, so a whole group in order costs one; consecutive slots whose
+ * blocks lie in one span and make three such runs or more share a span
+ * entry of two units (sc_fill_next()).
  *
  * The slab starts unreferenced, as a CLOCK inserts new entries: it must
  * earn its second chance with a hit, or a burst of new clusters would push
@@ -969,8 +1123,8 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
 		     u32 *run)
 {
-	u32 nr_entries = 0, nr_blocks = 0, entry = 0, index, i;
-	struct sc_entry *e = NULL;
+	u32 nr_units = 0, nr_blocks = 0, unit = 0, index, end, i;
+	bool span;
 
 	*moved = 0;
 	*run = SC_NIL;
@@ -984,13 +1138,21 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 	if (WARN_ON_ONCE(count > SC_SLAB_SIZE ||
 			 sc_cluster_bad(oblocks, count)))
 		return -EINVAL;
-	for (i = 0; i < count; i++) {
-		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE)
+	/*
+	 * Units: one per group entry, two per span entry, of at least three
+	 * blocks; so 16 at most, a block of the largest order.
+	 */
+	for (i = 0; i < count; i = end) {
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE) {
+			end = i + 1;
 			continue;
-		nr_blocks++;
-		nr_entries += !i || !sc_run_continues(oblocks, i);
+		}
+		end = sc_fill_next(oblocks, count, i, &span);
+		nr_units += 1 + span;
 	}
-	if (!sc_arena_has_room(map, sc_run_order(nr_entries)))
+	for (i = 0; i < count; i++)
+		nr_blocks += from_oblock(oblocks[i]) != SC_OBLOCK_NONE;
+	if (!sc_arena_has_room(map, sc_run_order(nr_units)))
 		return -ENOMEM;
 
 	/* Dropping old copies only frees arena room: the check above holds. */
@@ -998,29 +1160,22 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		if (from_oblock(oblocks[i]) != SC_OBLOCK_NONE)
 			*moved += sc_map_remove(map, oblocks[i]);
 
-	index = sc_block_alloc(map, sc_run_order(nr_entries));
-	for (i = 0; i < count; i++) {
-		u64 b = from_oblock(oblocks[i]);
-		u32 page = b & (SC_SLAB_SIZE - 1);
+	index = sc_block_alloc(map, sc_run_order(nr_units));
+	for (i = 0; i < count; i = end) {
+		struct sc_entry *e = sc_entry_at(map, index + unit);
 
-		if (b == SC_OBLOCK_NONE)
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE) {
+			end = i + 1;
 			continue;
-		if (!e || !sc_run_continues(oblocks, i)) {
-			if (e)
-				sc_hash_add(map, index + entry++);
-			e = sc_entry_at(map, index + entry);
-			e->group_lo = (u32)(b >> SC_SLAB_SHIFT);
-			e->group_hi = b >> (SC_SLAB_SHIFT + 32);
-			e->slab = from_slab(slab);
-			e->valid = 0;
-			e->shift = i - page + SC_SHIFT_BIAS;
-			e->run_index = entry;
-			e->run_last = nr_entries - 1;
-			e->free = 0;
 		}
-		e->valid |= BIT(page);
+		end = sc_fill_next(oblocks, count, i, &span);
+		sc_fill_entry(map, index + unit, from_slab(slab), oblocks, i,
+			      end, span);
+		e->run_index = unit;
+		e->run_last = nr_units - 1;
+		sc_hash_add(map, index + unit);
+		unit += sc_entry_units(e);
 	}
-	sc_hash_add(map, index + entry);
 	map->nr_cached += nr_blocks;
 	__clear_bit(from_slab(slab), map->referenced);
 	sc_slab_set_state(map, from_slab(slab), SC_SLAB_ACTIVE);
@@ -1072,22 +1227,26 @@ int sc_map_claim_slab(struct sc_map *map, sc_slab_t slab)
 	return 0;
 }
 
+static u32 sc_block_at_or_after(const struct sc_map *map, u32 pos,
+				u32 *skip);
+
 /*
  * Whether @run names the first entry of a slab's run in the arena: what a
  * caller passes back from sc_map_fill_slab() or sc_map_clock_step() within
- * the same hold of the map.
+ * the same hold of the map.  Found from its region's first block, 16
+ * units at most: a span entry's offsets could pass for a run's head.
  */
 static bool sc_run_ok(const struct sc_map *map, u32 run)
 {
 	const struct sc_entry *e;
+	u32 skip;
 
 	if (run == SC_NIL || run >> SC_CHUNK_SHIFT >= map->chunks_high ||
-	    !map->chunks[run >> SC_CHUNK_SHIFT])
+	    !map->chunks[run >> SC_CHUNK_SHIFT] ||
+	    sc_block_at_or_after(map, run, &skip) != run)
 		return false;
 	e = sc_entry_at(map, run);
-	return !e->free && !e->run_index &&
-	       !(run & (BIT(sc_run_order(e->run_last + 1)) - 1)) &&
-	       e->slab < map->nr_slabs;
+	return !e->free && !e->run_index && e->slab < map->nr_slabs;
 }
 
 /**
@@ -1110,7 +1269,7 @@ sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run)
  * @map: the map
  * @run: a run from sc_map_clock_step(), still in the map
  * @groups: set to the groups, SC_SLAB_SIZE at most, a group that follows
- *	itself in the run listed once
+ *	itself in the run listed once, and a span entry's each once
  *
  * For the ghosts of what the cleaner evicts (admit.h).  Read-only.
  *
@@ -1118,19 +1277,35 @@ sc_slab_t sc_map_run_slab(const struct sc_map *map, u32 run)
  */
 u32 sc_map_run_groups(const struct sc_map *map, u32 run, u64 *groups)
 {
-	const struct sc_entry *first;
+	const struct sc_entry *first, *e;
 	u32 i, n = 0;
 
 	if (WARN_ON_ONCE(!sc_run_ok(map, run)))
 		return 0;
 	first = sc_entry_at(map, run);
-	for (i = 0; i <= first->run_last; i++) {
-		const struct sc_entry *e = sc_entry_at(map, run + i);
-		u64 group = sc_entry_group(e);
+	for (i = 0; i <= first->run_last; i += sc_entry_units(e)) {
+		u32 seen = 0, bit;
+		unsigned long valid;
 
-		if (!e->valid || (n && groups[n - 1] == group))
+		e = sc_entry_at(map, run + i);
+		valid = e->valid;
+		if (!e->span) {
+			if (valid && (!n || groups[n - 1] != sc_entry_group(e)))
+				groups[n++] = sc_entry_group(e);
 			continue;
-		groups[n++] = group;
+		}
+		/* A page a group at most: 16 groups at most in all. */
+		for (; valid; valid &= valid - 1) {
+			u64 group = sc_entry_block(map, run + i, __ffs(valid)) >>
+				    SC_SLAB_SHIFT;
+
+			bit = BIT(group & (SC_SLAB_SIZE - 1));
+			if (seen & bit)
+				continue;
+			seen |= bit;
+			if (!n || groups[n - 1] != group)
+				groups[n++] = group;
+		}
 	}
 	return n;
 }
@@ -1153,7 +1328,7 @@ static u32 sc_drop_run(struct sc_map *map, u32 run, enum sc_slab_state during)
 	if (!sc_slab_test(map->active, slab))
 		return 0;
 	sc_slab_set_state(map, slab, during);
-	for (i = 0; i <= last; i++) {
+	for (i = 0; i <= last; i += sc_entry_units(sc_entry_at(map, run + i))) {
 		struct sc_entry *e = sc_entry_at(map, run + i);
 
 		while (e->valid) {
@@ -1363,19 +1538,18 @@ static u32 sc_walk_run(struct sc_map *map, struct sc_map_walk *walk, u32 run)
 {
 	u32 last = sc_entry_at(map, run)->run_last, dropped = 0, i;
 
-	for (i = 0; i <= last; i++) {
-		struct sc_entry *e = sc_entry_at(map, run + i);
-		u64 base = sc_entry_group(e) << SC_SLAB_SHIFT;
-		u32 valid = e->valid;
+	for (i = 0; i <= last; i += sc_entry_units(sc_entry_at(map, run + i))) {
+		u32 valid = sc_entry_at(map, run + i)->valid;
 
 		while (valid) {
-			u32 page = __ffs(valid);
+			u32 bit = __ffs(valid);
 
 			valid &= valid - 1;
-			if (base + page - walk->first >= walk->count)
+			if (sc_entry_block(map, run + i, bit) - walk->first >=
+			    walk->count)
 				continue;
 			dropped++;
-			if (sc_drop_page(map, run + i, page))
+			if (sc_drop_page(map, run + i, bit))
 				return dropped;
 		}
 	}
@@ -1433,13 +1607,49 @@ bool sc_map_walk_step(struct sc_map *map, struct sc_map_walk *walk,
 /* ------------------------------------------------------------------ */
 /* The checkpoint's view of the map                                     */
 
+/*
+ * A span entry's pages as extents: those of one group at one shift
+ * each, which sc_map_extent_slots() puts back in the same slots.  One
+ * extent per page at most.  Return: how many were copied to @out.
+ */
+static u32 sc_export_span(const struct sc_map *map, u32 index,
+			  struct sc_map_extent *out)
+{
+	const struct sc_entry *e = sc_entry_at(map, index);
+	u32 todo = e->valid, n = 0;
+
+	while (todo) {
+		u32 bit = __ffs(todo), rest;
+		u64 b = sc_entry_block(map, index, bit);
+		struct sc_map_extent *x = &out[n++];
+
+		x->group = b >> SC_SLAB_SHIFT;
+		x->slab = e->slab;
+		x->valid = 0;
+		/* Page p in slot p + shift - 15, as a group entry's. */
+		x->shift = e->shift + bit - (b & (SC_SLAB_SIZE - 1));
+		for (rest = todo; rest; rest &= rest - 1) {
+			bit = __ffs(rest);
+			b = sc_entry_block(map, index, bit);
+			if (b >> SC_SLAB_SHIFT != x->group ||
+			    e->shift + bit - (b & (SC_SLAB_SIZE - 1)) != x->shift)
+				continue;
+			x->valid |= BIT(b & (SC_SLAB_SIZE - 1));
+			todo &= ~BIT(bit);
+		}
+	}
+	return n;
+}
+
 /**
  * sc_map_export() - copy the next runs of the map, as extents
  * @map: the map, read only (the caller keeps writers out)
  * @pos: the arena index to go on from, 0 to start; advanced
- * @out: filled with the extents: of each entry that holds a block, its
- *	group, slab, valid pages and shift, a slab's extents together
- * @max: room in @out, at least SC_SLAB_SIZE: runs are copied whole
+ * @out: filled with the extents: of each group entry that holds a block,
+ *	its group, slab, valid pages and shift; of a span entry, the same
+ *	for each group and shift among its pages; a slab's extents together
+ * @max: room in @out, at least SC_SLAB_SIZE: runs are copied whole, 16
+ *	extents at most each (one per page at most)
  *
  * Looks at one chunk of the arena at most (SC_CHUNK_ENTRIES entries),
  * so that a caller that holds a lock across a call holds it for a bounded
@@ -1466,19 +1676,23 @@ u32 sc_map_export(const struct sc_map *map, u32 *pos,
 		}
 		e = sc_entry_at(map, at);
 		if (!e->free) {
-			if (max - n < (u32)e->run_last + 1)
+			if (max - n < SC_SLAB_SIZE)
 				break;
-			for (i = 0; i <= e->run_last; i++) {
+			for (i = 0; i <= e->run_last;) {
 				const struct sc_entry *r = sc_entry_at(map,
 								       at + i);
 
-				if (!r->valid)
-					continue;
-				out[n].group = sc_entry_group(r);
-				out[n].slab = r->slab;
-				out[n].valid = r->valid;
-				out[n].shift = r->shift;
-				n++;
+				if (r->span) {
+					n += sc_export_span(map, at + i,
+							    out + n);
+				} else if (r->valid) {
+					out[n].group = sc_entry_group(r);
+					out[n].slab = r->slab;
+					out[n].valid = r->valid;
+					out[n].shift = r->shift;
+					n++;
+				}
+				i += sc_entry_units(r);
 			}
 		}
 		*pos = at + sc_block_size(map, at);

@@ -136,6 +136,13 @@ static inline u32 from_slab(sc_slab_t s)
 #define SC_MAP_MAX_OBLOCKS	BIT_ULL(SC_MAP_GROUP_BITS + SC_SLAB_SHIFT)
 
 /*
+ * A span: 16 aligned groups, 256 origin blocks (1 MiB), the reach of a
+ * span entry, whose offsets are a byte each.  A span's number fits the
+ * 32 low bits of an entry's key.
+ */
+#define SC_SPAN_SHIFT	(2 * SC_SLAB_SHIFT)
+
+/*
  * Work per step of a stepped call, in units of about one lookup (a few
  * cache misses): some 50-200 us natively, the longest the kernel holds
  * the map's write lock for a removal or a CLOCK search.
@@ -176,24 +183,31 @@ enum sc_slab_state {
 };
 
 /**
- * struct sc_entry - a run of one group's pages in consecutive slots
+ * struct sc_entry - a run of one group's pages in consecutive slots, or
+ *	the head of a span entry
  * @next: in use, the next entry in the hash chain; free, the next free
  *	block of the same order; SC_NIL ends either
- * @group_lo: in use, the group's low 32 bits; free, the previous free
- *	block of the same order, or SC_NIL
+ * @group_lo: in use, the group's low 32 bits (a span entry: the span's
+ *	number); free, the previous free block of the same order, or SC_NIL
  * @slab: the slab the pages are in
- * @group_hi: the group's high bits
- * @valid: which pages of the group are cached here, bit i for page i; 0
- *	once every one of them has been dropped (the entry is then out of
- *	the hash, and stays in its run until the run goes)
- * @shift: page i is in slot i + @shift - 15 of the slab
- * @run_index: this entry's place in its slab's run
- * @run_last: in use, the run's length less one; free, the block's order
- * @free: the first entry of a free block
+ * @group_hi: the group's high bits (a span entry: 0)
+ * @valid: which pages are cached here, bit i for page i of the group (a
+ *	span entry: for its position i); 0 once every one of them has been
+ *	dropped (the entry is then out of the hash, and stays in its run
+ *	until the run goes)
+ * @shift: page (or position) i is in slot i + @shift - 15 of the slab
+ * @run_index: this entry's place, in arena units, in its slab's run
+ * @run_last: in use, the run's length in units less one; free, the
+ *	block's order
+ * @free: the first unit of a free block
+ * @span: a span entry: the next unit of the arena holds, for each position
+ *	i, the offset in the span of the block in slot i + @shift - 15, a
+ *	byte each (the origin block is @group_lo * 256 + offset)
  *
- * 16 bytes (tests/unit/ asserts it).  Only the first entry of a free
- * block has @free set and meaningful links; the others of the block and
- * the entries of a block past its run are never looked at.
+ * 16 bytes, an arena unit (tests/unit/ asserts it).  Only the first unit
+ * of a free block has @free set and meaningful links; the others of the
+ * block, the units of a block past its run, and a span entry's second
+ * unit as an entry are never looked at.
  */
 struct sc_entry {
 	u32 next;
@@ -205,6 +219,7 @@ struct sc_entry {
 	u16 run_index : 4;
 	u16 run_last : 4;
 	u16 free : 1;
+	u16 span : 1;
 };
 
 /**
@@ -214,6 +229,8 @@ struct sc_entry {
  * @nr_cached: slots in the map
  * @nr_free: slabs free
  * @nr_entries: entries in the hash
+ * @nr_spans: span entries among them, so that a lookup that misses its
+ *	group looks no further while there are none
  * @free_cursor: where sc_map_alloc_slab() looks first
  * @clock_hand: the arena entry sc_map_clock_step() looks at next
  * @nr_chunk_slots: chunk directory slots, fixed
@@ -249,6 +266,7 @@ struct sc_map {
 	u32 nr_cached;
 	u32 nr_free;
 	u32 nr_entries;
+	u32 nr_spans;
 	u32 free_cursor;
 	u32 clock_hand;
 	u32 nr_chunk_slots;

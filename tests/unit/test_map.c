@@ -35,6 +35,8 @@ static_assert(sizeof(struct sc_entry) == 16, "struct sc_entry is not 16 bytes");
 #define LONG_BITS	(8 * sizeof(long))
 #define GROUP_PAGES	SC_SLAB_SIZE
 #define ARENA_NIL	SC_NIL
+#define SPAN_BLOCKS	256	/* origin blocks of a span, 16 groups */
+#define SPAN_KEY	(1ULL << 63)	/* a span entry's hash key has it */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
@@ -78,6 +80,18 @@ static u64 entry_group(const struct sc_entry *e)
 	return e->group_lo | (u64)e->group_hi << 32;
 }
 
+/* What the hash knows an entry by: its group, or its span | SPAN_KEY. */
+static u64 entry_key(const struct sc_entry *e)
+{
+	return entry_group(e) | (e->span ? SPAN_KEY : 0);
+}
+
+/* Arena units an entry takes: a span entry's offsets are the second. */
+static u32 entry_units(const struct sc_entry *e)
+{
+	return e->span ? 2 : 1;
+}
+
 /* The arena entry at index @a; its chunk must be there. */
 static struct sc_entry *ent(const struct sc_map *map, u32 a)
 {
@@ -90,15 +104,40 @@ static bool ent_present(const struct sc_map *map, u32 a)
 	       map->chunks[a >> SC_CHUNK_SHIFT];
 }
 
+/* A span entry's offsets: the unit after its head, a byte a position. */
+static u8 *span_offsets(const struct sc_map *map, u32 a)
+{
+	return (u8 *)ent(map, a + 1);
+}
+
+/* The origin block of page (or position) @p of the entry at @a. */
+static u64 entry_block(const struct sc_map *map, u32 a, u32 p)
+{
+	const struct sc_entry *e = ent(map, a);
+
+	if (e->span)
+		return entry_group(e) * SPAN_BLOCKS + span_offsets(map, a)[p];
+	return entry_group(e) * GROUP_PAGES + p;
+}
+
+/*
+ * Page @page of the @k-th group of a spread: each in a span of its own,
+ * so that a slab of them takes an entry per block (the worst shape).
+ */
+static u64 spread_block(u64 k, u32 page)
+{
+	return k * SPAN_BLOCKS + page;
+}
+
 static u64 nr_buckets(const struct sc_map *map)
 {
 	return (1ULL << map->lh_level) + map->lh_split;
 }
 
-/* Linear hashing's address of @group, as map.h's contract states it. */
-static u32 bucket_of(const struct sc_map *map, u64 group)
+/* Linear hashing's address of @key, as map.h's contract states it. */
+static u32 bucket_of(const struct sc_map *map, u64 key)
 {
-	u64 h = hash_64(group, 32);
+	u64 h = hash_64(key, 32);
 	u64 i = h & ((1ULL << map->lh_level) - 1);
 
 	if (i < map->lh_split)
@@ -111,7 +150,7 @@ static u32 *bucket_head(const struct sc_map *map, u32 i)
 	return &map->segments[i >> SC_SEGMENT_SHIFT][i & (SC_SEGMENT_BUCKETS - 1)];
 }
 
-/* The slot of page @p of entry @e. */
+/* The slot of page (or a span entry's position) @p of entry @e. */
 static u32 entry_slot(const struct sc_entry *e, u32 p)
 {
 	return e->slab * SC_SLAB_SIZE + p + e->shift - 15;
@@ -418,7 +457,7 @@ out:
  * slot the origin block and per slab its run.  All of it sized by what is
  * cached, but for the bitmap, so that a map of a big SSD checks quickly.
  */
-enum { A_NONE, A_VALID, A_DEAD, A_FREE_HEAD, A_CHAINED };
+enum { A_NONE, A_VALID, A_DEAD, A_FREE_HEAD, A_CHAINED, A_OFFSETS };
 
 #define SCAN_SMALL	(1U << 16)	/* slabs, for the per-slot arrays */
 
@@ -437,7 +476,7 @@ struct scan {
 	u32 *slab_run;		/* small maps: per slab, its run or SC_NIL */
 	u32 *runs, nr_runs;	/* run indexes, in arena order */
 	u32 nr_free_blocks[SC_RUN_ORDERS];
-	u32 nr_entries, nr_cached;
+	u32 nr_entries, nr_spans, nr_cached;
 };
 
 static void scan_free(struct scan *s)
@@ -539,7 +578,7 @@ static const char *check_arena(const struct sc_map *map, struct scan *s)
 			if (s->slab_run)
 				s->slab_run[slab] = a;
 			s->runs[s->nr_runs++] = a;
-			for (i = 0; i < n; i++) {
+			for (i = 0; i < n; i += entry_units(ent(map, a + i))) {
 				const struct sc_entry *x = ent(map, a + i);
 
 				if (x->free || x->run_index != i ||
@@ -549,6 +588,17 @@ static const char *check_arena(const struct sc_map *map, struct scan *s)
 						    " slab %u; run of %u in slab %u",
 						    a, i, x->free, x->run_index,
 						    x->run_last, x->slab, n, slab);
+				if (x->span) {
+					/* its offsets in its run; a span's number in 32 bits */
+					if (i + 1 >= n)
+						return fail("run at %u: span entry %u's"
+							    " offsets past the run of %u",
+							    a, i, n);
+					if (x->group_hi)
+						return fail("span entry %u: group_hi %u",
+							    a + i, x->group_hi);
+					s->what[a + i + 1] = A_OFFSETS;
+				}
 				if (!x->valid) {
 					s->what[a + i] = A_DEAD;
 					continue;
@@ -556,6 +606,7 @@ static const char *check_arena(const struct sc_map *map, struct scan *s)
 				any_valid = true;
 				s->what[a + i] = A_VALID;
 				s->nr_entries++;
+				s->nr_spans += x->span;
 				for (p = 0; p < GROUP_PAGES; p++) {
 					u32 slot;
 
@@ -588,8 +639,8 @@ static const char *check_arena(const struct sc_map *map, struct scan *s)
 					}
 					s->pages[s->nr_cached++] = (struct page_slot){
 						.slot = slot,
-						.oblock = entry_group(x) *
-							  GROUP_PAGES + p,
+						.oblock = entry_block(map, a + i,
+								      p),
 					};
 				}
 			}
@@ -618,6 +669,9 @@ static const char *check_arena(const struct sc_map *map, struct scan *s)
 	if (s->nr_entries != map->nr_entries)
 		return fail("nr_entries %u, %u entries hold pages",
 			    map->nr_entries, s->nr_entries);
+	if (s->nr_spans != map->nr_spans)
+		return fail("nr_spans %u, %u span entries hold pages",
+			    map->nr_spans, s->nr_spans);
 	if (s->nr_cached != map->nr_cached)
 		return fail("nr_cached %u, %u pages in entries", map->nr_cached,
 			    s->nr_cached);
@@ -714,10 +768,10 @@ static const char *check_hash(const struct sc_map *map, struct scan *s)
 					    "an entry with no page" :
 					    "not an entry of a run");
 			e = ent(map, a);
-			if (bucket_of(map, entry_group(e)) != i)
-				return fail("entry %u (group %llu) in bucket %llu,"
-					    " belongs in %u", a, entry_group(e),
-					    i, bucket_of(map, entry_group(e)));
+			if (bucket_of(map, entry_key(e)) != i)
+				return fail("entry %u (key %#llx) in bucket %llu,"
+					    " belongs in %u", a, entry_key(e),
+					    i, bucket_of(map, entry_key(e)));
 			s->what[a] = A_CHAINED;
 			n++;
 		}
@@ -840,67 +894,160 @@ static int fill(struct tmap *t, u32 slab, const u64 *blocks, u32 count,
 	return sc_map_fill_slab(&t->m, to_slab(slab), ob, count, moved, run);
 }
 
-/* Entries a fill of @blocks makes: a new one where a run of pages breaks. */
+/*
+ * The layout a fill must make, by map.h's rule, worked out here from the
+ * blocks alone: runs of consecutive pages of one group (a hole,
+ * SC_OBLOCK_NONE, ends one); a stretch of consecutive runs in one span
+ * (the holes between them ignored) is one span entry when it has three
+ * runs or more, else a group entry per run.
+ */
+struct plan_entry {
+	bool span;
+	u32 first, last;	/* slots of its first and last block */
+	u64 key;		/* group, or span */
+};
+
+static u32 plan_layout(const u64 *b, u32 n, struct plan_entry *out,
+		       u32 *units)
+{
+	u32 first[SC_SLAB_SIZE], last[SC_SLAB_SIZE], nr = 0, k, j, e = 0;
+
+	/* the runs */
+	for (k = 0; k < n; k++) {
+		if (b[k] == SC_OBLOCK_NONE)
+			continue;
+		if (nr && last[nr - 1] == k - 1 &&
+		    b[k] == b[k - 1] + 1 &&
+		    b[k] / GROUP_PAGES == b[k - 1] / GROUP_PAGES) {
+			last[nr - 1] = k;
+			continue;
+		}
+		first[nr] = last[nr] = k;
+		nr++;
+	}
+	*units = 0;
+	/* the stretches */
+	for (k = 0; k < nr; k = j) {
+		u64 span = b[first[k]] / SPAN_BLOCKS;
+
+		for (j = k + 1; j < nr && b[first[j]] / SPAN_BLOCKS == span; j++)
+			;
+		if (j - k >= 3) {
+			out[e++] = (struct plan_entry){ .span = true,
+				.first = first[k], .last = last[j - 1],
+				.key = span };
+			*units += 2;
+			continue;
+		}
+		for (; k < j; k++) {
+			out[e++] = (struct plan_entry){ .span = false,
+				.first = first[k], .last = last[k],
+				.key = b[first[k]] / GROUP_PAGES };
+			*units += 1;
+		}
+	}
+	return e;
+}
+
+/* Entries a fill of @blocks makes. */
 static u32 expect_entries(const u64 *b, u32 n)
 {
-	u32 k, e = n ? 1 : 0;
+	struct plan_entry plan[SC_SLAB_SIZE];
+	u32 units;
 
-	for (k = 1; k < n; k++)
-		if (b[k] / GROUP_PAGES != b[k - 1] / GROUP_PAGES ||
-		    b[k] % GROUP_PAGES != b[k - 1] % GROUP_PAGES + 1)
-			e++;
-	return e;
+	return plan_layout(b, n, plan, &units);
+}
+
+/* Arena units the run of a fill of @blocks takes. */
+static u32 expect_units(const u64 *b, u32 n)
+{
+	struct plan_entry plan[SC_SLAB_SIZE];
+	u32 units;
+
+	plan_layout(b, n, plan, &units);
+	return units;
 }
 
 /*
  * The run a fill just made, entry by entry, against the blocks it was
- * given: one entry per stretch of consecutive pages of one group, in
- * slot order, every page valid.
+ * given and plan_layout(): each entry's kind, key, slots, valid pages
+ * and, for a span entry, offsets.
  */
 static const char *check_fill_run(const struct sc_map *map, u32 slab,
 				  const u64 *b, u32 n, u32 run)
 {
-	u32 want = expect_entries(b, n), k, j = 0;
+	struct plan_entry plan[SC_SLAB_SIZE];
+	u32 units, want = plan_layout(b, n, plan, &units), k, j, u = 0;
 	const struct sc_entry *e;
 
 	if (!ent_present(map, run))
 		return fail("run %u not in the arena", run);
 	e = ent(map, run);
-	if (e->free || e->run_index || (u32)e->run_last + 1 != want ||
+	if (e->free || e->run_index || (u32)e->run_last + 1 != units ||
 	    e->slab != slab)
 		return fail("run %u: free %u index %u run_last %u slab %u; want"
-			    " %u entries in slab %u", run, e->free,
-			    e->run_index, e->run_last, e->slab, want, slab);
+			    " %u units (%u entries) in slab %u", run, e->free,
+			    e->run_index, e->run_last, e->slab, units, want,
+			    slab);
 	if (from_slab(sc_map_run_slab(map, run)) != slab)
 		return fail("run_slab(%u) = %u, not %u", run,
 			    from_slab(sc_map_run_slab(map, run)), slab);
-	for (k = 0; k < n; j++) {
-		u64 g = b[k] / GROUP_PAGES;
-		u32 first = k, mask = 0;
+	for (k = 0; k < want; k++) {
+		const struct plan_entry *p = &plan[k];
+		u32 mask = 0;
 
-		do
-			mask |= 1U << (b[k++] % GROUP_PAGES);
-		while (k < n && b[k] / GROUP_PAGES == g &&
-		       b[k] % GROUP_PAGES == b[k - 1] % GROUP_PAGES + 1);
-		e = ent(map, run + j);
-		if (entry_group(e) != g || e->valid != mask ||
-		    entry_slot(e, b[first] % GROUP_PAGES) !=
-		    slab * SC_SLAB_SIZE + first)
-			return fail("run %u entry %u: group %llu valid %#x shift"
-				    " %u; want group %llu valid %#x, page %llu in"
-				    " slot %u", run, j, entry_group(e), e->valid,
-				    e->shift, g, mask, b[first] % GROUP_PAGES,
-				    slab * SC_SLAB_SIZE + first);
+		e = ent(map, run + u);
+		if (e->span != p->span || entry_group(e) != p->key ||
+		    e->run_index != u)
+			return fail("run %u unit %u: span %u key %llu index %u;"
+				    " want span %u key %llu", run, u, e->span,
+				    entry_group(e), e->run_index, p->span,
+				    p->key);
+		if (!p->span) {
+			for (j = p->first; j <= p->last; j++)
+				mask |= 1U << (b[j] % GROUP_PAGES);
+			if (e->valid != mask ||
+			    entry_slot(e, b[p->first] % GROUP_PAGES) !=
+			    slab * SC_SLAB_SIZE + p->first)
+				return fail("run %u unit %u: group %llu valid"
+					    " %#x shift %u; want valid %#x, page"
+					    " %llu in slot %u", run, u,
+					    entry_group(e), e->valid, e->shift,
+					    mask, b[p->first] % GROUP_PAGES,
+					    slab * SC_SLAB_SIZE + p->first);
+			u++;
+			continue;
+		}
+		if (entry_slot(e, 0) != slab * SC_SLAB_SIZE + p->first)
+			return fail("run %u unit %u: span entry from slot %u,"
+				    " want %u", run, u, entry_slot(e, 0),
+				    slab * SC_SLAB_SIZE + p->first);
+		for (j = p->first; j <= p->last; j++) {
+			if (b[j] == SC_OBLOCK_NONE)
+				continue;
+			mask |= 1U << (j - p->first);
+			if (span_offsets(map, run + u)[j - p->first] !=
+			    b[j] % SPAN_BLOCKS)
+				return fail("run %u unit %u: position %u offset"
+					    " %u, want %llu", run, u,
+					    j - p->first,
+					    span_offsets(map, run + u)[j - p->first],
+					    b[j] % SPAN_BLOCKS);
+		}
+		if (e->valid != mask)
+			return fail("run %u unit %u: span valid %#x, want %#x",
+				    run, u, e->valid, mask);
+		u += 2;
 	}
 	return NULL;
 }
 
-/* Room for a run of @entries without more memory, by map.h's rules. */
-static bool has_room(const struct sc_map *map, u32 entries)
+/* Room for a run of @units without more memory, by map.h's rules. */
+static bool has_room(const struct sc_map *map, u32 units)
 {
 	u32 o;
 
-	for (o = order_of(entries); o < SC_RUN_ORDERS; o++)
+	for (o = order_of(units); o < SC_RUN_ORDERS; o++)
 		if (map->free_blocks[o] != SC_NIL)
 			return true;
 	return map->spare_chunk && map->nr_chunks < map->nr_chunk_slots;
@@ -935,15 +1082,17 @@ static u32 fill_range(struct tmap *t, u32 slab, u64 first, u32 count)
 	return fill_ok(t, slab, b, count);
 }
 
-/* A fill of page @page of @count groups from @group, one per slot. */
-static u32 fill_spread(struct tmap *t, u32 slab, u64 group, u32 count,
-		       u32 page)
+/*
+ * A fill of page @page of @count groups, one per slot, each in a span of
+ * its own (spread_block() @k.. on): an entry per block.
+ */
+static u32 fill_spread(struct tmap *t, u32 slab, u64 k, u32 count, u32 page)
 {
 	u64 b[SC_SLAB_SIZE];
 	u32 i;
 
 	for (i = 0; i < count; i++)
-		b[i] = (group + i) * GROUP_PAGES + page;
+		b[i] = spread_block(k + i, page);
 	return fill_ok(t, slab, b, count);
 }
 
@@ -1473,7 +1622,7 @@ static void test_memory_protocol(void)
 	/* no memory: the fill fails whole and changes nothing */
 	s = alloc(&t);
 	for (i = 0; i < SC_SLAB_SIZE; i++)
-		b[i] = (100 + i) * GROUP_PAGES;
+		b[i] = spread_block(100 + i, 0);
 	CHECK_UNCHANGED(&t, fill(&t, s, b, 16, &moved, &run), r_ < 0, 0,
 			"fill with no arena");
 	CHECK(state_of(&t.m, s) == SC_SLAB_FILLING,
@@ -1508,7 +1657,7 @@ static void test_memory_protocol(void)
 	for (i = 1; i < 256; i++) {
 		s2 = alloc(&t);
 		for (nr = 0; nr < SC_SLAB_SIZE; nr++)
-			b[nr] = (10000 + i * SC_SLAB_SIZE + nr) * GROUP_PAGES;
+			b[nr] = spread_block(10000 + i * SC_SLAB_SIZE + nr, 0);
 		r = fill(&t, s2, b, 16, &moved, &run);
 		if (r)
 			break;
@@ -1518,7 +1667,7 @@ static void test_memory_protocol(void)
 	      t.m.nr_chunks);
 	s2 = alloc(&t);
 	for (nr = 0; nr < SC_SLAB_SIZE; nr++)
-		b[nr] = (90000 + nr) * GROUP_PAGES;
+		b[nr] = spread_block(90000 + nr, 0);
 	CHECK_UNCHANGED(&t, fill(&t, s2, b, 1, &moved, &run), r_ < 0, 0,
 			"fill of a full arena");
 	err = tm_feed(&t, false, true);
@@ -1548,7 +1697,7 @@ static void test_memory_protocol(void)
 	      "a freed run of 16 is not room for one");
 	s = alloc(&t);
 	for (i = 0; i < SC_SLAB_SIZE; i++)
-		b[i] = 1600 + 15 - i;		/* 16 entries */
+		b[i] = spread_block(1600 + i, 15 - i);	/* 16 entries */
 	r = fill(&t, s, b, 16, &moved, &run);
 	CHECK(r == 0 && t.m.nr_chunks == 1, "fill into freed room: %d", r);
 	CHECK_SOUND(&t, "room reused");
@@ -1579,8 +1728,8 @@ static void test_release_all(void)
 	/* some gone: garbage left for the teardown to pass on */
 	for (s = 0; s < 1000; s += 3)
 		for (i = 0; i < SC_SLAB_SIZE; i++)
-			sc_map_remove(&t.m, to_oblock(((u64)s * SC_SLAB_SIZE +
-						       i) * GROUP_PAGES));
+			sc_map_remove(&t.m, to_oblock(spread_block((u64)s *
+						SC_SLAB_SIZE + i, 0)));
 	CHECK(t.m.nr_chunks > 1 && t.m.nr_segments > 1,
 	      "not a teardown of much: %u chunks, %u segments", t.m.nr_chunks,
 	      t.m.nr_segments);
@@ -1750,7 +1899,9 @@ static void test_move(void)
 
 	s1 = alloc(&t);
 	tm_feed_all(&t);
-	r = fill(&t, s1, (u64[]){ 7, 163, 160, 8, 175 }, 5, &moved, &run);
+	/* 1287, 1288: in another span, so that each block is an entry */
+	r = fill(&t, s1, (u64[]){ 1287, 163, 160, 1288, 175 }, 5, &moved,
+		 &run);
 	CHECK(r == 0 && moved == 3, "fill: %d, moved %u, expected 3", r, moved);
 	CHECK(slot_of(&t.m, 163) == s1 * 16 + 1 &&
 	      slot_of(&t.m, 160) == s1 * 16 + 2 &&
@@ -1778,7 +1929,7 @@ static void test_move(void)
 	for (i = 0; i < 13; i++)
 		wrong += slot_of(&t.m, b[i]) != s2 * 16 + i;
 	CHECK(!wrong, "%u of 13 moved blocks misplaced", wrong);
-	/* s1: 7, 8 alone, 163 and 160 and 175 each alone; s2: 2 entries */
+	/* s1: 1287, 1288, 163, 160, 175 each alone; s2: 2 entries */
 	CHECK(t.m.nr_entries == 5 + 2 && t.m.nr_cached == 18,
 	      "entries %u cached %u", t.m.nr_entries, t.m.nr_cached);
 	CHECK_SOUND(&t, "move empties");
@@ -1786,7 +1937,7 @@ static void test_move(void)
 	/* moved out of a run, leaving an entry with no page in it */
 	s0 = alloc(&t);
 	tm_feed_all(&t);
-	r = fill(&t, s0, (u64[]){ 7, 8 }, 2, &moved, &run);
+	r = fill(&t, s0, (u64[]){ 1287, 1288 }, 2, &moved, &run);
 	CHECK(r == 0 && moved == 2 && t.m.nr_entries == 3 + 2 + 1,
 	      "fill: %d, moved %u, entries %u", r, moved, t.m.nr_entries);
 	CHECK(run_of(&t, s1) != SC_NIL && ent(&t.m, run_of(&t, s1))->valid == 0,
@@ -1962,8 +2113,8 @@ static void test_hash(void)
 	/* everything gone, one entry at a time: back to segment 0 */
 	for (s = 0; s < nr_slabs; s++)
 		for (i = 0; i < SC_SLAB_SIZE; i++) {
-			b = ((u64)s * SC_SLAB_SIZE + i) * GROUP_PAGES +
-			    s % GROUP_PAGES;
+			b = spread_block((u64)s * SC_SLAB_SIZE + i,
+					 s % GROUP_PAGES);
 			misses += !sc_map_remove(&t.m, to_oblock(b));
 		}
 	CHECK(!misses && t.m.nr_entries == 0, "%llu misses, %u entries left",
@@ -1986,7 +2137,7 @@ static void test_hash(void)
 		CHECK(!err, "feed: %s", err);
 		slab = alloc(&t);
 		for (i = 0; i < SC_SLAB_SIZE; i++)
-			bl[i] = ((u64)s * SC_SLAB_SIZE + i) * GROUP_PAGES + 7;
+			bl[i] = spread_block((u64)s * SC_SLAB_SIZE + i, 7);
 		CHECK(fill(&t, slab, bl, SC_SLAB_SIZE, &moved, &run) == 0,
 		      "fill %u without a segment", s);
 	}
@@ -2192,19 +2343,19 @@ static void test_run_groups(void)
 	s = alloc(&t);
 	run = fill_spread(&t, s, 10, 3, 0);
 	n = sc_map_run_groups(&t.m, run, groups);
-	CHECK(n == 3 && groups[0] == 10 && groups[1] == 11 && groups[2] == 12,
-	      "spread: %u groups", n);
-	CHECK(drop_range(&t, 11 * GROUP_PAGES, 1) == 1, "drop group 11");
+	CHECK(n == 3 && groups[0] == 160 && groups[1] == 176 &&
+	      groups[2] == 192, "spread: %u groups", n);
+	CHECK(drop_range(&t, spread_block(11, 0), 1) == 1, "drop group 176");
 	n = sc_map_run_groups(&t.m, run, groups);
-	CHECK(n == 2 && groups[0] == 10 && groups[1] == 12,
+	CHECK(n == 2 && groups[0] == 160 && groups[1] == 192,
 	      "after a drop: %u groups", n);
 
 	s = alloc(&t);
 	run = fill_ok(&t, s, b, ARRAY_SIZE(b));
+	/* 160, 161, 200, 162: a span entry, its groups each once */
 	n = sc_map_run_groups(&t.m, run, groups);
-	CHECK(n == 4 && groups[0] == 10 && groups[1] == 12 &&
-	      groups[2] == 10 && groups[3] == 20,
-	      "out of order: %u groups", n);
+	CHECK(n == 3 && groups[0] == 10 && groups[1] == 12 &&
+	      groups[2] == 20, "out of order: %u groups", n);
 	s = alloc(&t);
 	run = fill_range(&t, s, 16 * GROUP_PAGES, GROUP_PAGES);
 	n = sc_map_run_groups(&t.m, run, groups);
@@ -2570,12 +2721,12 @@ static u32 run_blocks(const struct sc_map *map, u32 run, u64 *out)
 	const struct sc_entry *e = ent(map, run);
 	u32 i, p, n = 0;
 
-	for (i = 0; i <= e->run_last; i++) {
+	for (i = 0; i <= e->run_last; i += entry_units(ent(map, run + i))) {
 		const struct sc_entry *x = ent(map, run + i);
 
 		for (p = 0; p < GROUP_PAGES; p++)
 			if (x->valid >> p & 1)
-				out[n++] = entry_group(x) * GROUP_PAGES + p;
+				out[n++] = entry_block(map, run + i, p);
 	}
 	return n;
 }
@@ -2622,11 +2773,16 @@ static void test_walk_interleaved(void)
 		for (i = 0; i < nr_slabs * 3 / 4; i++) {
 			s = alloc(&t);
 			b = rnd_below(4000 - SC_SLAB_SIZE);
-			if (rnd_below(2))
+			if (rnd_below(2)) {
 				fill_range(&t, s, b, 1 + rnd_below(SC_SLAB_SIZE));
-			else
-				fill_spread(&t, s, b / 16, 1 + rnd_below(16),
-					    rnd_below(16));
+			} else {
+				/* one page of each of nearby groups */
+				u32 c = 1 + rnd_below(16), pg = rnd_below(16);
+
+				for (k = 0; k < c; k++)
+					blocks[k] = (b / 16 + k) * 16 + pg;
+				fill_ok(&t, s, blocks, c);
+			}
 		}
 		/* fills reach past 4000: 4239 at most */
 		for (b = 0; b < 6000; b++)
@@ -3411,7 +3567,8 @@ static bool run_seed(const struct seed_run *run, char *caught, u32 *caught_step)
 			else if (mem == 8)
 				err = tm_feed(&t, false, true);
 			entries = expect_entries(blocks, count);
-			room = !count || has_room(&t.m, entries);
+			room = !count || has_room(&t.m,
+						  expect_units(blocks, count));
 			ret = fill(&t, slab, blocks, count, &moved, &got_run);
 			snprintf(op, sizeof(op), "fill slab %u, %u blocks from"
 				 " %llu (%s, %u entries, room %d) -> %d,"
