@@ -24,8 +24,6 @@ static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1)
 #define SC_REGION		BIT(SC_RUN_MAX_ORDER)	/* entries no block crosses */
 #define SC_SHIFT_BIAS		(SC_SLAB_SIZE - 1)	/* keeps sc_entry.shift unsigned */
 #define SC_SPAN_BLOCKS		BIT(SC_SPAN_SHIFT)
-/* Set in a span entry's hash key: no group's key, 36 bits, has it. */
-#define SC_SPAN_KEY		BIT_ULL(63)
 
 /* A span entry's offsets, a byte per position, fill its second unit. */
 static_assert(sizeof(struct sc_entry) == SC_SLAB_SIZE);
@@ -616,13 +614,21 @@ static u64 sc_entry_group(const struct sc_entry *e)
 }
 
 /*
- * What the hash knows an entry by: its group, or its span with
- * SC_SPAN_KEY set, so that a group and a span of the same number are
- * neither compared equal nor, but by chance, chained together.
+ * What the hash knows a span by: the complement of its number, 2^64 -
+ * 2^32 or above, where a group's key, its number, is below 2^36.  So a
+ * span and the group of the same number are never compared equal, and,
+ * the hash being a multiplication, are not chained together but by
+ * chance, as they would be with a high bit set alone.
  */
+static u64 sc_span_key(u64 span)
+{
+	return ~span;
+}
+
+/* What the hash knows an entry by: its group, or its span's key. */
 static u64 sc_entry_key(const struct sc_entry *e)
 {
-	return sc_entry_group(e) | (e->span ? SC_SPAN_KEY : 0);
+	return e->span ? sc_span_key(e->group_lo) : sc_entry_group(e);
 }
 
 static u32 sc_key_hash(u64 key)
@@ -806,7 +812,7 @@ static u64 sc_entry_block(const struct sc_map *map, u32 index, u32 bit)
  */
 static u32 sc_find_span(const struct sc_map *map, u64 oblock, u32 *bit)
 {
-	u64 key = (oblock >> SC_SPAN_SHIFT) | SC_SPAN_KEY;
+	u64 key = sc_span_key(oblock >> SC_SPAN_SHIFT);
 	u8 offset = oblock & (SC_SPAN_BLOCKS - 1);
 	u32 index;
 
@@ -844,7 +850,8 @@ static u32 sc_find(const struct sc_map *map, u64 oblock, u32 *bit)
 	for (index = *sc_bucket(map, group); index != SC_NIL;) {
 		const struct sc_entry *e = sc_entry_at(map, index);
 
-		if ((e->valid & BIT(page)) && sc_entry_key(e) == group) {
+		if ((e->valid & BIT(page)) && sc_entry_group(e) == group &&
+		    !e->span) {
 			*bit = page;
 			return index;
 		}
