@@ -27,7 +27,7 @@ static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1)
 
 /* A span entry's offsets, a byte per position, fill its second unit. */
 static_assert(sizeof(struct sc_entry) == SC_SLAB_SIZE);
-static_assert(SC_SPAN_BLOCKS <= BIT(8));
+static_assert(SC_SPAN_SHIFT <= 8);
 
 /* Chunk directory slots: room for 16 entries per slab, the most a run takes. */
 static u32 sc_map_chunk_slots(u32 nr_slabs)
@@ -893,8 +893,9 @@ static bool sc_run_empty(const struct sc_map *map, u32 run)
 /*
  * Drop one page (or a span entry's position) of an entry.  When that
  * empties the slab's run, the run goes back to the arena and an active
- * slab becomes free (a retiring one is already discarding).  Return: true when the run went: its entries,
- * maybe its whole chunk, are then no longer the caller's to read.
+ * slab becomes free (a retiring one is already discarding).  Return:
+ * true when the run went: its entries, maybe its whole chunk, are then
+ * no longer the caller's to read.
  */
 static bool sc_drop_page(struct sc_map *map, u32 index, u32 page)
 {

@@ -16,7 +16,7 @@
  * about 0.69 bytes per slab (11 MiB per TiB of SSD) plus 16 KiB.  What
  * grows and shrinks with the cache:
  *
- *   the arena			64 KiB chunks of 16-byte entries, given to the
+ *   the arena			64 KiB chunks of 16-byte units, given to the
  *				map by its caller (sc_map_provide()), given
  *				back when a chunk empties (sc_map_take_garbage())
  *   the hash table		16 KiB segments of 4096 u32 chain heads,
@@ -24,18 +24,37 @@
  *				entry added or dropped, so that chains average
  *				one to two entries without a rehash of the table
  *
- * An entry (struct sc_entry) says: of origin group G (16 aligned origin
+ * An entry comes in two kinds.  A group entry (struct sc_entry, one
+ * 16-byte unit of the arena) says: of origin group G (16 aligned origin
  * blocks, the thread's cluster), pages [first, first + n) are in
- * consecutive slots of slab S, and which of them are still valid.  A slab
- * filled with one whole group, what warm and whole-file admission
- * produce, costs one entry: 16 bytes, plus a bucket's share (2-4 bytes),
- * for 16 pages: about 1.2 bytes per cached page.  The worst shape is a
- * slab of 16 pages from 16 groups, or from one group out of order: 16
- * entries, about 18-20 bytes per page.  The entries of one slab sit
- * together in the arena, a run of at most 16 in a block of a power of two
- * (a buddy allocator), so that the slab's entries are found from any one
- * of them, and the CLOCK and the large walks sweep the arena, whose size
- * follows the cache, instead of the slabs.
+ * consecutive slots of slab S, and which of them are still valid.  A span
+ * entry (two units) says: of span P (16 aligned groups, 256 origin
+ * blocks, 1 MiB), the blocks at these offsets, a byte each in its second
+ * unit, are in consecutive slots of slab S, and which are still valid.
+ * A fill makes a span entry of consecutive slots whose blocks lie in one
+ * span and make three runs of a group's consecutive pages or more (pages
+ * of nearby groups, or one group out of order), and a group entry of
+ * each other run: the fewest units the two kinds allow.  The hash knows a
+ * group entry by its group and a span entry by the complement of its
+ * span, so the two never compare equal; a lookup tries the block's group
+ * first, so a whole group's hit walks one chain as before, and its span
+ * only on a miss, while the map has span entries.
+ *
+ * A slab filled with one whole group, what warm and whole-file admission
+ * produce, costs one unit: 16 bytes, plus a bucket's share (2-4 bytes),
+ * for 16 pages: about 1.2 bytes per cached page.  A slab of single pages
+ * of 16 groups of one span (the thread's scattered shape: one file's
+ * nearby groups, small files laid out side by side), or of one group out
+ * of order, costs a span entry: 32 bytes and a bucket's share, about 2.2
+ * bytes per page.  The worst shape is a slab of 16 pages from 16 groups
+ * in 16 different spans, each more than 1 MiB from the others: 16 group
+ * entries, about 18-20 bytes per page, as before span entries; a slab is
+ * at most 16 units whatever its shape (a group entry holds one page or
+ * more, a span entry three or more).  The units of one slab sit together
+ * in the arena, a run of at most 16 in a block of a power of two (a buddy
+ * allocator), so that the slab's entries are found from any one of them,
+ * and the CLOCK and the large walks sweep the arena, whose size follows
+ * the cache, instead of the slabs.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the
@@ -122,7 +141,7 @@ static inline u32 from_slab(sc_slab_t s)
 /*
  * Slabs per map: just under 16 TiB of SSD, the most for which every slot
  * index, and the slot count itself, stays below SC_NIL in a u32, and
- * every arena index and the sums a sweep makes of them too (16 entries
+ * every arena index and the sums a sweep makes of them too (16 units
  * per slab at most, so a chunk of 4096 per 256 slabs, and one chunk
  * short of 2^32 entries in all).
  */
@@ -149,7 +168,7 @@ static inline u32 from_slab(sc_slab_t s)
  */
 #define SC_MAP_STEP	1024U
 
-/* The arena: entries per chunk, and the largest block, a slab's run. */
+/* The arena: units per chunk, and the largest block, a slab's run. */
 #define SC_CHUNK_SHIFT	12
 #define SC_CHUNK_ENTRIES BIT(SC_CHUNK_SHIFT)
 #define SC_RUN_ORDERS	(SC_SLAB_SHIFT + 1)	/* blocks of 1, 2, 4, 8, 16 */
@@ -311,15 +330,17 @@ struct sc_map_walk {
 };
 
 /**
- * struct sc_map_extent - an entry as sc_map_export() copies it out
+ * struct sc_map_extent - a group entry as sc_map_export() copies it out,
+ *	or the pages of one group at one shift in a span entry
  * @group: the origin group (origin block / SC_SLAB_SIZE)
  * @slab: the slab its pages are in
  * @valid: which pages of the group it holds, bit i for page i
  * @shift: page i is in slot i + @shift - (SC_SLAB_SIZE - 1) of the slab
  *
- * What a checkpoint keeps of the map (persist.c); sc_map_extent_slots()
- * turns a slab's extents back into the slot order sc_map_fill_slab()
- * takes.
+ * What a checkpoint keeps of the map (persist.c), 16 at most per slab
+ * (one page each at least); sc_map_extent_slots() turns a slab's
+ * extents back into the slot order sc_map_fill_slab() takes, from which
+ * a fill makes entries that find the same blocks in the same slots.
  */
 struct sc_map_extent {
 	u64 group;

@@ -35,11 +35,13 @@
  * sb_lsn, rewritten when the log is covered at unmount) and btrfs (its
  * superblock's generation, at 64 KiB) record a mount.
  *
- * The checkpoint is a stream of 16-byte items: one per entry of the map
- * (group, slab, valid pages, shift: sc_map_export()), a slab's together,
- * and with the verify option the slab's 16 sums (4 items) after its last
- * entry.  Room for the worst shape of every slab (16 entries and 4 items of
- * sums) is reserved when the layout is made, so a checkpoint always fits.
+ * The checkpoint is a stream of 16-byte items: one per extent of the map
+ * (group, slab, valid pages, shift: sc_map_export(); a group entry, or a
+ * group's pages at one shift in a span entry), a slab's together, and
+ * with the verify option the slab's 16 sums (4 items) after its last
+ * extent.  Room for the worst shape of every slab (16 extents, one page
+ * each, and 4 items of sums) is reserved when the layout is made, so a
+ * checkpoint always fits.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>

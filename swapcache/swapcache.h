@@ -56,11 +56,15 @@
  * map is not the slot but the entry: of one origin group (16 aligned
  * blocks, DragonFly's cluster), which pages sit in consecutive slots of
  * one slab, and which of them are still valid.  A whole group is one
- * entry of 16 bytes; a slab packed with 16 pages from 16 groups, the worst
- * shape, is 16 entries, about 18 bytes per page, more than the 13.75 per
- * slot the old preallocated arrays cost at full occupancy: the price of
- * a link and a full key per page, where a compact table (quotienting,
- * open addressing) could get under 8, left for later.  A slab's entries
+ * entry of 16 bytes.  Pages the thread finds scattered and packs 16 to a
+ * slab come from nearby groups: a span entry of 32 bytes holds those of
+ * one span (16 groups, 1 MiB of origin), a byte of offset each, about
+ * 2.2 bytes per page.  The worst shape, 16 pages from 16 groups each more
+ * than 1 MiB apart, is still 16 entries, about 18 bytes per page, more
+ * than the 13.75 per slot the old preallocated arrays cost at full
+ * occupancy: the price of a link and a full key per page, where a compact
+ * table (quotienting, open addressing) could get under 8, left for
+ * later.  A slab's entries
  * are allocated together, a run in a buddy-allocated arena of 64 KiB
  * chunks, so that eviction finds them all from any one of them, and the
  * CLOCK and the walks that drop large ranges sweep the arena, whose size
