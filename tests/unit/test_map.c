@@ -3778,6 +3778,21 @@ static void shuffle(u32 *idx, u32 n)
 	}
 }
 
+/*
+ * Pages @from.. in order, @len of them, after the @n of @idx, up to
+ * @count in all and not past one already @used.  Return: the new count.
+ */
+static u32 add_run(u32 *idx, u32 n, u32 count, u32 from, u32 len, u8 *used)
+{
+	u32 i;
+
+	for (i = 0; i < len && n < count && !used[from + i]; i++) {
+		used[from + i] = 1;
+		idx[n++] = from + i;
+	}
+	return n;
+}
+
 /* Up to @want pages of groups near @g, not yet @used, shuffled. */
 static u32 rnd_span_pages(u32 *idx, u32 want, u32 g, u8 *used)
 {
@@ -3830,13 +3845,8 @@ static u32 rnd_cluster(u32 *idx, u32 hot, bool *dups, const char **shape)
 			g = rnd_group(hot);
 			first = rnd_below(GROUP_PAGES);
 			len = 1 + rnd_below(GROUP_PAGES - first);
-			for (i = 0; i < len && n < count; i++) {
-				j = g * GROUP_PAGES + first + i;
-				if (used[j])
-					break;
-				used[j] = 1;
-				idx[n++] = j;
-			}
+			n = add_run(idx, n, count, g * GROUP_PAGES + first, len,
+				    used);
 		}
 		break;
 	case 3:
@@ -3886,13 +3896,8 @@ static u32 rnd_cluster(u32 *idx, u32 hot, bool *dups, const char **shape)
 				g = NG_DENSE + rnd_below(NG - NG_DENSE);
 			first = rnd_below(GROUP_PAGES);
 			len = kind == 3 ? 1 : 1 + rnd_below(GROUP_PAGES - first);
-			for (i = 0; i < len && n < count; i++) {
-				j = g * GROUP_PAGES + first + i;
-				if (used[j])
-					break;
-				used[j] = 1;
-				idx[n++] = j;
-			}
+			n = add_run(idx, n, count, g * GROUP_PAGES + first, len,
+				    used);
 		}
 		break;
 	default:
