@@ -29,7 +29,7 @@ static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1)
 static_assert(sizeof(struct sc_entry) == SC_SLAB_SIZE);
 static_assert(SC_SPAN_SHIFT <= 8);
 
-/* Chunk directory slots: room for 16 entries per slab, the most a run takes. */
+/* Chunk directory slots: room for 16 units per slab, the most a run takes. */
 static u32 sc_map_chunk_slots(u32 nr_slabs)
 {
 	return ((u64)nr_slabs * SC_SLAB_SIZE + SC_CHUNK_ENTRIES - 1) >>
@@ -380,7 +380,7 @@ void sc_map_release_all(struct sc_map *map)
 }
 
 /* ------------------------------------------------------------------ */
-/* The arena: a buddy allocator of blocks of 1..16 entries              */
+/* The arena: a buddy allocator of blocks of 1..16 units                */
 
 static struct sc_entry *sc_entry_at(const struct sc_map *map, u32 index)
 {
@@ -520,7 +520,7 @@ static bool sc_hash_has_room(const struct sc_map *map);
  * sc_map_has_room() - whether a fill of any cluster would find room
  * @map: the map
  *
- * Room for a run of 16 entries, the most a cluster takes, and for the
+ * Room for a run of 16 units, the most a cluster takes, and for the
  * bucket splits its entries call for.  The kernel asks before it writes a
  * cluster to the SSD, after topping up the reserve, so that a cluster the
  * map could not enter is not written.

@@ -76,7 +76,7 @@ enum {
 #define SC_ITEM_BYTES		16
 #define SC_ITEMS_PER_PAGE	(PAGE_SIZE / SC_ITEM_BYTES)
 #define SC_SUM_ITEMS		(SC_SLAB_SIZE * sizeof(u32) / SC_ITEM_BYTES)
-/* The most a slab can take in the checkpoint: 16 entries and its sums. */
+/* The most a slab can take in the checkpoint: 16 extents and its sums. */
 #define SC_ITEMS_PER_SLAB	(SC_SLAB_SIZE + SC_SUM_ITEMS)
 #define SC_ITEMS_PER_CKPT_SLAB	(SC_SLAB_SIZE * SC_ITEMS_PER_PAGE)
 /* Checkpoint I/O in pieces of a slab: the buffer is allocated once. */
