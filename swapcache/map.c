@@ -28,6 +28,8 @@ static_assert(((((u64)SC_MAP_MAX_SLABS << SC_SLAB_SHIFT) + SC_CHUNK_ENTRIES - 1)
 /* A span entry's offsets, a byte per position, fill its second unit. */
 static_assert(sizeof(struct sc_entry) == SC_SLAB_SIZE);
 static_assert(SC_SPAN_SHIFT <= 8);
+/* A span entry keeps its span's number in group_lo. */
+static_assert(SC_MAP_GROUP_BITS + SC_SLAB_SHIFT - SC_SPAN_SHIFT <= 32);
 
 /* Chunk directory slots: room for 16 units per slab, the most a run takes. */
 static u32 sc_map_chunk_slots(u32 nr_slabs)
