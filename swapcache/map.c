@@ -1008,20 +1008,41 @@ static bool sc_run_continues(const sc_oblock_t *oblocks, u32 i)
 	       b == prev + 1 && (b >> SC_SLAB_SHIFT) == (prev >> SC_SLAB_SHIFT);
 }
 
+/* Span entries of span @s in the hash, SC_MAP_SPAN_ENTRIES at most. */
+static u32 sc_span_entries(const struct sc_map *map, u64 s)
+{
+	u64 key = sc_span_key(s);
+	u32 index, n = 0;
+
+	for (index = *sc_bucket(map, key); index != SC_NIL;) {
+		const struct sc_entry *e = sc_entry_at(map, index);
+
+		n += sc_entry_key(e) == key;
+		index = e->next;
+	}
+	return n;
+}
+
 /*
  * The entry that starts at slot @i of a cluster (a block, the first not
  * in an entry yet): the slot past it is returned, *@span set when it is a
  * span entry.  The stretch of slots from @i whose blocks lie in @i's
  * span (holes, SC_OBLOCK_NONE, left out) holds some runs of one group's
  * consecutive pages, as a group entry each, or in one span entry of two
- * units.  Three runs or more take the span entry: fewer units, whatever
- * the runs' lengths.  One or two stay group entries, as many units and
- * found in one chain.  Over a cluster, this is the fewest units any
- * layout of these two kinds could take: no entry reaches past its span,
- * so each stretch is laid out on its own, in min(runs, 2) units.
+ * units.  Three runs or more take the span entry, fewer units whatever
+ * the runs' lengths, if @may_span; one or two stay group entries, as
+ * many units and found in one chain.
+ *
+ * Greedy, slot by slot: the stretch ends at the first block of another
+ * span, so a cluster whose spans interleave is not laid out in the
+ * fewest units two kinds allow.  The worst case is a group entry per
+ * block: 16 single pages alternating between two spans take 16 units
+ * where two span entries (4 units) would hold them.  The thread's
+ * clusters walk a file's pages in order, so its spans come one after
+ * the other, not interleaved.
  */
 static u32 sc_fill_next(const sc_oblock_t *oblocks, u32 count, u32 i,
-			bool *span)
+			bool may_span, bool *span)
 {
 	u64 s = from_oblock(oblocks[i]) >> SC_SPAN_SHIFT;
 	u32 runs = 0, end = i + 1, j;
@@ -1036,12 +1057,54 @@ static u32 sc_fill_next(const sc_oblock_t *oblocks, u32 count, u32 i,
 		runs += j == i || !sc_run_continues(oblocks, j);
 		end = j + 1;
 	}
-	*span = runs > 2;
+	*span = may_span && runs > 2;
 	if (*span)
 		return end;
 	for (j = i + 1; j < count && sc_run_continues(oblocks, j); j++)
 		;
 	return j;
+}
+
+/*
+ * The layout of a cluster: the slot past each entry's last, by its first
+ * slot, and which of them are span entries.  A span gets a new span
+ * entry only while it has fewer than SC_MAP_SPAN_ENTRIES, those this
+ * fill makes counted; the others of its pages take group entries, so
+ * that no chain holds more than SC_MAP_SPAN_ENTRIES entries of one span,
+ * whatever the order of fills and removals (dropping blocks the cluster
+ * moves only lowers the count).  Return: the units the run takes.
+ */
+static u32 sc_fill_plan(const struct sc_map *map, const sc_oblock_t *oblocks,
+			u32 count, u8 *ends, u16 *spans)
+{
+	u64 made[SC_SLAB_SIZE];
+	u32 nr_made = 0, nr_units = 0, i, k, have;
+	bool span;
+
+	*spans = 0;
+	for (i = 0; i < count; i = ends[i]) {
+		u64 s = from_oblock(oblocks[i]) >> SC_SPAN_SHIFT;
+
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE) {
+			ends[i] = i + 1;
+			continue;
+		}
+		ends[i] = sc_fill_next(oblocks, count, i, true, &span);
+		if (span) {
+			for (have = 0, k = 0; k < nr_made; k++)
+				have += made[k] == s;
+			have += sc_span_entries(map, s);
+			if (have >= SC_MAP_SPAN_ENTRIES)
+				ends[i] = sc_fill_next(oblocks, count, i, false,
+						       &span);
+		}
+		if (span) {
+			made[nr_made++] = s;
+			*spans |= BIT(i);
+		}
+		nr_units += 1 + span;
+	}
+	return nr_units;
 }
 
 /* Lay out the entry of slots [@i, @end) of a cluster at arena @index. */
@@ -1119,7 +1182,8 @@ static bool sc_cluster_bad(const sc_oblock_t *oblocks, u32 count)
  * Consecutive slots holding consecutive blocks of one group share an
  * entry, so a whole group in order costs one; consecutive slots whose
  * blocks lie in one span and make three such runs or more share a span
- * entry of two units (sc_fill_next()).
+ * entry of two units (sc_fill_next()), while the span has fewer than
+ * SC_MAP_SPAN_ENTRIES of them (sc_fill_plan()).
  *
  * The slab starts unreferenced, as a CLOCK inserts new entries: it must
  * earn its second chance with a hit, or a burst of new clusters would push
@@ -1133,8 +1197,9 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 		     const sc_oblock_t *oblocks, u32 count, u32 *moved,
 		     u32 *run)
 {
-	u32 nr_units = 0, nr_blocks = 0, unit = 0, index, end, i;
-	bool span;
+	u32 nr_units, nr_blocks = 0, unit = 0, index, i;
+	u8 ends[SC_SLAB_SIZE];
+	u16 spans;
 
 	*moved = 0;
 	*run = SC_NIL;
@@ -1152,14 +1217,7 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 	 * Units: one per group entry, two per span entry, of at least three
 	 * blocks; so 16 at most, a block of the largest order.
 	 */
-	for (i = 0; i < count; i = end) {
-		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE) {
-			end = i + 1;
-			continue;
-		}
-		end = sc_fill_next(oblocks, count, i, &span);
-		nr_units += 1 + span;
-	}
+	nr_units = sc_fill_plan(map, oblocks, count, ends, &spans);
 	for (i = 0; i < count; i++)
 		nr_blocks += from_oblock(oblocks[i]) != SC_OBLOCK_NONE;
 	if (!sc_arena_has_room(map, sc_run_order(nr_units)))
@@ -1171,16 +1229,14 @@ int sc_map_fill_slab(struct sc_map *map, sc_slab_t slab,
 			*moved += sc_map_remove(map, oblocks[i]);
 
 	index = sc_block_alloc(map, sc_run_order(nr_units));
-	for (i = 0; i < count; i = end) {
-		struct sc_entry *e = sc_entry_at(map, index + unit);
+	for (i = 0; i < count; i = ends[i]) {
+		struct sc_entry *e;
 
-		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE) {
-			end = i + 1;
+		if (from_oblock(oblocks[i]) == SC_OBLOCK_NONE)
 			continue;
-		}
-		end = sc_fill_next(oblocks, count, i, &span);
+		e = sc_entry_at(map, index + unit);
 		sc_fill_entry(map, index + unit, from_slab(slab), oblocks, i,
-			      end, span);
+			      ends[i], spans & BIT(i));
 		e->run_index = unit;
 		e->run_last = nr_units - 1;
 		sc_hash_add(map, index + unit);

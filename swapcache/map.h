@@ -34,11 +34,25 @@
  * A fill makes a span entry of consecutive slots whose blocks lie in one
  * span and make three runs of a group's consecutive pages or more (pages
  * of nearby groups, or one group out of order), and a group entry of
- * each other run: the fewest units the two kinds allow.  The hash knows a
- * group entry by its group and a span entry by the complement of its
- * span, so the two never compare equal; a lookup tries the block's group
- * first, so a whole group's hit walks one chain as before, and its span
- * only on a miss, while the map has span entries.
+ * each other run: greedy, slot by slot, so that spans that follow one
+ * another take the fewest units the two kinds allow, and spans
+ * interleaved slot by slot take a group entry per run (16 units at
+ * worst, where span entries would take 4).  The hash knows a group entry
+ * by its group and a span entry by the complement of its span, so the
+ * two never compare equal; a lookup tries the block's group first, so a
+ * whole group's hit walks one chain as before, and its span only on a
+ * miss, while the map has span entries.
+ *
+ * Every entry of one key sits in one chain, so the entries a key may have
+ * bound a lookup's walk beyond the chains' average.  A group has 16 at
+ * most (an entry in the hash holds one of its pages at least).  A span
+ * has SC_MAP_SPAN_ENTRIES at most: a fill that would make one more lays
+ * those pages out as group entries instead, a unit more each, so that
+ * filling a 1 MiB region a few pages a slab and dropping most of them,
+ * over and over, cannot pile up some 250 span entries in one chain (a
+ * miss walking them all, a removal by lookups far past SC_MAP_STEP's
+ * time).  A lookup so compares 16 group entries and SC_MAP_SPAN_ENTRIES
+ * span entries of its key at most, besides the chains' others.
  *
  * A slab filled with one whole group, what warm and whole-file admission
  * produce, costs one unit: 16 bytes, plus a bucket's share (2-4 bytes),
@@ -160,6 +174,9 @@ static inline u32 from_slab(sc_slab_t s)
  * 32 low bits of an entry's key.
  */
 #define SC_SPAN_SHIFT	(2 * SC_SLAB_SHIFT)
+
+/* Span entries of one span in the map, at most: its chain's bound. */
+#define SC_MAP_SPAN_ENTRIES	4U
 
 /*
  * Work per step of a stepped call, in units of about one lookup (a few

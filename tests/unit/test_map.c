@@ -898,7 +898,9 @@ static int fill(struct tmap *t, u32 slab, const u64 *blocks, u32 count,
  * blocks alone: runs of consecutive pages of one group (a hole,
  * SC_OBLOCK_NONE, ends one); a stretch of consecutive runs in one span
  * (the holes between them ignored) is one span entry when it has three
- * runs or more, else a group entry per run.
+ * runs or more and the span has fewer than SC_MAP_SPAN_ENTRIES span
+ * entries (those in @map before the fill and those the fill makes), else a
+ * group entry per run.
  */
 struct plan_entry {
 	bool span;
@@ -906,10 +908,27 @@ struct plan_entry {
 	u64 key;		/* group, or span */
 };
 
-static u32 plan_layout(const u64 *b, u32 n, struct plan_entry *out,
-		       u32 *units)
+struct plan {
+	struct plan_entry e[SC_SLAB_SIZE];
+	u32 nr, units;
+};
+
+/* Span entries of @span in @map's hash, found by walking its chain. */
+static u32 span_entries(const struct sc_map *map, u64 span)
 {
-	u32 first[SC_SLAB_SIZE], last[SC_SLAB_SIZE], nr = 0, k, j, e = 0;
+	u32 a = *bucket_head(map, bucket_of(map, ~span)), n = 0;
+
+	for (; a != SC_NIL; a = ent(map, a)->next)
+		n += entry_key(ent(map, a)) == ~span;
+	return n;
+}
+
+static u32 plan_layout(const struct sc_map *map, const u64 *b, u32 n,
+		       struct plan *p)
+{
+	u32 first[SC_SLAB_SIZE], last[SC_SLAB_SIZE], nr = 0, k, j, e = 0, i;
+	u32 *units = &p->units, have;
+	struct plan_entry *out = p->e;
 
 	/* the runs */
 	for (k = 0; k < n; k++) {
@@ -931,7 +950,9 @@ static u32 plan_layout(const u64 *b, u32 n, struct plan_entry *out,
 
 		for (j = k + 1; j < nr && b[first[j]] / SPAN_BLOCKS == span; j++)
 			;
-		if (j - k >= 3) {
+		for (have = span_entries(map, span), i = 0; i < e; i++)
+			have += out[i].span && out[i].key == span;
+		if (j - k >= 3 && have < SC_MAP_SPAN_ENTRIES) {
 			out[e++] = (struct plan_entry){ .span = true,
 				.first = first[k], .last = last[j - 1],
 				.key = span };
@@ -945,38 +966,28 @@ static u32 plan_layout(const u64 *b, u32 n, struct plan_entry *out,
 			*units += 1;
 		}
 	}
+	p->nr = e;
 	return e;
 }
 
-/* Entries a fill of @blocks makes. */
-static u32 expect_entries(const u64 *b, u32 n)
+/* Entries a fill of @blocks into @map as it is makes. */
+static u32 expect_entries(const struct sc_map *map, const u64 *b, u32 n)
 {
-	struct plan_entry plan[SC_SLAB_SIZE];
-	u32 units;
+	struct plan p;
 
-	return plan_layout(b, n, plan, &units);
-}
-
-/* Arena units the run of a fill of @blocks takes. */
-static u32 expect_units(const u64 *b, u32 n)
-{
-	struct plan_entry plan[SC_SLAB_SIZE];
-	u32 units;
-
-	plan_layout(b, n, plan, &units);
-	return units;
+	return plan_layout(map, b, n, &p);
 }
 
 /*
  * The run a fill just made, entry by entry, against the blocks it was
- * given and plan_layout(): each entry's kind, key, slots, valid pages
- * and, for a span entry, offsets.
+ * given and @pl, plan_layout() of the map before the fill: each entry's
+ * kind, key, slots, valid pages and, for a span entry, offsets.
  */
 static const char *check_fill_run(const struct sc_map *map, u32 slab,
-				  const u64 *b, u32 n, u32 run)
+				  const u64 *b, u32 run, const struct plan *pl)
 {
-	struct plan_entry plan[SC_SLAB_SIZE];
-	u32 units, want = plan_layout(b, n, plan, &units), k, j, u = 0;
+	const struct plan_entry *plan = pl->e;
+	u32 units = pl->units, want = pl->nr, k, j, u = 0;
 	const struct sc_entry *e;
 
 	if (!ent_present(map, run))
@@ -1056,15 +1067,17 @@ static bool has_room(const struct sc_map *map, u32 units)
 static u32 fill_ok(struct tmap *t, u32 slab, const u64 *blocks, u32 count)
 {
 	const char *err = tm_feed_all(t);
+	struct plan p;
 	u32 moved, run;
 	int r;
 
 	CHECK(!err, "feed: %s", err);
+	plan_layout(&t->m, blocks, count, &p);
 	r = fill(t, slab, blocks, count, &moved, &run);
 	CHECK(r == 0, "fill of slab %u with %u blocks from %llu: %d", slab,
 	      count, count ? blocks[0] : 0, r);
 	if (r == 0 && count) {
-		err = check_fill_run(&t->m, slab, blocks, count, run);
+		err = check_fill_run(&t->m, slab, blocks, run, &p);
 		CHECK(!err, "fill of slab %u: %s", slab, err);
 	}
 	return r ? SC_NIL : run;
@@ -1782,10 +1795,12 @@ static void test_fill_shapes(void)
 
 	tm_init(&t, 64);
 	for (k = 0; k < ARRAY_SIZE(cases); k++) {
+		u32 more = expect_entries(&t.m, cases[k].b, cases[k].n);
+
 		s = alloc(&t);
 		if (fill_ok(&t, s, cases[k].b, cases[k].n) == SC_NIL)
 			continue;
-		entries += expect_entries(cases[k].b, cases[k].n);
+		entries += more;
 		cached += cases[k].n;
 		CHECK(t.m.nr_entries == entries && t.m.nr_cached == cached &&
 		      state_of(&t.m, s) == SC_SLAB_ACTIVE,
@@ -4033,6 +4048,7 @@ static bool run_seed(const struct seed_run *run, char *caught, u32 *caught_step)
 			u32 entries, mem = rnd_below(10);
 			u64 blocks[SC_SLAB_SIZE];
 			unsigned long w = sc_shim_warnings;
+			struct plan plan;
 			const char *shape;
 			bool dups, room;
 			int ret;
@@ -4057,9 +4073,8 @@ static bool run_seed(const struct seed_run *run, char *caught, u32 *caught_step)
 				err = tm_feed(&t, true, false);
 			else if (mem == 8)
 				err = tm_feed(&t, false, true);
-			entries = expect_entries(blocks, count);
-			room = !count || has_room(&t.m,
-						  expect_units(blocks, count));
+			entries = plan_layout(&t.m, blocks, count, &plan);
+			room = !count || has_room(&t.m, plan.units);
 			ret = fill(&t, slab, blocks, count, &moved, &got_run);
 			snprintf(op, sizeof(op), "fill slab %u, %u blocks from"
 				 " %llu (%s, %u entries, room %d) -> %d,"
@@ -4093,11 +4108,10 @@ static bool run_seed(const struct seed_run *run, char *caught, u32 *caught_step)
 			}
 			ret_ok = ret == 0 && moved == want;
 			if (ret_ok && count)
-				prop = check_fill_run(&t.m, slab, blocks, count,
-						      got_run);
+				prop = check_fill_run(&t.m, slab, blocks,
+						      got_run, &plan);
 			stats[2]++;
-			stats[16] += count &&
-				     expect_units(blocks, count) > entries;
+			stats[16] += count && plan.units > entries;
 		} else if (r < 48) {
 			/* abort a slab being filled */
 			if (!nr_pending)
