@@ -2761,6 +2761,60 @@ static void test_span_room(void)
 }
 
 /*
+ * The review's shape: a hot 1 MiB span filled three pages a slab, each
+ * slab's three in reverse order (three runs: a span entry), two of the
+ * three dropped, over and over.  Without a cap every slab left a span
+ * entry of one page in the span's chain, 85 of them; with it the chain
+ * holds SC_MAP_SPAN_ENTRIES of the span's entries at most, the others
+ * group entries, and every block is found where the reference (the
+ * slot each was filled into) says, or not at all.
+ */
+static void test_span_chain(void)
+{
+	const u64 span = 7, nr_rounds = SPAN_BLOCKS / 3;
+	u32 want[SPAN_BLOCKS], slab, most = 0, wrong = 0, k, i, n;
+	u64 b[3], blk;
+	struct tmap t;
+
+	tm_init(&t, nr_rounds + 8);
+	for (i = 0; i < SPAN_BLOCKS; i++)
+		want[i] = SC_NIL;
+	for (k = 0; k < nr_rounds; k++) {
+		slab = alloc(&t);
+		for (i = 0; i < 3; i++)
+			b[i] = span * SPAN_BLOCKS + 3 * k + 2 - i;
+		if (fill_ok(&t, slab, b, 3) == SC_NIL)
+			break;
+		for (i = 0; i < 3; i++)
+			want[3 * k + 2 - i] = slab * SC_SLAB_SIZE + i;
+		/* keep the third: the entry stays, one page valid */
+		for (i = 0; i < 2; i++) {
+			CHECK(sc_map_remove(&t.m, to_oblock(b[i])),
+			      "round %u: remove %llu", k, b[i]);
+			want[b[i] % SPAN_BLOCKS] = SC_NIL;
+		}
+		n = span_entries(&t.m, span);
+		most = n > most ? n : most;
+	}
+	CHECK(k == nr_rounds && most <= SC_MAP_SPAN_ENTRIES &&
+	      span_entries(&t.m, span) == SC_MAP_SPAN_ENTRIES,
+	      "%u rounds: span %llu had %u span entries in its chain at most,"
+	      " cap %u", k, span, most, SC_MAP_SPAN_ENTRIES);
+	for (blk = span * SPAN_BLOCKS; blk < (span + 1) * SPAN_BLOCKS; blk++)
+		wrong += slot_of(&t.m, blk) != want[blk % SPAN_BLOCKS];
+	for (blk = (span - 1) * SPAN_BLOCKS; blk < span * SPAN_BLOCKS; blk++)
+		wrong += slot_of(&t.m, blk) != SC_NIL;
+	CHECK(!wrong && t.m.nr_cached == nr_rounds,
+	      "after %u rounds: %u lookups wrong, %u cached", k, wrong,
+	      t.m.nr_cached);
+	CHECK_SOUND(&t, "a span's chain capped");
+	printf("map: %llu rounds of 3 pages into span %llu, 2 dropped each:"
+	       " %u of its span entries in its chain at most\n", nr_rounds,
+	       span, most);
+	tm_free(&t);
+}
+
+/*
  * Linear hashing with both kinds: span entries are split and merged by
  * their own key.  Some span numbers share a bucket with the group of the
  * same number, so that a lookup that compared the number alone would
@@ -4595,6 +4649,7 @@ int main(void)
 	test_span();
 	test_span_room();
 	test_span_hash();
+	test_span_chain();
 	test_bad_args();
 	test_clock_second_chance();
 	test_clock_busy();
