@@ -2815,6 +2815,101 @@ static void test_span_chain(void)
 }
 
 /*
+ * A span entry's second unit holds offsets, a byte a position, that can
+ * read as a run's head: not free, run index 0, a slab in range.  The run
+ * functions find a run's head from its region's first block, so they
+ * refuse every index of a run's block but its first, with a warning
+ * each, whatever the unit there holds.  Two runs: a span entry whose
+ * offsets were chosen to read as the head of slab 3's run (holes at
+ * positions 9 and 10 leave those bytes 0), and two span entries of five
+ * positions, their other offsets 0 (slab 0), beside group entries in a
+ * block of 8 units, its last two past the run.
+ */
+static void test_span_offsets_refused(void)
+{
+	static const u16 crafted[SC_SLAB_SIZE] = {
+		0xa0, 0x90, 0x80, 0x70, 0x60, 0x50, 0x40, 0x35,
+		0x03, 0x100, 0x100, 0x30, 0xc0, 0xd0, 0x02, 0x06,
+	};
+	/* spans 20 and 22: span entries of 5; 21 and 23: group entries */
+	static const u16 mixed[SC_SLAB_SIZE] = {
+		0x1431, 0x1412, 0x1453, 0x1424, 0x1445, 0x1510, 0x1511, 0x1672,
+		0x1661, 0x1650, 0x1643, 0x1634, 0x1780, 0x1781, 0x1782, 0x1783,
+	};
+	const u32 block[2] = { 2, 8 }, units[2] = { 2, 6 };
+	const u32 cached[2] = { 14, 16 }, nr_groups[2] = { 11, 12 };
+	/* where a span entry's offsets are, and the slab they read as */
+	const u32 fake[2][2] = { { 1, SC_NIL }, { 1, 4 } };
+	const u32 fake_slab[2] = { 3, 0 };
+	u32 slab[2], run[2], refused = 0, tried = 0, r, i, n;
+	u64 b[SC_SLAB_SIZE], groups[SC_SLAB_SIZE];
+	const struct sc_entry *e;
+	unsigned long w;
+	struct tmap t;
+
+	tm_init(&t, 4);
+	for (r = 0; r < 2; r++) {
+		for (i = 0; i < SC_SLAB_SIZE; i++) {
+			b[i] = r ? mixed[i] : 10 * SPAN_BLOCKS + crafted[i];
+			if (!r && crafted[i] == 0x100)
+				b[i] = SC_OBLOCK_NONE;		/* a hole */
+		}
+		slab[r] = alloc(&t);
+		run[r] = fill_ok(&t, slab[r], b, SC_SLAB_SIZE);
+		if (run[r] == SC_NIL)
+			goto out;
+		CHECK(ent(&t.m, run[r])->run_last == units[r] - 1,
+		      "run %u: %u units", r, ent(&t.m, run[r])->run_last + 1);
+		/* the offsets read as a head: not refused by their fields */
+		for (i = 0; i < 2 && fake[r][i] != SC_NIL; i++) {
+			e = ent(&t.m, run[r] + fake[r][i]);
+			CHECK(ent(&t.m, run[r] + fake[r][i] - 1)->span &&
+			      !e->free && !e->run_index &&
+			      e->slab == fake_slab[r] && e->slab < t.m.nr_slabs,
+			      "run %u + %u: free %u, run index %u, slab %u", r,
+			      fake[r][i], e->free, e->run_index, e->slab);
+		}
+	}
+	CHECK(state_of(&t.m, 3) == SC_SLAB_FREE, "slab 3 in use");
+	for (r = 0; r < 2; r++) {
+		for (i = 1; i < block[r]; i++, tried++) {
+			w = sc_shim_warnings;
+			n = from_slab(sc_map_run_slab(&t.m, run[r] + i));
+			CHECK(n == SC_NIL && sc_shim_warnings == w + 1,
+			      "run %u + %u taken for slab %u's run, %lu"
+			      " warnings", r, i, n, sc_shim_warnings - w);
+			refused += n == SC_NIL;
+			w = sc_shim_warnings;
+			n = sc_map_run_groups(&t.m, run[r] + i, groups);
+			CHECK(n == 0 && sc_shim_warnings == w + 1,
+			      "run %u + %u: %u groups, %lu warnings", r, i, n,
+			      sc_shim_warnings - w);
+			CHECK_UNCHANGED(&t, sc_map_evict_run(&t.m, run[r] + i),
+					r_ == 0, 1, "evict inside a run");
+			CHECK_UNCHANGED(&t, sc_map_retire_run(&t.m, run[r] + i),
+					r_ == 0, 1, "retire inside a run");
+		}
+		w = sc_shim_warnings;
+		n = from_slab(sc_map_run_slab(&t.m, run[r]));
+		CHECK(n == slab[r] && sc_map_run_groups(&t.m, run[r], groups) ==
+		      nr_groups[r] && sc_shim_warnings == w,
+		      "run %u's head: slab %u, not %u", r, n, slab[r]);
+	}
+	CHECK(refused == tried && tried == 8, "%u of %u indices inside runs"
+	      " refused", refused, tried);
+	for (r = 0; r < 2; r++)
+		CHECK(sc_map_evict_run(&t.m, run[r]) == cached[r] &&
+		      state_of(&t.m, slab[r]) == SC_SLAB_FREE,
+		      "evict of run %u", r);
+	CHECK_SOUND(&t, "runs refused inside");
+	check_emptied(&t, "runs refused inside");
+	printf("map: %u indices inside two runs, span entries' offsets read"
+	       " as heads among them, refused\n", refused);
+out:
+	tm_free(&t);
+}
+
+/*
  * Linear hashing with both kinds: span entries are split and merged by
  * their own key.  Some span numbers share a bucket with the group of the
  * same number, so that a lookup that compared the number alone would
@@ -4650,6 +4745,7 @@ int main(void)
 	test_span_room();
 	test_span_hash();
 	test_span_chain();
+	test_span_offsets_refused();
 	test_bad_args();
 	test_clock_second_chance();
 	test_clock_busy();
