@@ -2496,8 +2496,8 @@ static u32 fill_span_shuffled(struct tmap *t, u32 slab, u64 span, u32 page)
 }
 
 /*
- * Blocks [@lo, @hi) hit in @a's map as they do in @c's, and the blocks
- * of @extra too.  Return: NULL, or the first difference.
+ * Each block of [@lo, @hi) is in the same slot in @a's map as in @c's,
+ * or in neither.  Return: NULL, or the first block that differs.
  */
 static const char *same_lookups(const struct sc_map *a, const struct sc_map *c,
 				u64 lo, u64 hi)
@@ -4557,6 +4557,9 @@ checks:
 		       stats[5], stats[6], stats[7], stats[8], stats[9],
 		       stats[10], stats[11], stats[12], stats[13], stats[14],
 		       stats[15], stats[16]);
+	/* span entries are checked here only if some fill made them */
+	CHECK(sabotage || !ok || stats[16] > 0,
+	      "seed %#llx: no fill made a span entry", run->seed);
 	if (!sabotage) {
 		const char *err = tm_teardown(&t);
 
