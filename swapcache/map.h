@@ -46,13 +46,16 @@
  * Every entry of one key sits in one chain, so the entries a key may have
  * bound a lookup's walk beyond the chains' average.  A group has 16 at
  * most (an entry in the hash holds one of its pages at least).  A span
- * has SC_MAP_SPAN_ENTRIES at most: a fill that would make one more lays
- * those pages out as group entries instead, a unit more each, so that
- * filling a 1 MiB region a few pages a slab and dropping most of them,
- * over and over, cannot pile up some 250 span entries in one chain (a
- * miss walking them all, a removal by lookups far past SC_MAP_STEP's
- * time).  A lookup so compares 16 group entries and SC_MAP_SPAN_ENTRIES
- * span entries of its key at most, besides the chains' others.
+ * has SC_MAP_SPAN_ENTRIES (16) at most: a fill that would make one more
+ * lays those pages out as group entries instead (a unit per run where
+ * the span entry took two), so that filling a 1 MiB region a few pages a
+ * slab and dropping most of them, over and over, cannot pile up some 250
+ * span entries in one chain (a miss walking them all, a removal by
+ * lookups far past SC_MAP_STEP's time).  16, as for a group: the 256
+ * pages of a span read one per group per slab fill 16 slabs, each a span
+ * entry, so that a whole span cached in that scattered shape still costs
+ * two units a slab.  A lookup so compares 16 group entries and 16 span
+ * entries of its key at most, besides the chains' others.
  *
  * A slab filled with one whole group, what warm and whole-file admission
  * produce, costs one unit: 16 bytes, plus a bucket's share (2-4 bytes),
@@ -176,7 +179,7 @@ static inline u32 from_slab(sc_slab_t s)
 #define SC_SPAN_SHIFT	(2 * SC_SLAB_SHIFT)
 
 /* Span entries of one span in the map, at most: its chain's bound. */
-#define SC_MAP_SPAN_ENTRIES	4U
+#define SC_MAP_SPAN_ENTRIES	16U
 
 /*
  * Work per step of a stepped call, in units of about one lookup (a few

@@ -2910,6 +2910,42 @@ out:
 }
 
 /*
+ * A span cached whole in the scattered shape: slab k holds page k of each
+ * of the span's 16 groups, 16 slabs of one span entry each.  A cap below
+ * 16 would lay the later slabs out as 16 group entries, eight times the
+ * units (the hostile read of the cap measured 200 units with a cap of 4).
+ */
+static void test_span_whole_scattered(void)
+{
+	const u64 span = 3;
+	u32 slab, k, g, wrong = 0;
+	u64 b[SC_SLAB_SIZE], blk;
+	struct tmap t;
+
+	tm_init(&t, SC_SLAB_SIZE + 4);
+	for (k = 0; k < SC_SLAB_SIZE; k++) {
+		slab = alloc(&t);
+		for (g = 0; g < SC_SLAB_SIZE; g++)
+			b[g] = span * SPAN_BLOCKS + g * SC_SLAB_SIZE + k;
+		if (fill_ok(&t, slab, b, SC_SLAB_SIZE) == SC_NIL)
+			break;
+	}
+	CHECK(k == SC_SLAB_SIZE && t.m.nr_entries == SC_SLAB_SIZE &&
+	      t.m.nr_spans == SC_SLAB_SIZE &&
+	      span_entries(&t.m, span) == SC_SLAB_SIZE,
+	      "%u slabs of a span read one page a group: %u entries, %u of"
+	      " them span entries, %u in the span's chain", k,
+	      t.m.nr_entries, t.m.nr_spans, span_entries(&t.m, span));
+	for (blk = span * SPAN_BLOCKS; blk < (span + 1) * SPAN_BLOCKS; blk++)
+		wrong += slot_of(&t.m, blk) == SC_NIL;
+	CHECK(!wrong && t.m.nr_cached == SPAN_BLOCKS,
+	      "%u of the span's blocks not found, %u cached", wrong,
+	      t.m.nr_cached);
+	CHECK_SOUND(&t, "a span cached whole, scattered");
+	tm_free(&t);
+}
+
+/*
  * Linear hashing with both kinds: span entries are split and merged by
  * their own key.  Some span numbers share a bucket with the group of the
  * same number, so that a lookup that compared the number alone would
@@ -4748,6 +4784,7 @@ int main(void)
 	test_span_room();
 	test_span_hash();
 	test_span_chain();
+	test_span_whole_scattered();
 	test_span_offsets_refused();
 	test_bad_args();
 	test_clock_second_chance();
