@@ -561,6 +561,10 @@ def render(F, env):
         for h in sorted({k[3] for k in V if k[:3] == ("smallfiles", "swapcache", "idle_ticks")}):
             it, isec = get("smallfiles", "swapcache", "idle_ticks", h), get("smallfiles", "swapcache", "idle_seconds", h)
             iw = get("smallfiles", "swapcache", "idle_written", h)
+            ep = V.get(("smallfiles", "swapcache", "event_pass_ticks", h))
+            if ep is not None:
+                P(f"- Writing hysteresis={h} (a parameter write is an event): {ep / 100:.2f} s of CPU "
+                  f"until the thread stood still.")
             P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
               f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
         rt, rp = get("resident", "swapcache", "admit_ticks"), get("resident", "swapcache", "admitted")
