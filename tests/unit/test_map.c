@@ -727,8 +727,33 @@ static const char *check_free_blocks(const struct sc_map *map,
 }
 
 /* Linear hashing's table: its segments, and every chain. */
+/*
+ * A key's entries in @bucket's chain: a group's 16 at most (each holds a
+ * page of it), a span's SC_MAP_SPAN_ENTRIES, the bound map.h gives a
+ * lookup's walk.
+ */
+static const char *check_chain_keys(const struct sc_map *map, u32 bucket)
+{
+	u32 a, b, n;
+
+	for (a = *bucket_head(map, bucket); a != SC_NIL; a = ent(map, a)->next) {
+		u64 key = entry_key(ent(map, a));
+		u32 cap = ent(map, a)->span ? SC_MAP_SPAN_ENTRIES : SC_SLAB_SIZE;
+
+		n = 0;
+		for (b = *bucket_head(map, bucket); b != SC_NIL;
+		     b = ent(map, b)->next)
+			n += entry_key(ent(map, b)) == key;
+		if (n > cap)
+			return fail("%u entries of key %#llx in bucket %u, %u at"
+				    " most", n, key, bucket, cap);
+	}
+	return NULL;
+}
+
 static const char *check_hash(const struct sc_map *map, struct scan *s)
 {
+	const char *err;
 	u64 buckets = nr_buckets(map), i;
 	u32 segs = (u32)((buckets + SC_SEGMENT_BUCKETS - 1) / SC_SEGMENT_BUCKETS);
 	u32 n, chained = 0, a, nr_segments = 0;
@@ -774,6 +799,9 @@ static const char *check_hash(const struct sc_map *map, struct scan *s)
 			s->what[a] = A_CHAINED;
 			n++;
 		}
+		err = check_chain_keys(map, (u32)i);
+		if (err)
+			return err;
 		chained += n;
 	}
 	if (chained != s->nr_entries)
