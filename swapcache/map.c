@@ -1014,7 +1014,8 @@ static u32 sc_span_entries(const struct sc_map *map, u64 s)
 	u64 key = sc_span_key(s);
 	u32 index, n = 0;
 
-	for (index = *sc_bucket(map, key); index != SC_NIL;) {
+	for (index = *sc_bucket(map, key);
+	     index != SC_NIL && n < SC_MAP_SPAN_ENTRIES;) {
 		const struct sc_entry *e = sc_entry_at(map, index);
 
 		n += sc_entry_key(e) == key;
