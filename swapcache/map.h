@@ -73,6 +73,22 @@
  * and the CLOCK and the large walks sweep the arena, whose size follows
  * the cache, instead of the slabs.
  *
+ * Why the worst shape costs 18 bytes a page and not 8: a page alone in
+ * its group and its span shares only its slab with the others, so
+ * whatever finds it by its block keeps, for it alone, the block (40
+ * bits, or 28 if a bucket's index stood for 12 bits of a mixed key,
+ * which needs circular chains so that a removal learns its bucket), its
+ * slot in the slab (4 bits), and its link in the chain it is found in
+ * (an arena index, 32 bits), besides its share of the buckets (2-4
+ * bytes at the chains of one to two entries that keep a hit to a cache
+ * miss or two): 10-12 bytes at best.  Open addressing drops the link
+ * but must keep the slot whole, and a way back from the slab for
+ * eviction: more.  Reaching 8 would take chains of four on average (two
+ * more misses a lookup) or a table rebuilt wholesale (work that grows
+ * with the cache, under the lock).  The shape comes of a reader that
+ * touches single pages of groups over a megabyte apart between two of
+ * the thread's ticks.
+ *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the
  * one store made on the read side; every other call needs exclusive
