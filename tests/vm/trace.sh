@@ -32,9 +32,20 @@ probe_hits() {
 	awk -v n="sc_$1" '$1 == n { print $2 }' $T/kprobe_profile
 }
 
-# probe_events NAME: how many of its events are in the trace buffer.
+# probe_events NAME [FILE]: how many of its events are in the trace buffer,
+# or in FILE (a copy from trace_freeze).
 probe_events() {
-	grep -c " sc_$1: " $T/trace || true
+	grep -c " sc_$1: " "${2:-$T/trace}" || true
+}
+
+# trace_freeze FILE: copy the trace buffer to FILE with tracing held off,
+# so that counts taken from FILE describe one moment.  Counts taken from
+# the live buffer one grep after another each take in what came meanwhile:
+# on a slow kernel, several walks between the first count and the last.
+trace_freeze() {
+	echo 0 >$T/tracing_on
+	cat $T/trace >"$1" || die "cannot copy the trace"
+	echo 1 >$T/tracing_on
 }
 
 # trace_cleanup: disable and remove every sc_ probe, empty the buffer.
