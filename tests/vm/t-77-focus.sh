@@ -11,12 +11,14 @@
 #  1. most walks are focused, some are full (every 16th), and they look up
 #     far fewer groups than walks of every resident group would (216 each);
 #  2. an opted-in file's pages brought in by buffered reads, one group at
-#     a time, are each cached within a few walks of the read: 3 on average
-#     at most, counted in the trace from a mark before the read to the
-#     walk whose insertion (a probe on sc_insert()) holds the group's block
-#     (the reads' notes: waiting for a full pass takes 8.5 walks on
-#     average, and 8 groups take 24 or fewer about once in 6,000 runs);
-#     then the whole file;
+#     a time, are each cached within a few walks of the read, 3 on average
+#     at most, and at least half of them by a focused pass (the reads'
+#     notes: without them only a full pass takes a group, after 8.5 walks
+#     on average were the reads to fall anywhere in the 16-pass cycle, and
+#     8 groups would take 24 walks or fewer about once in 6,000 runs).
+#     Counted in the trace, from a mark before the read to the walk whose
+#     insertion (a probe on sc_insert()) holds the group's block.  Then the
+#     whole file;
 #  3. a resident file opted in with no event at all (journal commits held
 #     off with commit=300, no atime, the origin's write count unchanged)
 #     is cached too: a full pass still comes every 16th pass.
@@ -91,11 +93,14 @@ echo "direct reads elsewhere, 5 s: $walks walks, $focused focused, $finds groups
 assert_eq "$(sc_status_field sc written)" $want "pages written, direct reads"
 
 # 2. An opted-in file brought in by buffered misses, one group at a time:
-# each is cached within a few walks of its read.  The walks are counted in
-# the trace, up to the one that inserted the group's block, not up to when
-# this script sees `written` move: a status read and the greps take a
-# tenth of a second here, more than a second on the debug kernel, and the
-# thread walks ten times a second meanwhile.
+# each is cached within a few walks of its read, most by a focused pass.
+# The walks are counted in the trace, up to the one that inserted the
+# group's block, not up to when this script sees `written` move: a status
+# read and the greps take a tenth of a second here, more than a second on
+# the debug kernel, and the thread walks ten times a second meanwhile.
+# The kind of pass counts too: a slow script reads each group a fixed
+# number of walks after the last one was cached, which may be a little
+# before the next full pass, every time.
 w0=$(sc_status_field sc written)
 blocks=$(sc_extents /mnt/new/f | awk '{
 	for (i = 0; i < 8; i++) {
@@ -119,11 +124,13 @@ cat /mnt/new/f >/dev/null
 sc_wait_written sc $((w0 + 128)) 60
 trace_freeze /tmp/t77-groups
 # For each group, walks from the mark before its read to the first
-# insertion of its block (every group is cached by now).
+# insertion of its block (every group is cached by now), and whether that
+# walk was a focused pass's (sc_focus_sort() came in it).
 spent=$(awk -v blocks="$blocks" '
 	BEGIN { n = split(blocks, b, " ") }
 	/ tracing_mark_write: sc_t77 read / { g = $NF + 1; start[g] = walks; next }
-	/ sc_walk: / { walks++; next }
+	/ sc_walk: / { walks++; focus = 0; next }
+	/ sc_focus: / { focus = 1; next }
 	/ sc_ins: / {
 		nb = 0
 		for (f = 1; f <= NF; f++) {
@@ -135,8 +142,10 @@ spent=$(awk -v blocks="$blocks" '
 		for (g = 1; g <= n; g++)
 			if (g in start && !(g in took))
 				for (k = 0; k < nb && k < 4; k++)
-					if (ob[k] == b[g] + 0)
+					if (ob[k] == b[g] + 0) {
 						took[g] = walks - start[g]
+						byfocus += focus
+					}
 		next
 	}
 	END {
@@ -145,12 +154,18 @@ spent=$(awk -v blocks="$blocks" '
 			sum += took[g]
 			each = each " " took[g]
 		}
-		print sum each
+		print sum, byfocus + 0, each
 	}' /tmp/t77-groups)
 case $spent in none*) die "no insertion of group ${spent#none } in the trace" ;; esac
-echo "8 groups read one at a time: cached after ${spent%% *} walks in all (each:${spent#* })"
-[ "${spent%% *}" -le 24 ] ||
-	die "${spent%% *} walks to cache 8 groups read one at a time"
+set -f
+# shellcheck disable=SC2086 # the awk's words
+set -- $spent
+set +f
+gwalks=$1 byfocus=$2
+shift 2
+echo "8 groups read one at a time: cached after $gwalks walks in all (each: $*), $byfocus by a focused pass"
+[ "$gwalks" -le 24 ] || die "$gwalks walks to cache 8 groups read one at a time"
+[ "$byfocus" -ge 4 ] || die "only $byfocus of 8 groups read one at a time cached by a focused pass"
 sum_new=$(sc_md5 /mnt/new/f)
 
 # 3. A resident file opted in with nothing happening: no journal commit,
