@@ -4,7 +4,7 @@
  * the argument is at the top of memo.h.  Pure logic: no locks, no
  * allocation, no kernel-only calls (tests/unit/test_memo.c runs it).
  */
-#include <linux/hash.h>
+#include <linux/string.h>
 
 #include "memo.h"
 
@@ -12,32 +12,83 @@
  * sc_memo_init() - make an empty memo over caller-provided memory
  * @m: the memo
  * @entries: (1 << @set_bits) * SC_MEMO_WAYS entries, zeroed
- * @victim: 1 << @set_bits bytes, zeroed
- * @set_bits: log2 of the number of sets, 1 to 31
+ * @last: 1 << @set_bits bytes, zeroed
+ * @set_bits: log2 of the number of sets, 1 to SC_MEMO_MAX_SET_BITS
  *
- * Any context.
+ * @m is zeroed before its first init.  Also for a new table in place of
+ * the old, which is dropped: the epoch and what was seen since the last
+ * full pass ended are kept, so that the pass in which the table changes
+ * still reports and sizes by all of its groups.  Any context.
  */
 void sc_memo_init(struct sc_memo *m, struct sc_memo_entry *entries,
-		  u8 *victim, unsigned int set_bits)
+		  u8 *last, unsigned int set_bits)
 {
 	m->entries = entries;
-	m->victim = victim;
+	m->last = last;
 	m->set_bits = set_bits;
 }
 
-static bool sc_memo_key_eq(const struct sc_memo_key *a,
-			   const struct sc_memo_key *b)
+#define SC_MEMO_CHECK_BITS	40
+
+/* One 64-bit word of the key into the hash: multiply, then fold. */
+static u64 sc_memo_mix(u64 h, u64 v)
 {
-	return a->inode == b->inode && a->group == b->group &&
-	       a->ino == b->ino && a->gen == b->gen && a->sb == b->sb;
+	h = (h ^ v) * 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
 }
 
-static u32 sc_memo_set_of(const struct sc_memo *m, const struct sc_memo_key *k)
+/*
+ * The hash of a group's key and stamp: its top set_bits pick the set, its
+ * low SC_MEMO_CHECK_BITS are the entry's check (SC_MEMO_MAX_SET_BITS +
+ * SC_MEMO_CHECK_BITS <= 64: the two never share a bit).  The finish is
+ * MurmurHash3's, so that every bit of the key reaches both.
+ */
+static u64 sc_memo_hash(const struct sc_memo_key *k, u64 stamp)
 {
-	u64 h = (u64)(unsigned long)k->inode ^ (k->ino << 17) ^
-		(k->group * 0x9E3779B97F4A7C15ULL);
+	u64 h = 0x2545F4914F6CDD1DULL;
 
-	return hash_64(h, m->set_bits);
+	h = sc_memo_mix(h, (u64)(unsigned long)k->sb);
+	h = sc_memo_mix(h, (u64)(unsigned long)k->inode);
+	h = sc_memo_mix(h, k->ino);
+	h = sc_memo_mix(h, ((u64)k->gen << 32) ^ (k->group >> 32));
+	h = sc_memo_mix(h, k->group);
+	h = sc_memo_mix(h, stamp);
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDULL;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	return h ^ (h >> 33);
+}
+
+static u64 sc_memo_check_of(u64 h)
+{
+	return h & ((1ULL << SC_MEMO_CHECK_BITS) - 1);
+}
+
+static u32 sc_memo_set_of(const struct sc_memo *m, u64 h)
+{
+	return h >> (64 - m->set_bits);
+}
+
+/* The group's entry in set @s, if any, marked as used in this pass. */
+static struct sc_memo_entry *sc_memo_lookup(struct sc_memo *m, u32 s, u64 h)
+{
+	struct sc_memo_entry *set = m->entries + (u64)s * SC_MEMO_WAYS;
+	u64 check = sc_memo_check_of(h);
+	unsigned int w;
+
+	for (w = 0; w < SC_MEMO_WAYS; w++) {
+		struct sc_memo_entry *e = &set[w];
+
+		if (!e->mask || e->check != check)
+			continue;
+		if (e->epoch != m->epoch) {
+			e->epoch = m->epoch;
+			m->pass.met++;
+		}
+		return e;
+	}
+	return NULL;
 }
 
 /**
@@ -46,31 +97,44 @@ static u32 sc_memo_set_of(const struct sc_memo *m, const struct sc_memo_key *k)
  * @k: the group
  * @stamp: the file's change state now
  *
- * An entry of the group learnt at another change state is emptied (its
- * mask cleared, @stamp taken): the file changed, what it knew may be
- * wrong.  Any context.
+ * An entry learnt at another change state is not found: the file changed,
+ * what it knew may be wrong.  Any context.
  *
- * Return: the group's entry (possibly empty), or NULL when it has none.
+ * Return: the group's entry, or NULL when it has none.
  */
 struct sc_memo_entry *sc_memo_find(struct sc_memo *m,
 				   const struct sc_memo_key *k, u64 stamp)
 {
-	struct sc_memo_entry *set = m->entries +
-				    (u64)sc_memo_set_of(m, k) * SC_MEMO_WAYS;
-	unsigned int w;
+	u64 h = sc_memo_hash(k, stamp);
+	struct sc_memo_entry *e = sc_memo_lookup(m, sc_memo_set_of(m, h), h);
+
+	m->pass.lookups++;
+	if (e)
+		m->pass.found++;
+	return e;
+}
+
+/*
+ * The way of set @s a new group takes: an unused one, else the one least
+ * recently used if it was not used during this pass nor the last, else
+ * the one taken last (memo.h).
+ */
+static unsigned int sc_memo_way(const struct sc_memo *m, u32 s)
+{
+	const struct sc_memo_entry *set = m->entries + (u64)s * SC_MEMO_WAYS;
+	unsigned int w, way = SC_MEMO_WAYS;
+	u8 age, oldest = 1;
 
 	for (w = 0; w < SC_MEMO_WAYS; w++) {
-		struct sc_memo_entry *e = &set[w];
-
-		if (!e->mask || !sc_memo_key_eq(&e->key, k))
-			continue;
-		if (e->stamp != stamp) {
-			e->mask = 0;
-			e->stamp = stamp;
+		if (!set[w].mask)
+			return w;
+		age = (u8)(m->epoch - set[w].epoch);
+		if (age > oldest) {
+			oldest = age;
+			way = w;
 		}
-		return e;
 	}
-	return NULL;
+	return way < SC_MEMO_WAYS ? way : m->last[s] % SC_MEMO_WAYS;
 }
 
 /**
@@ -79,35 +143,61 @@ struct sc_memo_entry *sc_memo_find(struct sc_memo *m,
  * @k: the group
  * @stamp: the file's change state now
  *
- * When the group has no entry, an unused way of its set is taken, or else
- * the set's next victim in turn, emptied and given @k.  The entry stays
- * unused (mask 0) until sc_memo_set() records a page in it.  Any context.
+ * When the group has no entry, a way of its set is taken (sc_memo_way()),
+ * emptied and given the group.  The entry stays unused (mask 0) until
+ * sc_memo_set() records a page in it.  Any context.
  *
  * Return: the group's entry.
  */
 struct sc_memo_entry *sc_memo_claim(struct sc_memo *m,
 				    const struct sc_memo_key *k, u64 stamp)
 {
-	u32 s = sc_memo_set_of(m, k);
-	struct sc_memo_entry *set = m->entries + (u64)s * SC_MEMO_WAYS;
-	struct sc_memo_entry *e = sc_memo_find(m, k, stamp);
+	u64 h = sc_memo_hash(k, stamp);
+	u32 s = sc_memo_set_of(m, h);
+	struct sc_memo_entry *e = sc_memo_lookup(m, s, h);
 	unsigned int w;
 
 	if (e)
 		return e;
-	for (w = 0; w < SC_MEMO_WAYS; w++)
-		if (!set[w].mask)
-			break;
-	if (w == SC_MEMO_WAYS) {
-		w = m->victim[s] % SC_MEMO_WAYS;
-		m->victim[s] = (w + 1) % SC_MEMO_WAYS;
-	}
-	e = &set[w];
-	e->key = *k;
-	e->stamp = stamp;
+	w = sc_memo_way(m, s);
+	m->last[s] = w;
+	m->pass.claimed++;
+	m->pass.met++;
+	e = &m->entries[(u64)s * SC_MEMO_WAYS + w];
+	e->check = sc_memo_check_of(h);
+	e->epoch = m->epoch;
 	e->base = 0;
 	e->mask = 0;
 	return e;
+}
+
+/**
+ * sc_memo_pass_end() - a full pass ended: the table it wants
+ * @m: the memo
+ * @seen: what the memo saw since the last full pass ended, returned
+ *
+ * Starts a new epoch, which ages every entry by one pass, and a new count.
+ * Any context.
+ *
+ * Return: the set_bits of the table the memo should have now (memo.h): the
+ * smallest that holds the groups met at three quarters full, within
+ * SC_MEMO_MIN_SET_BITS and SC_MEMO_MAX_SET_BITS; the current set_bits
+ * while a table a quarter of the current size would not do.
+ */
+unsigned int sc_memo_pass_end(struct sc_memo *m, struct sc_memo_pass *seen)
+{
+	u64 want = m->pass.met + m->pass.met / 3;
+	unsigned int bits = SC_MEMO_MIN_SET_BITS;
+
+	*seen = m->pass;
+	memset(&m->pass, 0, sizeof(m->pass));
+	m->epoch++;
+	while (bits < SC_MEMO_MAX_SET_BITS &&
+	       ((u64)SC_MEMO_WAYS << bits) < want)
+		bits++;
+	if (bits < m->set_bits && bits + 2 > m->set_bits)
+		return m->set_bits;
+	return bits;
 }
 
 /**

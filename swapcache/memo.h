@@ -19,16 +19,50 @@
  * on the memo: a candidate is copied only after its write guards are
  * sampled for the memo's block, and entered only if bmap() run after the
  * copy names that same block (scan.c).  A memo that is wrong can only
- * make the thread pass over a page it could have cached.
+ * make the thread pass over a page it could have cached: the sector it
+ * gives names a block the map holds, and the page counts as cached (or its
+ * whole group is passed over from the map alone, sc_group_cached()), or a
+ * block the map does not hold, and the page is a candidate whose copy is
+ * dropped when that bmap() names another block (sc_group_copy()).
  *
- * Keys are compared, never followed: the superblock and inode pointers, the
- * inode number and generation, and the group's index, so that a freed
- * inode whose memory or number is reused does not match; the stamp, taken
- * only of inodes last changed before the current second (scan.c), makes
- * that doubly sure and drops the memo of a file written since.  The table
- * is fixed (allocated once, by the thread, never under a lock of the map's)
- * and set-associative: SC_MEMO_WAYS entries per set, a round-robin victim.
- * Only the thread uses it: no locking.
+ * Keys are hashed, never followed: the superblock and inode pointers, the
+ * inode number and generation, the group's index and the stamp go into
+ * one 64-bit hash, of which some bits pick the set and 40 others are kept
+ * in the entry to tell the set's groups apart.  A freed inode whose memory
+ * or number is reused, and a file that changed, hash elsewhere (the stamp,
+ * taken only of inodes last changed before the current second, scan.c,
+ * differs for a reused inode too).  Two groups whose hashes agree in those
+ * bits (about one lookup in 2^40 / SC_MEMO_WAYS of a group the memo does
+ * not hold) share an entry: that is a wrong memo, and costs no more than
+ * one (above).  An entry of a file that changed is not found again and is
+ * among the first to go once unused for a whole pass.
+ *
+ * The table.  A full pass over more groups than the memo holds used to
+ * forget each before coming back to it (a cyclic walk through a
+ * round-robin cache), so every full pass asked bmap() of every page of
+ * a large cache.  So the table is sized from the last full pass: the
+ * thread's memo starts at 2^SC_MEMO_MIN_SET_BITS sets and, at the end of
+ * each full pass, sc_memo_pass_end() asks for the smallest table that
+ * holds the groups the pass met at three quarters full (or 4/3 entries a
+ * group), up to 2^SC_MEMO_MAX_SET_BITS sets; the thread allocates it
+ * between ticks, in process context and under no lock of the map's, and
+ * keeps the table it has when it cannot (scan.c).  A smaller one is taken
+ * only once a quarter of the table would do, so that a cache whose size
+ * wavers does not flap, each new table starting empty.  Entries are 16
+ * bytes, SC_MEMO_WAYS to a set, plus a byte a set: 21 to 43 bytes per
+ * group the last full pass met when the table grew to it, up to 86 while
+ * the cache shrinks; that is 1.3 to 5.4 bytes a page for whole 16-page
+ * groups, but 21 to 86 a page for one-page files, whose groups hold a
+ * page each.  Never less than 64 KiB and 512 bytes (4,096 groups) nor
+ * more than 4 MiB and 32 KiB (262,144 groups) in all.
+ *
+ * Within a set, a group with no entry takes an unused one, else one not
+ * used during this pass nor the last (a group gone or changed), else the
+ * one taken last in that set.  Each pass the walk comes back to a set's
+ * groups in the same order, and the group taken last is the one it will
+ * need again last: keeping the others, a set with more groups than ways
+ * still hits on SC_MEMO_WAYS - 1 of them a pass, where a round-robin
+ * victim hit on none.  Only the thread uses the memo: no locking.
  *
  * The quiet pass.  With hysteresis=0 a new pass starts on every tick, and
  * a pass over 100,000 cached files costs a pass's worth of CPU however
@@ -52,13 +86,16 @@
 
 #define SC_MEMO_GROUP		16	/* pages per group: SC_SLAB_SIZE */
 #define SC_MEMO_STEP		8	/* sectors per 4 KiB page */
-#define SC_MEMO_WAYS		4
+#define SC_MEMO_WAYS		8	/* 128 bytes: two cache lines a set */
 #define SC_MEMO_NONE		(~0ULL)
+/* The table's bounds (memo.h's top): 4,096 and 262,144 groups. */
+#define SC_MEMO_MIN_SET_BITS	9
+#define SC_MEMO_MAX_SET_BITS	15
 
 /**
  * struct sc_memo_key - which group of which file
- * @sb: the file's superblock (compared, never followed)
- * @inode: the file's inode (compared, never followed)
+ * @sb: the file's superblock (hashed, never followed)
+ * @inode: the file's inode (hashed, never followed)
  * @ino: its inode number
  * @gen: its generation
  * @group: the group's first page index divided by SC_MEMO_GROUP
@@ -73,32 +110,51 @@ struct sc_memo_key {
 
 /**
  * struct sc_memo_entry - one remembered group
- * @key: which group
- * @stamp: the file's change state when the mapping was learnt
  * @base: the sector of page 0's block, were the line to reach it
+ * @check: 40 bits of the hash of the group's key and stamp
+ * @epoch: the memo's epoch (full passes, modulo 256) when last used
  * @mask: the pages known to be at base + SC_MEMO_STEP * i; 0: unused
  */
 struct sc_memo_entry {
-	struct sc_memo_key key;
-	u64 stamp;
 	u64 base;
-	u16 mask;
+	u64 check : 40;
+	u64 epoch : 8;
+	u64 mask : 16;
+};
+
+/**
+ * struct sc_memo_pass - what the memo saw since the last full pass ended
+ * @lookups: sc_memo_find() calls
+ * @found: of those, the ones that found the group's entry
+ * @claimed: entries given to a group that had none
+ * @met: groups whose entry was found or claimed, each once
+ */
+struct sc_memo_pass {
+	u64 lookups;
+	u64 found;
+	u64 claimed;
+	u64 met;
 };
 
 /**
  * struct sc_memo - the table
  * @entries: nr_sets * SC_MEMO_WAYS entries, zeroed
- * @victim: per set, the way to take next; nr_sets bytes, zeroed
+ * @last: per set, the way taken last; nr_sets bytes, zeroed
  * @set_bits: log2 of the number of sets
+ * @epoch: full passes ended, modulo 256
+ * @pass: what the memo saw since the last full pass ended
  */
 struct sc_memo {
 	struct sc_memo_entry *entries;
-	u8 *victim;
+	u8 *last;
 	unsigned int set_bits;
+	u8 epoch;
+	struct sc_memo_pass pass;
 };
 
 void sc_memo_init(struct sc_memo *m, struct sc_memo_entry *entries,
-		  u8 *victim, unsigned int set_bits);
+		  u8 *last, unsigned int set_bits);
+unsigned int sc_memo_pass_end(struct sc_memo *m, struct sc_memo_pass *seen);
 struct sc_memo_entry *sc_memo_find(struct sc_memo *m,
 				   const struct sc_memo_key *k, u64 stamp);
 struct sc_memo_entry *sc_memo_claim(struct sc_memo *m,

@@ -73,13 +73,13 @@ static struct page *sc_pages[SC_SLAB_SIZE];
 static unsigned long *sc_vm_events;
 
 /*
- * The group memo (memo.h): 2^SC_MEMO_SET_BITS sets of SC_MEMO_WAYS groups,
- * 64 bytes each, 256 KiB in all; only the thread uses it.
+ * The group memo (memo.h): for now a fixed table of the smallest size,
+ * 2^SC_MEMO_MIN_SET_BITS sets of SC_MEMO_WAYS groups, 16 bytes each, 64
+ * KiB in all; only the thread uses it.
  */
-#define SC_MEMO_SET_BITS	10
 static struct sc_memo sc_memo;
 static struct sc_memo_entry *sc_memo_entries;
-static u8 *sc_memo_victim;
+static u8 *sc_memo_last;
 
 /* Parameter writes so far: a quiet pass ends at the next (memo.h). */
 static atomic_long_t sc_param_writes;
@@ -1212,6 +1212,17 @@ static void sc_pass_cut(struct sc_walk *w)
 }
 
 /*
+ * A full pass ended: the group memo ages its entries by a pass (memo.h);
+ * the table it asks for is not allocated yet.
+ */
+static void sc_scan_memo_pass_end(void)
+{
+	struct sc_memo_pass seen;
+
+	sc_memo_pass_end(&sc_memo, &seen);
+}
+
+/*
  * Look at the groups of each file the focus names, and nothing else.  The
  * inodes are walked as sc_walk_inodes() walks them, with a reference on
  * the inode in hand whenever s_inode_list_lock is let go of; an inode's
@@ -1395,6 +1406,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	if (lost)
 		sc_quiet_taint(&cur->quiet);
 	sc_pass_end(w->sc);
+	sc_scan_memo_pass_end();
 }
 
 /*
@@ -1603,14 +1615,14 @@ int sc_scan_start(void)
 		if (!sc_pages[i])
 			goto nomem;
 	}
-	sc_memo_entries = kvcalloc(SC_MEMO_WAYS << SC_MEMO_SET_BITS,
+	sc_memo_entries = kvcalloc(SC_MEMO_WAYS << SC_MEMO_MIN_SET_BITS,
 				   sizeof(*sc_memo_entries), GFP_KERNEL);
-	sc_memo_victim = kvcalloc(1U << SC_MEMO_SET_BITS,
-				  sizeof(*sc_memo_victim), GFP_KERNEL);
-	if (!sc_memo_entries || !sc_memo_victim)
+	sc_memo_last = kvcalloc(1U << SC_MEMO_MIN_SET_BITS,
+				sizeof(*sc_memo_last), GFP_KERNEL);
+	if (!sc_memo_entries || !sc_memo_last)
 		goto nomem;
-	sc_memo_init(&sc_memo, sc_memo_entries, sc_memo_victim,
-		     SC_MEMO_SET_BITS);
+	sc_memo_init(&sc_memo, sc_memo_entries, sc_memo_last,
+		     SC_MEMO_MIN_SET_BITS);
 	sc_thread = kthread_run(sc_thread_fn, NULL, "swapcached");
 	if (IS_ERR(sc_thread)) {
 		int r = PTR_ERR(sc_thread);
@@ -1647,6 +1659,7 @@ void sc_scan_stop(void)
 	sc_vm_events = NULL;
 	kvfree(sc_memo_entries);
 	sc_memo_entries = NULL;
-	kvfree(sc_memo_victim);
-	sc_memo_victim = NULL;
+	kvfree(sc_memo_last);
+	sc_memo_last = NULL;
+	memset(&sc_memo, 0, sizeof(sc_memo));
 }

@@ -16,14 +16,15 @@
 #define NR_SETS (1U << SET_BITS)
 
 static struct sc_memo_entry entries[NR_SETS * SC_MEMO_WAYS];
-static u8 victim[NR_SETS];
+static u8 last[NR_SETS];
 static struct sc_memo memo;
 
 static void reset(void)
 {
 	memset(entries, 0, sizeof(entries));
-	memset(victim, 0, sizeof(victim));
-	sc_memo_init(&memo, entries, victim, SET_BITS);
+	memset(last, 0, sizeof(last));
+	memset(&memo, 0, sizeof(memo));
+	sc_memo_init(&memo, entries, last, SET_BITS);
 }
 
 static struct sc_memo_key key(unsigned long inode, u64 group)
@@ -87,11 +88,16 @@ static void test_stamp_and_keys(void)
 	e = sc_memo_claim(&memo, &k, 1);
 	sc_memo_set(e, 0, 800);
 
-	/* The file changed: the group is known no more, even at the old stamp. */
+	/* The file changed: the group is known no more. */
 	e = sc_memo_find(&memo, &k, 2);
 	CHECK(e == NULL || sc_memo_get(e, 0) == SC_MEMO_NONE, "changed file forgotten");
-	CHECK(!sc_memo_find(&memo, &k, 1), "and stays forgotten");
+	e = sc_memo_claim(&memo, &k, 2);
+	CHECK(sc_memo_get(e, 0) == SC_MEMO_NONE, "nor learnt afresh from the old");
+	sc_memo_set(e, 0, 1600);
+	e = sc_memo_find(&memo, &k, 2);
+	CHECK(e && sc_memo_get(e, 0) == 1600, "the new state is what it knows");
 
+	reset();
 	e = sc_memo_claim(&memo, &k, 1);
 	sc_memo_set(e, 0, 800);
 	other = k;
@@ -115,7 +121,9 @@ static void test_stamp_and_keys(void)
 /*
  * Against a model: many groups through a small table.  Whatever the memo
  * answers must be what it was last told at the current stamp; a group
- * may be forgotten (the table is bounded) but never misremembered.
+ * may be forgotten (the table is bounded) but never misremembered.  A
+ * full pass ends every 500 steps, which ages the entries of files that
+ * changed out of the table (memo.h); the table is never resized here.
  */
 #define NR_GROUPS 64
 static u64 model[NR_GROUPS][SC_MEMO_GROUP];
@@ -133,10 +141,14 @@ static void test_model(void)
 			model[g][i] = SC_MEMO_NONE;
 	}
 	for (step = 0; step < 200000; step++) {
+		struct sc_memo_pass seen;
 		struct sc_memo_key k;
 		struct sc_memo_entry *e;
 		u64 truth, got;
 		int op = rand() % 40;
+
+		if (step % 500 == 499)
+			sc_memo_pass_end(&memo, &seen);
 
 		g = rand() % NR_GROUPS;
 		i = rand() % SC_MEMO_GROUP;
@@ -170,6 +182,189 @@ static void test_model(void)
 			model[g][i] = truth;
 	}
 	CHECK(answered > 10000, "the memo answered only %u times", answered);
+}
+
+/*
+ * One visit of a group, as scan.c makes it: the memo's entry if it has
+ * one, else bmap() (here: the group's line) told to it.  Return: a hit.
+ */
+static bool visit(struct sc_memo *m, unsigned long g)
+{
+	struct sc_memo_key k = key(0x100000 + 64 * (g / 4), g % 4);
+	struct sc_memo_entry *e = sc_memo_find(m, &k, 1);
+
+	if (e && sc_memo_get(e, 0) == 8 * (u64)g)
+		return true;
+	if (!e)
+		e = sc_memo_claim(m, &k, 1);
+	sc_memo_set(e, 0, 8 * (u64)g);
+	return false;
+}
+
+/*
+ * A pass over three times the groups the table holds, in the same order
+ * each time (a full pass over a large cache), used to find none of them:
+ * each set's round-robin victim was always the group the walk needed
+ * next.  Still without the table growing, it now finds at least half as
+ * many groups as the table holds, each pass: all but one of each set's.
+ */
+static void test_cyclic(void)
+{
+	unsigned long g, hits = 0, held, nr;
+	unsigned int bits = 0, pass;
+	struct sc_memo_entry *t;
+	struct sc_memo m = { 0 };
+	u8 *l;
+
+	while ((SC_MEMO_WAYS << bits) < 4096)
+		bits++;
+	held = (unsigned long)SC_MEMO_WAYS << bits;
+	nr = 3 * held;
+	t = calloc(held, sizeof(*t));
+	l = calloc(1UL << bits, 1);
+	if (!t || !l)
+		abort();
+	sc_memo_init(&m, t, l, bits);
+	for (pass = 0; pass < 4; pass++) {
+		hits = 0;
+		for (g = 0; g < nr; g++)
+			hits += visit(&m, g);
+	}
+	CHECK(hits >= held / 2, "a pass over %lu groups, %lu held: %lu found",
+	      nr, held, hits);
+	free(t);
+	free(l);
+}
+
+/*
+ * The table as scan.c keeps it: sized at each full pass's end from the
+ * groups the pass met (sc_memo_pass_end()), each new table starting
+ * empty.  @nr groups a pass, @passes passes; returns the last pass's hits.
+ */
+struct sized {
+	struct sc_memo m;
+	struct sc_memo_entry *t;
+	u8 *l;
+	unsigned int resizes;
+	struct sc_memo_pass seen;
+};
+
+static void sized_table(struct sized *z, unsigned int bits)
+{
+	free(z->t);
+	free(z->l);
+	z->t = calloc((size_t)SC_MEMO_WAYS << bits, sizeof(*z->t));
+	z->l = calloc((size_t)1 << bits, 1);
+	if (!z->t || !z->l)
+		abort();
+	sc_memo_init(&z->m, z->t, z->l, bits);
+}
+
+static unsigned long sized_walk(struct sized *z, unsigned long nr,
+				unsigned int passes)
+{
+	unsigned long g, hits = 0;
+	unsigned int bits;
+
+	while (passes--) {
+		hits = 0;
+		for (g = 0; g < nr; g++)
+			hits += visit(&z->m, g);
+		bits = sc_memo_pass_end(&z->m, &z->seen);
+		if (bits != z->m.set_bits) {
+			sized_table(z, bits);
+			z->resizes++;
+		}
+	}
+	return hits;
+}
+
+static unsigned long sized_bytes(const struct sized *z)
+{
+	return ((unsigned long)SC_MEMO_WAYS * sizeof(*z->t) + 1) << z->m.set_bits;
+}
+
+static void test_sized(void)
+{
+	struct sized z = { 0 };
+	unsigned long hits, r;
+
+	CHECK(sizeof(struct sc_memo_entry) == 16, "an entry is %zu bytes",
+	      sizeof(struct sc_memo_entry));
+	sized_table(&z, SC_MEMO_MIN_SET_BITS);
+	CHECK(sized_bytes(&z) == 65536 + 512, "smallest table: %lu bytes",
+	      sized_bytes(&z));
+
+	/* 100,000 one-page files: the first pass grows it, the next fills it. */
+	hits = sized_walk(&z, 100000, 1);
+	CHECK(hits == 0 && z.resizes == 1, "first pass: %lu hits, %u resizes",
+	      hits, z.resizes);
+	CHECK(z.seen.met >= 100000 && z.seen.claimed >= 100000,
+	      "the pass met %llu groups, claimed %llu",
+	      (unsigned long long)z.seen.met,
+	      (unsigned long long)z.seen.claimed);
+	hits = sized_walk(&z, 100000, 2);
+	CHECK(hits >= 95000, "a full pass over 100,000 groups: %lu found", hits);
+	CHECK(z.seen.lookups == 100000 && z.seen.found == hits &&
+	      z.seen.met == 100000,
+	      "seen: %llu lookups, %llu found, %llu met",
+	      (unsigned long long)z.seen.lookups,
+	      (unsigned long long)z.seen.found,
+	      (unsigned long long)z.seen.met);
+	CHECK(z.resizes == 1, "grown once: %u", z.resizes);
+	CHECK(sized_bytes(&z) <= 100000UL * 43,
+	      "%lu bytes for 100,000 groups", sized_bytes(&z));
+
+	/* A cache that wavers by less than twice its size: no new table. */
+	r = z.resizes;
+	sized_walk(&z, 70000, 2);
+	hits = sized_walk(&z, 100000, 1);
+	CHECK(z.resizes == r && hits >= 95000,
+	      "70,000 then 100,000 groups: %u resizes, %lu found",
+	      z.resizes - (unsigned int)r, hits);
+
+	/* It shrinks to what a smaller cache needs, and still finds it. */
+	hits = sized_walk(&z, 3000, 3);
+	CHECK(z.m.set_bits == SC_MEMO_MIN_SET_BITS && hits >= 2700,
+	      "3,000 groups: set_bits %u, %lu found", z.m.set_bits, hits);
+
+	/* Never beyond the cap: 2,000,000 groups still find some. */
+	hits = sized_walk(&z, 2000000, 3);
+	CHECK(z.m.set_bits == SC_MEMO_MAX_SET_BITS,
+	      "2,000,000 groups: set_bits %u", z.m.set_bits);
+	CHECK(sized_bytes(&z) == (4UL << 20) + (32UL << 10),
+	      "largest table: %lu bytes", sized_bytes(&z));
+	CHECK(hits >= (SC_MEMO_WAYS - 1UL) << SC_MEMO_MAX_SET_BITS,
+	      "2,000,000 groups: %lu found", hits);
+	free(z.t);
+	free(z.l);
+}
+
+/*
+ * A full set gives up a group not used for a whole pass before the one
+ * taken last: the groups of files gone or changed make way, and a walk
+ * over the rest keeps all of them.
+ */
+static void test_stale(void)
+{
+	struct sc_memo_pass seen;
+	unsigned long g, hits;
+	unsigned int pass;
+
+	reset();
+	for (g = 0; g < 4 * NR_SETS * SC_MEMO_WAYS; g++)
+		visit(&memo, 1000000 + g);	/* fills every way */
+	sc_memo_pass_end(&memo, &seen);
+	sc_memo_pass_end(&memo, &seen);	/* a pass without them */
+	for (pass = 0; pass < 3; pass++) {
+		hits = 0;
+		for (g = 0; g < NR_SETS * SC_MEMO_WAYS / 4; g++)
+			hits += visit(&memo, g);
+		sc_memo_pass_end(&memo, &seen);
+	}
+	CHECK(hits == NR_SETS * SC_MEMO_WAYS / 4,
+	      "%lu of %u found among stale groups", hits,
+	      NR_SETS * SC_MEMO_WAYS / 4);
 }
 
 static void test_quiet(void)
@@ -238,6 +433,9 @@ int main(void)
 	test_line();
 	test_stamp_and_keys();
 	test_model();
+	test_cyclic();
+	test_sized();
+	test_stale();
 	test_quiet();
 	test_noted();
 	return sc_test_summary("memo");
