@@ -73,13 +73,14 @@ static struct page *sc_pages[SC_SLAB_SIZE];
 static unsigned long *sc_vm_events;
 
 /*
- * The group memo (memo.h): for now a fixed table of the smallest size,
- * 2^SC_MEMO_MIN_SET_BITS sets of SC_MEMO_WAYS groups, 16 bytes each, 64
- * KiB in all; only the thread uses it.
+ * The group memo (memo.h), sized by the thread from its full passes
+ * (sc_scan_memo_resize()); only the thread uses it.  @sc_memo_want: the
+ * set_bits the last full pass asked for.
  */
 static struct sc_memo sc_memo;
 static struct sc_memo_entry *sc_memo_entries;
 static u8 *sc_memo_last;
+static unsigned int sc_memo_want;
 
 /* Parameter writes so far: a quiet pass ends at the next (memo.h). */
 static atomic_long_t sc_param_writes;
@@ -1212,14 +1213,21 @@ static void sc_pass_cut(struct sc_walk *w)
 }
 
 /*
- * A full pass ended: the group memo ages its entries by a pass (memo.h);
- * the table it asks for is not allocated yet.
+ * A full pass ended: the group memo ages its entries by a pass and says
+ * what table it wants, which the thread allocates after its tick
+ * (sc_scan_memo_resize()).  What the memo saw in the pass goes to the
+ * dynamic debug log (the bench reads it): lookups, groups found, groups
+ * met, table size.
  */
 static void sc_scan_memo_pass_end(void)
 {
 	struct sc_memo_pass seen;
 
-	sc_memo_pass_end(&sc_memo, &seen);
+	sc_memo_want = sc_memo_pass_end(&sc_memo, &seen);
+	DMDEBUG("memo: pass %llu lookups %llu found %llu claimed %llu met; table %lu, wants %lu",
+		seen.lookups, seen.found, seen.claimed, seen.met,
+		(unsigned long)SC_MEMO_WAYS << sc_memo.set_bits,
+		(unsigned long)SC_MEMO_WAYS << sc_memo_want);
 }
 
 /*
@@ -1534,6 +1542,39 @@ static void sc_door_tick_target(struct sc_target *sc)
 }
 
 /*
+ * Allocate the table sc_scan_start() or the last full pass asked for
+ * (memo.h), empty, in place of the old.  Between ticks: process context,
+ * no lock held, so no pointer into the old table is left.  A table that
+ * cannot be had leaves the one there is, asked again after the next full
+ * pass.  Return: false when there is none at all.
+ */
+static bool sc_scan_memo_resize(void)
+{
+	unsigned int bits = sc_memo_want;
+	struct sc_memo_entry *entries;
+	u8 *last;
+
+	if (sc_memo_entries && bits == sc_memo.set_bits)
+		return true;
+	entries = kvcalloc((size_t)SC_MEMO_WAYS << bits, sizeof(*entries),
+			   GFP_KERNEL | __GFP_NOWARN);
+	last = kvcalloc((size_t)1 << bits, sizeof(*last),
+			GFP_KERNEL | __GFP_NOWARN);
+	if (!entries || !last) {
+		kvfree(entries);
+		kvfree(last);
+		sc_memo_want = sc_memo.set_bits;
+		return !!sc_memo_entries;
+	}
+	kvfree(sc_memo_entries);
+	kvfree(sc_memo_last);
+	sc_memo_entries = entries;
+	sc_memo_last = last;
+	sc_memo_init(&sc_memo, entries, last, bits);
+	return true;
+}
+
+/*
  * One 10 Hz tick: vm_swapcache.c's loop body, per target.  Without @work
  * (nothing enabled, every 5 s), only what writes and discards dropped
  * from the maps meanwhile is freed.
@@ -1569,6 +1610,7 @@ static void sc_thread_tick(bool work)
 		}
 		sc_release_target(sc);
 	}
+	sc_scan_memo_resize();
 
 	if (wrote)
 		WRITE_ONCE(sc_burst,
@@ -1615,14 +1657,9 @@ int sc_scan_start(void)
 		if (!sc_pages[i])
 			goto nomem;
 	}
-	sc_memo_entries = kvcalloc(SC_MEMO_WAYS << SC_MEMO_MIN_SET_BITS,
-				   sizeof(*sc_memo_entries), GFP_KERNEL);
-	sc_memo_last = kvcalloc(1U << SC_MEMO_MIN_SET_BITS,
-				sizeof(*sc_memo_last), GFP_KERNEL);
-	if (!sc_memo_entries || !sc_memo_last)
+	sc_memo_want = SC_MEMO_MIN_SET_BITS;
+	if (!sc_scan_memo_resize())
 		goto nomem;
-	sc_memo_init(&sc_memo, sc_memo_entries, sc_memo_last,
-		     SC_MEMO_MIN_SET_BITS);
 	sc_thread = kthread_run(sc_thread_fn, NULL, "swapcached");
 	if (IS_ERR(sc_thread)) {
 		int r = PTR_ERR(sc_thread);
