@@ -565,6 +565,13 @@ def render(F, env):
             if ep is not None:
                 P(f"- Writing hysteresis={h} (a parameter write is an event): {ep / 100:.2f} s of CPU "
                   f"until the thread stood still.")
+            ml = V.get(("smallfiles", "swapcache", "event_pass_memo_lookups", h))
+            if ml is not None:
+                mf = get("smallfiles", "swapcache", "event_pass_memo_found", h)
+                mm = get("smallfiles", "swapcache", "event_pass_memo_met", h)
+                mt = get("smallfiles", "swapcache", "event_pass_memo_table", h)
+                P(f"  Its group memo: {mf:.0f} of {ml:.0f} lookups found ({100 * ratio(mf, ml):.0f}%), "
+                  f"{mm:.0f} groups met, a table of {mt:.0f} groups.")
             P(f"- Idle over them, nothing left to write, hysteresis={h}: {it / 100:.2f} s of CPU in {isec:.0f} s "
               f"({100 * it / 100 / isec:.1f}% of one CPU), {iw:.0f} pages written.")
         rt, rp = get("resident", "swapcache", "admit_ticks"), get("resident", "swapcache", "admitted")

@@ -41,6 +41,29 @@ sf_still() {
 	cpu1=$last t1=$(now)
 }
 
+# sf_memo MARK H: the group memo's count for the last full pass logged
+# after MARK (swapcached's dynamic debug line, scan.c), as rows for
+# hysteresis H; nothing when the module logs none.
+sf_memo() {
+	# shellcheck disable=SC2046 # fields, split on purpose
+	set -- "$2" $(dmesg | awk -v mark="$1" '
+		index($0, mark) { on = 1; l = ""; next }
+		on && /memo: pass / { l = $0 }
+		END { print l }' |
+		sed -n 's/.*memo: pass \([0-9]*\) lookups \([0-9]*\) found \([0-9]*\) claimed \([0-9]*\) met; table \([0-9]*\), wants \([0-9]*\).*/\1 \2 \3 \4 \5 \6/p')
+	if [ $# -ne 7 ]; then
+		log "small files, hysteresis $1: no memo line from the module"
+		return 0
+	fi
+	row smallfiles swapcache event_pass_memo_lookups "$1" "$2" count
+	row smallfiles swapcache event_pass_memo_found "$1" "$3" count
+	row smallfiles swapcache event_pass_memo_claimed "$1" "$4" count
+	row smallfiles swapcache event_pass_memo_met "$1" "$5" count
+	row smallfiles swapcache event_pass_memo_table "$1" "$6" groups
+	log "small files, hysteresis $1: the pass's memo: $2 lookups, $3 found," \
+		"$4 claimed, $5 groups met; table of $6 groups, wants $7"
+}
+
 # scenario_smallfiles: swapcached idling over SMALL_FILES one-page opted-in files
 # that are all in the page cache and all cached already. Each file is its
 # own 16-page group; the SSD is sized for the worst case, a 64 KiB slab per
@@ -89,11 +112,21 @@ scenario_smallfiles() {
 	# one full pass, which over 100,000 files lasts seconds and was once
 	# most of the idle window.  That pass is reported on its own; the
 	# window opens once the thread's CPU time has stood still for 2 s.
+	# The memo's count of that pass comes from the module's dynamic debug
+	# line at each full pass's end (scan.c), not from kprobes.
+	for f in /proc/dynamic_debug/control /sys/kernel/debug/dynamic_debug/control; do
+		[ -w $f ] || continue
+		echo 'module swapcache format "memo: pass" +p' >$f 2>/dev/null || true
+		break
+	done
 	for h in 0 $HYST_DEFAULT; do
+		mark="bench mark $(cat /proc/sys/kernel/random/uuid)"
+		echo "<6>$mark" >/dev/kmsg
 		cpu0=$(sc_cpu) t0=$(now)
 		param hysteresis "$h"
 		sf_still
 		row smallfiles swapcache event_pass_ticks "$h" $((cpu1 - cpu0)) ticks
+		sf_memo "$mark" "$h"
 		log "small files, hysteresis $h written: $((cpu1 - cpu0)) ticks until still," \
 			"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
 		cpu0=$(sc_cpu) wr0=$(sc_status_field sc written) t0=$(now)
