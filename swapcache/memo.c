@@ -180,13 +180,13 @@ struct sc_memo_entry *sc_memo_claim(struct sc_memo *m,
  * Any context.
  *
  * Return: the set_bits of the table the memo should have now (memo.h): the
- * smallest that holds the groups met at three quarters full, within
+ * smallest with an entry for each group met, within
  * SC_MEMO_MIN_SET_BITS and SC_MEMO_MAX_SET_BITS; the current set_bits
  * while a table a quarter of the current size would not do.
  */
 unsigned int sc_memo_pass_end(struct sc_memo *m, struct sc_memo_pass *seen)
 {
-	u64 want = m->pass.met + m->pass.met / 3;
+	u64 want = m->pass.met;
 	unsigned int bits = SC_MEMO_MIN_SET_BITS;
 
 	*seen = m->pass;

@@ -42,19 +42,20 @@
  * round-robin cache), so every full pass asked bmap() of every page of
  * a large cache.  So the table is sized from the last full pass: the
  * thread's memo starts at 2^SC_MEMO_MIN_SET_BITS sets and, at the end of
- * each full pass, sc_memo_pass_end() asks for the smallest table that
- * holds the groups the pass met at three quarters full (or 4/3 entries a
- * group), up to 2^SC_MEMO_MAX_SET_BITS sets; the thread allocates it
- * between ticks, in process context and under no lock of the map's, and
- * keeps the table it has when it cannot (scan.c).  A smaller one is taken
- * only once a quarter of the table would do, so that a cache whose size
- * wavers does not flap, each new table starting empty.  Entries are 16
- * bytes, SC_MEMO_WAYS to a set, plus a byte a set: 21 to 43 bytes per
- * group the last full pass met when the table grew to it, up to 86 while
- * the cache shrinks; that is 1.3 to 5.4 bytes a page for whole 16-page
- * groups, but 21 to 86 a page for one-page files, whose groups hold a
- * page each.  Never less than 64 KiB and 512 bytes (4,096 groups) nor
- * more than 4 MiB and 32 KiB (262,144 groups) in all.
+ * each full pass, sc_memo_pass_end() asks for the smallest table with an
+ * entry for each group the pass met, up to 2^SC_MEMO_MAX_SET_BITS sets;
+ * the thread allocates it between ticks, in process context and under no
+ * lock of the map's, and keeps the table it has when it cannot (scan.c).
+ * A smaller one is taken only once a quarter of the table would do, so
+ * that a cache whose size wavers does not flap, each new table starting
+ * empty.  Filled to between half and all of its entries, the table finds
+ * 98% to 81% of a pass's groups (92% at 100,000 groups: 3/4 full).
+ * Entries are 16 bytes, SC_MEMO_WAYS to a set, plus a byte a set: 16 to
+ * 32 bytes per group the last full pass met when the table grew to it,
+ * up to 65 while the cache shrinks; that is 1 to 4 bytes a page for
+ * whole 16-page groups, but 16 to 65 a page for one-page files, whose
+ * groups hold a page each.  Never less than 64 KiB and 512 bytes (4,096
+ * groups) nor more than 4 MiB and 32 KiB (262,144 groups) in all.
  *
  * Within a set, a group with no entry takes an unused one, else one not
  * used during this pass nor the last (a group gone or changed), else the

@@ -304,7 +304,7 @@ static void test_sized(void)
 	      (unsigned long long)z.seen.met,
 	      (unsigned long long)z.seen.claimed);
 	hits = sized_walk(&z, 100000, 2);
-	CHECK(hits >= 95000, "a full pass over 100,000 groups: %lu found", hits);
+	CHECK(hits >= 88000, "a full pass over 100,000 groups: %lu found", hits);
 	CHECK(z.seen.lookups == 100000 && z.seen.found == hits &&
 	      z.seen.met == 100000,
 	      "seen: %llu lookups, %llu found, %llu met",
@@ -312,15 +312,15 @@ static void test_sized(void)
 	      (unsigned long long)z.seen.found,
 	      (unsigned long long)z.seen.met);
 	CHECK(z.resizes == 1, "grown once: %u", z.resizes);
-	CHECK(sized_bytes(&z) <= 100000UL * 43,
+	CHECK(sized_bytes(&z) <= 100000UL * 22,
 	      "%lu bytes for 100,000 groups", sized_bytes(&z));
 
-	/* A cache that wavers by less than twice its size: no new table. */
+	/* A cache that wavers, 40,000 groups fitting half the table: no new one. */
 	r = z.resizes;
-	sized_walk(&z, 70000, 2);
+	sized_walk(&z, 40000, 2);
 	hits = sized_walk(&z, 100000, 1);
-	CHECK(z.resizes == r && hits >= 95000,
-	      "70,000 then 100,000 groups: %u resizes, %lu found",
+	CHECK(z.resizes == r && hits >= 88000,
+	      "40,000 then 100,000 groups: %u resizes, %lu found",
 	      z.resizes - (unsigned int)r, hits);
 
 	/* It shrinks to what a smaller cache needs, and still finds it. */
