@@ -239,6 +239,43 @@ static void test_cyclic(void)
 }
 
 /*
+ * The same walk with a full pass ending after each round, as scan.c ends
+ * them: a group found is used again this pass, so it must not be the one
+ * given up (memo.h), or the set loses the groups it keeps to the ones it
+ * just took.  Past 256 passes too, where the epoch wraps.
+ */
+static void test_cyclic_aged(void)
+{
+	unsigned long g, hits, held, nr, worst = ~0UL;
+	unsigned int bits = SC_MEMO_MIN_SET_BITS, pass;
+	struct sc_memo_pass seen;
+	struct sc_memo_entry *t;
+	struct sc_memo m = { 0 };
+	u8 *l;
+
+	held = (unsigned long)SC_MEMO_WAYS << bits;
+	nr = 3 * held;
+	t = calloc(held, sizeof(*t));
+	l = calloc(1UL << bits, 1);
+	if (!t || !l)
+		abort();
+	sc_memo_init(&m, t, l, bits);
+	for (pass = 0; pass < 260; pass++) {
+		hits = 0;
+		for (g = 0; g < nr; g++)
+			hits += visit(&m, g);
+		sc_memo_pass_end(&m, &seen);
+		if (pass && hits < worst)
+			worst = hits;
+	}
+	CHECK(worst >= (SC_MEMO_WAYS - 1UL) << bits,
+	      "a pass over %lu groups, %lu held, a pass ending each round: %lu found at worst",
+	      nr, held, worst);
+	free(t);
+	free(l);
+}
+
+/*
  * The table as scan.c keeps it: sized at each full pass's end from the
  * groups the pass met (sc_memo_pass_end()), each new table starting
  * empty.  @nr groups a pass, @passes passes; returns the last pass's hits.
@@ -436,6 +473,7 @@ int main(void)
 	test_stamp_and_keys();
 	test_model();
 	test_cyclic();
+	test_cyclic_aged();
 	test_sized();
 	test_stale();
 	test_quiet();
