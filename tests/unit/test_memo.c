@@ -380,6 +380,72 @@ static void test_sized(void)
 }
 
 /*
+ * Two targets, as the thread serves them (scan.c): A has 100,000 groups
+ * and ends a full pass every 10 ticks, B has 100 and ends one every tick
+ * (hysteresis=0, never quiet).  Each target's pass end ages and sizes its
+ * own memo, and each memo's table follows its own want between ticks.
+ * One memo for both, as the thread had it, let B's pass ends age A's
+ * entries ten times a pass of A's and shrink the table under it: A found
+ * none of its 100,000 groups, and the table was replaced 40 times in 200
+ * ticks.
+ */
+struct target {
+	struct sized *memo;
+	unsigned int want;
+	unsigned long nr, per_tick, base, pos, hits, last_hits;
+};
+
+static void target_tick(struct target *t)
+{
+	unsigned long i;
+
+	for (i = 0; i < t->per_tick; i++, t->pos++)
+		t->hits += visit(&t->memo->m, t->base + t->pos);
+	if (t->pos == t->nr) {
+		t->want = sc_memo_pass_end(&t->memo->m, &t->memo->seen);
+		t->last_hits = t->hits;
+		t->pos = 0;
+		t->hits = 0;
+	}
+	/* Between ticks, the target still held: its table as it wants. */
+	if (t->want != t->memo->m.set_bits) {
+		sized_table(t->memo, t->want);
+		t->memo->resizes++;
+	}
+}
+
+static void test_targets(void)
+{
+	struct sized za = { 0 }, zb = { 0 };
+	struct target a = {
+		.memo = &za, .want = SC_MEMO_MIN_SET_BITS,
+		.nr = 100000, .per_tick = 10000,
+	};
+	struct target b = {
+		.memo = &zb, .want = SC_MEMO_MIN_SET_BITS,
+		.nr = 100, .per_tick = 100, .base = 10000000,
+	};
+	unsigned int tick;
+
+	sized_table(&za, SC_MEMO_MIN_SET_BITS);
+	sized_table(&zb, SC_MEMO_MIN_SET_BITS);
+	for (tick = 0; tick < 200; tick++) {
+		target_tick(&a);
+		target_tick(&b);
+	}
+	CHECK(a.last_hits >= 88000 && za.resizes == 1,
+	      "A, 100,000 groups beside B: %lu found, %u resizes",
+	      a.last_hits, za.resizes);
+	CHECK(b.last_hits == 100 && zb.resizes == 0,
+	      "B, 100 groups beside A: %lu found, %u resizes",
+	      b.last_hits, zb.resizes);
+	free(za.t);
+	free(za.l);
+	free(zb.t);
+	free(zb.l);
+}
+
+/*
  * A full set gives up a group not used for a whole pass before the one
  * taken last: the groups of files gone or changed make way, and a walk
  * over the rest keeps all of them.
@@ -475,6 +541,7 @@ int main(void)
 	test_cyclic();
 	test_cyclic_aged();
 	test_sized();
+	test_targets();
 	test_stale();
 	test_quiet();
 	test_noted();
