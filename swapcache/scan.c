@@ -72,16 +72,6 @@ static bool sc_refill_clock_running;
 static struct page *sc_pages[SC_SLAB_SIZE];
 static unsigned long *sc_vm_events;
 
-/*
- * The group memo (memo.h), sized by the thread from its full passes
- * (sc_scan_memo_resize()); only the thread uses it.  @sc_memo_want: the
- * set_bits the last full pass asked for.
- */
-static struct sc_memo sc_memo;
-static struct sc_memo_entry *sc_memo_entries;
-static u8 *sc_memo_last;
-static unsigned int sc_memo_want;
-
 /* Parameter writes so far: a quiet pass ends at the next (memo.h). */
 static atomic_long_t sc_param_writes;
 
@@ -135,26 +125,66 @@ void sc_scan_param_written(void)
 	atomic_long_inc(&sc_param_writes);
 }
 
+/*
+ * Give @sc's group memo the table it wants (@sc->memo_want, memo.h),
+ * empty, in place of the one it has.  Called by the constructor before the
+ * thread can see @sc, then only by the thread between its ticks over @sc,
+ * @sc held: process context, no lock held, no pointer into the old table
+ * left.  A table that cannot be had leaves the one there is, asked for
+ * again after @sc's next full pass.  Return: false when there is none.
+ */
+static bool sc_scan_memo_resize(struct sc_target *sc)
+{
+	unsigned int bits = sc->memo_want;
+	struct sc_memo_entry *entries;
+	u8 *last;
+
+	if (sc->memo.entries && bits == sc->memo.set_bits)
+		return true;
+	entries = kvcalloc((size_t)SC_MEMO_WAYS << bits, sizeof(*entries),
+			   GFP_KERNEL | __GFP_NOWARN);
+	last = kvcalloc((size_t)1 << bits, sizeof(*last),
+			GFP_KERNEL | __GFP_NOWARN);
+	if (!entries || !last) {
+		kvfree(entries);
+		kvfree(last);
+		sc->memo_want = sc->memo.set_bits;
+		return !!sc->memo.entries;
+	}
+	kvfree(sc->memo.entries);
+	kvfree(sc->memo.last);
+	sc_memo_init(&sc->memo, entries, last, bits);
+	return true;
+}
+
 /**
  * sc_scan_register() - put a new target in the thread's care
  * @sc: the target, fully constructed
  *
- * Takes sc_targets_lock.  Sleeps; process context (the constructor).
+ * Gives it its own group memo, at the smallest table (memo.h).  Takes
+ * sc_targets_lock.  Sleeps; process context (the constructor).
+ *
+ * Return: 0, or -ENOMEM when the memo's table cannot be had.
  */
-void sc_scan_register(struct sc_target *sc)
+int sc_scan_register(struct sc_target *sc)
 {
+	sc->memo_want = SC_MEMO_MIN_SET_BITS;
+	if (!sc_scan_memo_resize(sc))
+		return -ENOMEM;
 	mutex_lock(&sc_targets_lock);
 	list_add_tail(&sc->scan_entry, &sc_targets);
 	mutex_unlock(&sc_targets_lock);
 	sc_scan_kick();
+	return 0;
 }
 
 /**
  * sc_scan_unregister() - take a target out of the thread's care
- * @sc: the target
+ * @sc: the target, registered
  *
- * Returns once the thread no longer uses @sc.  Takes sc_targets_lock.
- * Sleeps; process context (the destructor).
+ * Returns once the thread no longer uses @sc, and frees its group memo,
+ * which only the thread used.  Takes sc_targets_lock.  Sleeps; process
+ * context (the destructor).
  */
 void sc_scan_unregister(struct sc_target *sc)
 {
@@ -162,6 +192,9 @@ void sc_scan_unregister(struct sc_target *sc)
 	list_del(&sc->scan_entry);
 	mutex_unlock(&sc_targets_lock);
 	wait_event(sc_target_released, !atomic_read(&sc->scan_users));
+	kvfree(sc->memo.entries);
+	kvfree(sc->memo.last);
+	memset(&sc->memo, 0, sizeof(sc->memo));
 }
 
 /*----------------------------------------------------------------*/
@@ -692,7 +725,7 @@ static u32 sc_group_locate(struct sc_target *sc, struct inode *inode,
 
 	if (g->stamped) {
 		sc_group_key(inode, g, &k);
-		e = sc_memo_find(&sc_memo, &k, g->stamp);
+		e = sc_memo_find(&sc->memo, &k, g->stamp);
 	}
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
 		struct folio *folio = g->folios[i];
@@ -709,7 +742,8 @@ static u32 sc_group_locate(struct sc_target *sc, struct inode *inode,
 			sector = sc_page_sector(inode, g->base + i);
 			if (g->stamped && sector != SC_MEMO_NONE) {
 				if (!e)
-					e = sc_memo_claim(&sc_memo, &k, g->stamp);
+					e = sc_memo_claim(&sc->memo, &k,
+							  g->stamp);
 				sc_memo_set(e, i, sector);
 			}
 		}
@@ -719,8 +753,8 @@ static u32 sc_group_locate(struct sc_target *sc, struct inode *inode,
 }
 
 /* Page @i of the group was found elsewhere than the memo said: forget it. */
-static void sc_group_moved(struct inode *inode, const struct sc_group *g,
-			   unsigned int i)
+static void sc_group_moved(struct sc_target *sc, struct inode *inode,
+			   const struct sc_group *g, unsigned int i)
 {
 	struct sc_memo_entry *e;
 	struct sc_memo_key k;
@@ -728,7 +762,7 @@ static void sc_group_moved(struct inode *inode, const struct sc_group *g,
 	if (!g->stamped)
 		return;
 	sc_group_key(inode, g, &k);
-	e = sc_memo_find(&sc_memo, &k, g->stamp);
+	e = sc_memo_find(&sc->memo, &k, g->stamp);
 	if (e)
 		sc_memo_forget(e, i);
 }
@@ -770,7 +804,7 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_clean(folio, mapping, index))
 			continue;
 		if (sc_page_oblock(sc, inode, index) != g->oblocks[take[i]]) {
-			sc_group_moved(inode, g, take[i]);
+			sc_group_moved(sc, inode, g, take[i]);
 			continue;
 		}
 		p->oblocks[p->nr] = g->oblocks[take[i]];
@@ -853,7 +887,7 @@ static bool sc_group_cached(struct sc_target *sc, struct inode *inode,
 	if (!g->stamped || !sc_mapping_known(inode->i_mapping))
 		return false;
 	sc_group_key(inode, g, &k);
-	e = sc_memo_find(&sc_memo, &k, g->stamp);
+	e = sc_memo_find(&sc->memo, &k, g->stamp);
 	if (!e)
 		return false;
 	for (i = 0; i < SC_SLAB_SIZE; i++) {
@@ -1213,21 +1247,21 @@ static void sc_pass_cut(struct sc_walk *w)
 }
 
 /*
- * A full pass ended: the group memo ages its entries by a pass and says
- * what table it wants, which the thread allocates after its tick
- * (sc_scan_memo_resize()).  What the memo saw in the pass goes to the
- * dynamic debug log (the bench reads it): lookups, groups found, groups
- * met, table size.
+ * A full pass of @sc's ended: its group memo, and no other target's, ages
+ * its entries by a pass and says what table it wants, which the thread
+ * allocates once it is done with @sc for this tick (sc_scan_memo_resize()).
+ * What the memo saw in the pass goes to the dynamic debug log (the bench
+ * reads it): lookups, groups found, groups met, table size.
  */
-static void sc_scan_memo_pass_end(void)
+static void sc_scan_memo_pass_end(struct sc_target *sc)
 {
 	struct sc_memo_pass seen;
 
-	sc_memo_want = sc_memo_pass_end(&sc_memo, &seen);
+	sc->memo_want = sc_memo_pass_end(&sc->memo, &seen);
 	DMDEBUG("memo: pass %llu lookups %llu found %llu claimed %llu met; table %lu, wants %lu",
 		seen.lookups, seen.found, seen.claimed, seen.met,
-		(unsigned long)SC_MEMO_WAYS << sc_memo.set_bits,
-		(unsigned long)SC_MEMO_WAYS << sc_memo_want);
+		(unsigned long)SC_MEMO_WAYS << sc->memo.set_bits,
+		(unsigned long)SC_MEMO_WAYS << sc->memo_want);
 }
 
 /*
@@ -1414,7 +1448,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	if (lost)
 		sc_quiet_taint(&cur->quiet);
 	sc_pass_end(w->sc);
-	sc_scan_memo_pass_end();
+	sc_scan_memo_pass_end(w->sc);
 }
 
 /*
@@ -1542,39 +1576,6 @@ static void sc_door_tick_target(struct sc_target *sc)
 }
 
 /*
- * Allocate the table sc_scan_start() or the last full pass asked for
- * (memo.h), empty, in place of the old.  Between ticks: process context,
- * no lock held, so no pointer into the old table is left.  A table that
- * cannot be had leaves the one there is, asked again after the next full
- * pass.  Return: false when there is none at all.
- */
-static bool sc_scan_memo_resize(void)
-{
-	unsigned int bits = sc_memo_want;
-	struct sc_memo_entry *entries;
-	u8 *last;
-
-	if (sc_memo_entries && bits == sc_memo.set_bits)
-		return true;
-	entries = kvcalloc((size_t)SC_MEMO_WAYS << bits, sizeof(*entries),
-			   GFP_KERNEL | __GFP_NOWARN);
-	last = kvcalloc((size_t)1 << bits, sizeof(*last),
-			GFP_KERNEL | __GFP_NOWARN);
-	if (!entries || !last) {
-		kvfree(entries);
-		kvfree(last);
-		sc_memo_want = sc_memo.set_bits;
-		return !!sc_memo_entries;
-	}
-	kvfree(sc_memo_entries);
-	kvfree(sc_memo_last);
-	sc_memo_entries = entries;
-	sc_memo_last = last;
-	sc_memo_init(&sc_memo, entries, last, bits);
-	return true;
-}
-
-/*
  * One 10 Hz tick: vm_swapcache.c's loop body, per target.  Without @work
  * (nothing enabled, every 5 s), only what writes and discards dropped
  * from the maps meanwhile is freed.
@@ -1608,9 +1609,10 @@ static void sc_thread_tick(bool work)
 					sc_scan_data(sc);
 			}
 		}
+		/* Done with it for this tick, and still holding it. */
+		sc_scan_memo_resize(sc);
 		sc_release_target(sc);
 	}
-	sc_scan_memo_resize();
 
 	if (wrote)
 		WRITE_ONCE(sc_burst,
@@ -1657,9 +1659,6 @@ int sc_scan_start(void)
 		if (!sc_pages[i])
 			goto nomem;
 	}
-	sc_memo_want = SC_MEMO_MIN_SET_BITS;
-	if (!sc_scan_memo_resize())
-		goto nomem;
 	sc_thread = kthread_run(sc_thread_fn, NULL, "swapcached");
 	if (IS_ERR(sc_thread)) {
 		int r = PTR_ERR(sc_thread);
@@ -1694,9 +1693,4 @@ void sc_scan_stop(void)
 	}
 	kfree(sc_vm_events);
 	sc_vm_events = NULL;
-	kvfree(sc_memo_entries);
-	sc_memo_entries = NULL;
-	kvfree(sc_memo_last);
-	sc_memo_last = NULL;
-	memset(&sc_memo, 0, sizeof(sc_memo));
 }

@@ -514,6 +514,11 @@ enum {
  * @scan_tick: the last tick of the thread that served the target
  * @water: an enum sc_water_state, for the cleaner and the status line
  * @cursor: the thread's place in the filesystem
+ * @memo: the thread's group memo of the filesystem's pages (memo.h), its
+ *	table sized and its entries aged by this target's full passes alone;
+ *	allocated by sc_scan_register(), resized by the thread while it holds
+ *	the target, freed by sc_scan_unregister()
+ * @memo_want: the set_bits of the table its last full pass asked for
  * @ghosts: origin groups the cleaner evicted, not to be written again
  *	while they stay in RAM (admit.h); the thread's
  * @door: the blocks read from the origin lately, and whether the SSD
@@ -575,6 +580,8 @@ struct sc_target {
 	u64 scan_tick;
 	u8 water;
 	struct sc_scan_cursor cursor;
+	struct sc_memo memo;
+	unsigned int memo_want;
 	struct sc_ghosts ghosts;
 	struct sc_door door;
 	u64 door_misses;
@@ -804,7 +811,7 @@ void sc_clean(struct sc_target *sc);
 /* scan.c: the thread */
 int sc_scan_start(void);
 void sc_scan_stop(void);
-void sc_scan_register(struct sc_target *sc);
+int sc_scan_register(struct sc_target *sc);
 void sc_scan_unregister(struct sc_target *sc);
 void sc_scan_kick(void);
 bool sc_scan_is_thread(void);

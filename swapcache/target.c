@@ -356,7 +356,11 @@ static int sc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	 */
 	ti->accounts_remapped_io = true;
 	ti->private = sc;
-	sc_scan_register(sc);
+	r = sc_scan_register(sc);
+	if (r) {
+		ti->error = "Cannot allocate the group memo";
+		goto bad;
+	}
 	return 0;
 
 bad:
