@@ -126,6 +126,17 @@ void sc_scan_param_written(void)
 }
 
 /*
+ * A group memo's table is an optional cache: an allocation that could only
+ * be had by the OOM killer fails instead.  kvmalloc() supports
+ * __GFP_RETRY_MAYFAIL (mm/util.c, 6.1 and 6.12): its kmalloc() attempt,
+ * and past that vmalloc's pages and their array, are asked with it.  Only
+ * the page tables vmalloc maps them with are GFP_KERNEL whatever the
+ * flags: a page or two for the largest table, asked after its 1,024 pages
+ * were had.
+ */
+#define SC_MEMO_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/*
  * Give @sc's group memo the table it wants (@sc->memo_want, memo.h),
  * empty, in place of the one it has.  Called by the constructor before the
  * thread can see @sc, then only by the thread between its ticks over @sc,
@@ -142,9 +153,8 @@ static bool sc_scan_memo_resize(struct sc_target *sc)
 	if (sc->memo.entries && bits == sc->memo.set_bits)
 		return true;
 	entries = kvcalloc((size_t)SC_MEMO_WAYS << bits, sizeof(*entries),
-			   GFP_KERNEL | __GFP_NOWARN);
-	last = kvcalloc((size_t)1 << bits, sizeof(*last),
-			GFP_KERNEL | __GFP_NOWARN);
+			   SC_MEMO_GFP);
+	last = kvcalloc((size_t)1 << bits, sizeof(*last), SC_MEMO_GFP);
 	if (!entries || !last) {
 		kvfree(entries);
 		kvfree(last);
