@@ -40,22 +40,29 @@
  * The table.  A full pass over more groups than the memo holds used to
  * forget each before coming back to it (a cyclic walk through a
  * round-robin cache), so every full pass asked bmap() of every page of
- * a large cache.  So the table is sized from the last full pass: the
- * thread's memo starts at 2^SC_MEMO_MIN_SET_BITS sets and, at the end of
- * each full pass, sc_memo_pass_end() asks for the smallest table with an
- * entry for each group the pass met, up to 2^SC_MEMO_MAX_SET_BITS sets;
- * the thread allocates it between ticks, in process context and under no
- * lock of the map's, and keeps the table it has when it cannot (scan.c).
- * A smaller one is taken only once a quarter of the table would do, so
- * that a cache whose size wavers does not flap, each new table starting
- * empty.  Filled to between half and all of its entries, the table finds
+ * a large cache.  So the table is sized from the last full pass.  Each
+ * target has a memo of its own (struct sc_target): a pass's end ages the
+ * entries and sizes the table of its target's memo only, or a small target
+ * ending a pass every tick would age a large one's entries many times in
+ * one of its passes, and shrink its table.  A target's memo starts at
+ * 2^SC_MEMO_MIN_SET_BITS sets when the target is made and, at the end of
+ * each of its full passes, sc_memo_pass_end() asks for the smallest table
+ * with an entry for each group the pass met, up to 2^SC_MEMO_MAX_SET_BITS
+ * sets.  The thread allocates it when done with the target for the tick,
+ * in process context, the target held and no lock, and keeps the table it
+ * has when it cannot (never by the OOM killer); the table goes with the
+ * target (scan.c).  A smaller one is taken only once a quarter of the
+ * table would do, so that a cache whose size wavers does not flap, each
+ * new table starting empty.  Filled to between half and all of its entries, the table finds
  * 98% to 81% of a pass's groups (92% at 100,000 groups: 3/4 full).
  * Entries are 16 bytes, SC_MEMO_WAYS to a set, plus a byte a set: 16 to
  * 32 bytes per group the last full pass met when the table grew to it,
  * up to 65 while the cache shrinks; that is 1 to 4 bytes a page for
  * whole 16-page groups, but 16 to 65 a page for one-page files, whose
  * groups hold a page each.  Never less than 64 KiB and 512 bytes (4,096
- * groups) nor more than 4 MiB and 32 KiB (262,144 groups) in all.
+ * groups) nor more than 4 MiB and 32 KiB (262,144 groups) per target;
+ * while a table is replaced the old one is held too, for a moment: at most
+ * 6 MiB and 48 KiB, from 2 MiB to 4 MiB.
  *
  * Within a set, a group with no entry takes an unused one, else one not
  * used during this pass nor the last (a group gone or changed), else the
@@ -63,7 +70,7 @@
  * groups in the same order, and the group taken last is the one it will
  * need again last: keeping the others, a set with more groups than ways
  * still hits on SC_MEMO_WAYS - 1 of them a pass, where a round-robin
- * victim hit on none.  Only the thread uses the memo: no locking.
+ * victim hit on none.  Only the thread uses a memo: no locking.
  *
  * The quiet pass.  With hysteresis=0 a new pass starts on every tick, and
  * a pass over 100,000 cached files costs a pass's worth of CPU however
@@ -89,7 +96,7 @@
 #define SC_MEMO_STEP		8	/* sectors per 4 KiB page */
 #define SC_MEMO_WAYS		8	/* 128 bytes: two cache lines a set */
 #define SC_MEMO_NONE		(~0ULL)
-/* The table's bounds (memo.h's top): 4,096 and 262,144 groups. */
+/* A target's table's bounds (memo.h's top): 4,096 and 262,144 groups. */
 #define SC_MEMO_MIN_SET_BITS	9
 #define SC_MEMO_MAX_SET_BITS	15
 

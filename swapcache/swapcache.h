@@ -147,9 +147,9 @@
  *   pass skips cached pages for nothing.  Linux pages have no such flag
  *   for us, and the map is keyed by origin block, which only bmap() can
  *   tell.  So the thread remembers where a group's pages live (memo.c: a
- *   table sized from its last full pass, keyed so that no reused inode
- *   matches, stamped with the file's ctime, mtime and size), asks the map
- *   once per group, and takes
+ *   table per target, sized from its last full pass, keyed so that no
+ *   reused inode matches, stamped with the file's ctime, mtime and size),
+ *   asks the map once per group, and takes
  *   the folio lock only for uncached pages; never-stale rests on the
  *   bmap() after the copy, not on the memo.  A group whose pages the memo
  *   locates and the map holds is passed over from the page cache's tree
