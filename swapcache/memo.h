@@ -34,8 +34,18 @@
  * differs for a reused inode too).  Two groups whose hashes agree in those
  * bits (about one lookup in 2^40 / SC_MEMO_WAYS of a group the memo does
  * not hold) share an entry: that is a wrong memo, and costs no more than
- * one (above).  An entry of a file that changed is not found again and is
- * among the first to go once unused for a whole pass.
+ * one (above), but it may cost it for good.  The other group's line then
+ * answers for this one at every visit: where it names blocks the map
+ * holds, this group's pages count as cached, are never taken, and taint
+ * nothing, so the pass may still count as quiet.  That hides the group
+ * until its file changes (its stamp hashes elsewhere), the shared entry
+ * goes (its set gives it up, or it is left with no page), or those
+ * blocks leave the map (its pages are candidates again, their copies are
+ * dropped by the bmap() after the copy, which makes the memo forget them,
+ * and the next pass asks bmap()).  Never-stale holds throughout: nothing enters the
+ * map but what that bmap() names.  An entry of a file that changed is
+ * not found again and is among the first to go once unused for a whole
+ * pass.
  *
  * The table.  A full pass over more groups than the memo holds used to
  * forget each before coming back to it (a cyclic walk through a
