@@ -113,10 +113,12 @@ scenario_smallfiles() {
 	# most of the idle window.  That pass is reported on its own; the
 	# window opens once the thread's CPU time has stood still for 2 s.
 	# The memo's count of that pass comes from the module's dynamic debug
-	# line at each full pass's end (scan.c), not from kprobes.
+	# line at each full pass's end (scan.c), not from kprobes; it is turned
+	# off after this scenario, so that it does not fill the later ones' logs.
+	dyndbg=
 	for f in /proc/dynamic_debug/control /sys/kernel/debug/dynamic_debug/control; do
 		[ -w $f ] || continue
-		echo 'module swapcache format "memo: pass" +p' >$f 2>/dev/null || true
+		echo 'module swapcache format "memo: pass" +p' >$f 2>/dev/null && dyndbg=$f
 		break
 	done
 	for h in 0 $HYST_DEFAULT; do
@@ -138,6 +140,10 @@ scenario_smallfiles() {
 		log "small files idle, hysteresis $h: $((cpu1 - cpu0)) ticks in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s," \
 			"$((wr1 - wr0)) pages written"
 	done
+	if [ -n "$dyndbg" ]; then
+		echo 'module swapcache format "memo: pass" -p' >"$dyndbg" ||
+			log "small files: the memo's debug line could not be turned off"
+	fi
 	param data_enable 0
 	umount /mnt || die "umount small"
 	dmsetup remove sc || die "remove sc"
