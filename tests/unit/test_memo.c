@@ -204,81 +204,10 @@ static bool visit(struct sc_memo *m, unsigned long g)
 }
 
 /*
- * A pass over three times the groups the table holds, in the same order
- * each time (a full pass over a large cache), used to find none of them:
- * each set's round-robin victim was always the group the walk needed
- * next.  Still without the table growing, it now finds at least half as
- * many groups as the table holds, each pass: all but one of each set's.
- */
-static void test_cyclic(void)
-{
-	unsigned long g, hits = 0, held, nr;
-	unsigned int bits = 0, pass;
-	struct sc_memo_entry *t;
-	struct sc_memo m = { 0 };
-	u8 *l;
-
-	while ((SC_MEMO_WAYS << bits) < 4096)
-		bits++;
-	held = (unsigned long)SC_MEMO_WAYS << bits;
-	nr = 3 * held;
-	t = calloc(held, sizeof(*t));
-	l = calloc(1UL << bits, 1);
-	if (!t || !l)
-		abort();
-	sc_memo_init(&m, t, l, bits);
-	for (pass = 0; pass < 4; pass++) {
-		hits = 0;
-		for (g = 0; g < nr; g++)
-			hits += visit(&m, g);
-	}
-	CHECK(hits >= held / 2, "a pass over %lu groups, %lu held: %lu found",
-	      nr, held, hits);
-	free(t);
-	free(l);
-}
-
-/*
- * The same walk with a full pass ending after each round, as scan.c ends
- * them: a group found is used again this pass, so it must not be the one
- * given up (memo.h), or the set loses the groups it keeps to the ones it
- * just took.  Past 256 passes too, where the epoch wraps.
- */
-static void test_cyclic_aged(void)
-{
-	unsigned long g, hits, held, nr, worst = ~0UL;
-	unsigned int bits = SC_MEMO_MIN_SET_BITS, pass;
-	struct sc_memo_pass seen;
-	struct sc_memo_entry *t;
-	struct sc_memo m = { 0 };
-	u8 *l;
-
-	held = (unsigned long)SC_MEMO_WAYS << bits;
-	nr = 3 * held;
-	t = calloc(held, sizeof(*t));
-	l = calloc(1UL << bits, 1);
-	if (!t || !l)
-		abort();
-	sc_memo_init(&m, t, l, bits);
-	for (pass = 0; pass < 260; pass++) {
-		hits = 0;
-		for (g = 0; g < nr; g++)
-			hits += visit(&m, g);
-		sc_memo_pass_end(&m, &seen);
-		if (pass && hits < worst)
-			worst = hits;
-	}
-	CHECK(worst >= (SC_MEMO_WAYS - 1UL) << bits,
-	      "a pass over %lu groups, %lu held, a pass ending each round: %lu found at worst",
-	      nr, held, worst);
-	free(t);
-	free(l);
-}
-
-/*
  * The table as scan.c keeps it: sized at each full pass's end from the
  * groups the pass met (sc_memo_pass_end()), each new table starting
- * empty.  @nr groups a pass, @passes passes; returns the last pass's hits.
+ * empty (sized_walk(): @nr groups a pass, @passes passes, returns the
+ * last pass's hits), or kept at the size a test gives it.
  */
 struct sized {
 	struct sc_memo m;
@@ -299,16 +228,80 @@ static void sized_table(struct sized *z, unsigned int bits)
 	sc_memo_init(&z->m, z->t, z->l, bits);
 }
 
+static void sized_free(struct sized *z)
+{
+	free(z->t);
+	free(z->l);
+}
+
+/* One round of a walk over groups 0 to @nr - 1.  Return: the hits. */
+static unsigned long walk(struct sc_memo *m, unsigned long nr)
+{
+	unsigned long g, hits = 0;
+
+	for (g = 0; g < nr; g++)
+		hits += visit(m, g);
+	return hits;
+}
+
+/*
+ * A pass over three times the groups the table holds, in the same order
+ * each time (a full pass over a large cache), used to find none of them:
+ * each set's round-robin victim was always the group the walk needed
+ * next.  Still without the table growing, it now finds at least half as
+ * many groups as the table holds, each pass: all but one of each set's.
+ */
+static void test_cyclic(void)
+{
+	unsigned long hits = 0, held, nr;
+	struct sized z = { 0 };
+	unsigned int pass;
+
+	sized_table(&z, SC_MEMO_MIN_SET_BITS);	/* 4,096 groups */
+	held = (unsigned long)SC_MEMO_WAYS << z.m.set_bits;
+	nr = 3 * held;
+	for (pass = 0; pass < 4; pass++)
+		hits = walk(&z.m, nr);
+	CHECK(hits >= held / 2, "a pass over %lu groups, %lu held: %lu found",
+	      nr, held, hits);
+	sized_free(&z);
+}
+
+/*
+ * The same walk with a full pass ending after each round, as scan.c ends
+ * them: a group found is used again this pass, so it must not be the one
+ * given up (memo.h), or the set loses the groups it keeps to the ones it
+ * just took.  Past 256 passes too, where the epoch wraps.
+ */
+static void test_cyclic_aged(void)
+{
+	unsigned long hits, held, nr, worst = ~0UL;
+	struct sized z = { 0 };
+	unsigned int pass;
+
+	sized_table(&z, SC_MEMO_MIN_SET_BITS);
+	held = (unsigned long)SC_MEMO_WAYS << z.m.set_bits;
+	nr = 3 * held;
+	for (pass = 0; pass < 260; pass++) {
+		hits = walk(&z.m, nr);
+		sc_memo_pass_end(&z.m, &z.seen);
+		if (pass && hits < worst)
+			worst = hits;
+	}
+	CHECK(worst >= (SC_MEMO_WAYS - 1UL) << z.m.set_bits,
+	      "a pass over %lu groups, %lu held, a pass ending each round: %lu found at worst",
+	      nr, held, worst);
+	sized_free(&z);
+}
+
 static unsigned long sized_walk(struct sized *z, unsigned long nr,
 				unsigned int passes)
 {
-	unsigned long g, hits = 0;
+	unsigned long hits = 0;
 	unsigned int bits;
 
 	while (passes--) {
-		hits = 0;
-		for (g = 0; g < nr; g++)
-			hits += visit(&z->m, g);
+		hits = walk(&z->m, nr);
 		bits = sc_memo_pass_end(&z->m, &z->seen);
 		if (bits != z->m.set_bits) {
 			sized_table(z, bits);
@@ -375,8 +368,7 @@ static void test_sized(void)
 	      "largest table: %lu bytes", sized_bytes(&z));
 	CHECK(hits >= (SC_MEMO_WAYS - 1UL) << SC_MEMO_MAX_SET_BITS,
 	      "2,000,000 groups: %lu found", hits);
-	free(z.t);
-	free(z.l);
+	sized_free(&z);
 }
 
 /*
@@ -439,10 +431,8 @@ static void test_targets(void)
 	CHECK(b.last_hits == 100 && zb.resizes == 0,
 	      "B, 100 groups beside A: %lu found, %u resizes",
 	      b.last_hits, zb.resizes);
-	free(za.t);
-	free(za.l);
-	free(zb.t);
-	free(zb.l);
+	sized_free(&za);
+	sized_free(&zb);
 }
 
 /*
