@@ -24,6 +24,7 @@
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 #include <linux/xattr.h>
 
@@ -126,15 +127,19 @@ void sc_scan_param_written(void)
 }
 
 /*
- * A group memo's table is an optional cache: an allocation that could only
- * be had by the OOM killer fails instead.  kvmalloc() supports
- * __GFP_RETRY_MAYFAIL (mm/util.c, 6.1 and 6.12): its kmalloc() attempt,
- * and past that vmalloc's pages and their array, are asked with it.  Only
- * the page tables vmalloc maps them with are GFP_KERNEL whatever the
- * flags: a page or two for the largest table, asked after its 1,024 pages
- * were had.
+ * A group memo's table is an optional cache: it is never worth the OOM
+ * killer, nor the reclaim and compaction a physically contiguous table
+ * would cost (kvmalloc()'s kmalloc() attempt takes __GFP_RETRY_MAYFAIL
+ * for a high order too).  So vmalloc alone, its pages asked with
+ * __GFP_RETRY_MAYFAIL: they fail rather than kill.  Only the page tables
+ * vmalloc maps them with are GFP_KERNEL whatever the flags: a page or two
+ * for the largest table, asked after its 1,024 pages were had.
  */
-#define SC_MEMO_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+static void *sc_memo_zalloc(size_t bytes)
+{
+	return __vmalloc(bytes, GFP_KERNEL | __GFP_RETRY_MAYFAIL |
+			 __GFP_NOWARN | __GFP_ZERO);
+}
 
 /*
  * Give @sc's group memo the table it wants (@sc->memo_want, memo.h),
@@ -152,17 +157,17 @@ static bool sc_scan_memo_resize(struct sc_target *sc)
 
 	if (sc->memo.entries && bits == sc->memo.set_bits)
 		return true;
-	entries = kvcalloc((size_t)SC_MEMO_WAYS << bits, sizeof(*entries),
-			   SC_MEMO_GFP);
-	last = kvcalloc((size_t)1 << bits, sizeof(*last), SC_MEMO_GFP);
+	entries = sc_memo_zalloc(((size_t)SC_MEMO_WAYS << bits) *
+				 sizeof(*entries));
+	last = sc_memo_zalloc(((size_t)1 << bits) * sizeof(*last));
 	if (!entries || !last) {
-		kvfree(entries);
-		kvfree(last);
+		vfree(entries);
+		vfree(last);
 		sc->memo_want = sc->memo.set_bits;
 		return !!sc->memo.entries;
 	}
-	kvfree(sc->memo.entries);
-	kvfree(sc->memo.last);
+	vfree(sc->memo.entries);
+	vfree(sc->memo.last);
 	sc_memo_init(&sc->memo, entries, last, bits);
 	return true;
 }
@@ -199,11 +204,12 @@ int sc_scan_register(struct sc_target *sc)
 void sc_scan_unregister(struct sc_target *sc)
 {
 	mutex_lock(&sc_targets_lock);
-	list_del(&sc->scan_entry);
+	list_del_init(&sc->scan_entry);
 	mutex_unlock(&sc_targets_lock);
-	wait_event(sc_target_released, !atomic_read(&sc->scan_users));
-	kvfree(sc->memo.entries);
-	kvfree(sc->memo.last);
+	/* Acquire: the thread's last resize of the memo is seen before it goes. */
+	wait_event(sc_target_released, !atomic_read_acquire(&sc->scan_users));
+	vfree(sc->memo.entries);
+	vfree(sc->memo.last);
 	memset(&sc->memo, 0, sizeof(sc->memo));
 }
 
@@ -1619,8 +1625,12 @@ static void sc_thread_tick(bool work)
 					sc_scan_data(sc);
 			}
 		}
-		/* Done with it for this tick, and still holding it. */
-		sc_scan_memo_resize(sc);
+		/*
+		 * Done with it for this tick, and still holding it; one its
+		 * destructor has unlinked has no use for a new table.
+		 */
+		if (!list_empty_careful(&sc->scan_entry))
+			sc_scan_memo_resize(sc);
 		sc_release_target(sc);
 	}
 
