@@ -462,6 +462,54 @@ static void test_stale(void)
 	      NR_SETS * SC_MEMO_WAYS / 4);
 }
 
+/* The set of reset()'s memo group @g is in (visit()'s key). */
+static unsigned int set_of(unsigned long g)
+{
+	unsigned int i;
+
+	reset();
+	visit(&memo, g);
+	for (i = 0; i < ARRAY_SIZE(entries); i++)
+		if (entries[i].mask)
+			return i / SC_MEMO_WAYS;
+	abort();
+}
+
+/*
+ * A full set gives up a group not used for two passes, and otherwise the
+ * one taken last, never a group used in the last pass: the walk comes
+ * back to that one later in this pass.  Here new groups X and Y come
+ * ahead of B to H, found in the last pass: X takes A's way (unused for
+ * two passes), Y takes X's (taken last), and B to H are all found.  Had Y
+ * taken B's way, as would a choice of any way not used this pass, each
+ * of B to H would have pushed out the next on the walk: none found.
+ */
+static void test_last_pass(void)
+{
+	unsigned long a[SC_MEMO_WAYS + 2], g;	/* A to H, then X and Y */
+	struct sc_memo_pass seen;
+	unsigned int n = 0, s = set_of(0), hits = 0, i;
+
+	for (g = 0; n < ARRAY_SIZE(a); g++)
+		if (set_of(g) == s)
+			a[n++] = g;
+	reset();
+	for (i = 0; i < SC_MEMO_WAYS; i++)
+		visit(&memo, a[i]);		/* A to H fill the set */
+	sc_memo_pass_end(&memo, &seen);
+	for (i = 1; i < SC_MEMO_WAYS; i++)
+		visit(&memo, a[i]);		/* B to H, not A */
+	sc_memo_pass_end(&memo, &seen);
+	visit(&memo, a[SC_MEMO_WAYS]);		/* X */
+	visit(&memo, a[SC_MEMO_WAYS + 1]);	/* Y */
+	for (i = 1; i < SC_MEMO_WAYS; i++)
+		hits += visit(&memo, a[i]);
+	CHECK(hits == SC_MEMO_WAYS - 1,
+	      "%u of the %u groups used in the last pass found after two new ones",
+	      hits, SC_MEMO_WAYS - 1);
+	CHECK(!visit(&memo, a[0]), "the group unused for two passes was given up");
+}
+
 static void test_quiet(void)
 {
 	struct sc_quiet q = { 0 };
@@ -533,6 +581,7 @@ int main(void)
 	test_sized();
 	test_targets();
 	test_stale();
+	test_last_pass();
 	test_quiet();
 	test_noted();
 	return sc_test_summary("memo");
