@@ -436,6 +436,44 @@ static void test_targets(void)
 }
 
 /*
+ * The set a group's hash picks and the 40 bits its entry keeps are
+ * different bits of the hash, at every table size: a check bit that were
+ * also a set bit would tell apart none of the groups of a set, and fewer
+ * than 40 bits would stand between a lookup and a wrong memo (memo.h).
+ * Seen from outside: were check bit i also set bit j, the two would agree
+ * for every group claimed; independent bits disagree for about half.
+ */
+#define LAYOUT_GROUPS 256
+
+static void test_layout(void)
+{
+	const u64 all = (1ULL << 40) - 1;
+	struct sized z = { 0 };
+	unsigned int bits, n, j;
+
+	for (bits = SC_MEMO_MIN_SET_BITS; bits <= SC_MEMO_MAX_SET_BITS; bits++) {
+		u64 differ[SC_MEMO_MAX_SET_BITS] = { 0 };	/* per set bit */
+
+		sized_table(&z, bits);
+		for (n = 0; n < LAYOUT_GROUPS; n++) {
+			struct sc_memo_key k = key(0x4000 + 64 * (n / 16), n % 16);
+			struct sc_memo_entry *e = sc_memo_claim(&z.m, &k, 1);
+			u64 set = (u64)(e - z.t) / SC_MEMO_WAYS;
+
+			for (j = 0; j < bits; j++)
+				differ[j] |= e->check ^ ((set >> j & 1) ? all : 0);
+		}
+		for (j = 0; j < bits && differ[j] == all; j++)
+			;
+		CHECK(j == bits,
+		      "set_bits %u: check bits %#llx equal set bit %u in all %u groups",
+		      bits, j < bits ? (unsigned long long)(~differ[j] & all) : 0ULL,
+		      j, LAYOUT_GROUPS);
+	}
+	sized_free(&z);
+}
+
+/*
  * A full set gives up a group not used for a whole pass before the one
  * taken last: the groups of files gone or changed make way, and a walk
  * over the rest keeps all of them.
@@ -580,6 +618,7 @@ int main(void)
 	test_cyclic_aged();
 	test_sized();
 	test_targets();
+	test_layout();
 	test_stale();
 	test_last_pass();
 	test_quiet();
