@@ -3,10 +3,12 @@
  * The scanning thread's memory (swapcache/memo.h): the group memo answers
  * only what it was told, forgets a file that changed, tells files, groups
  * and reused inodes apart, stays within its table, keeps most of a walk
- * that comes back to more groups than it holds, and asks for a table
- * sized from the last full pass; the quiet pass is skipped only after a
- * clean pass with no event since it began.  Runs the module's own memo.c,
- * the memo against a reference model too.
+ * that comes back to more groups than it holds, gives up a group unused
+ * for two passes, else the one taken last (not just any group unused this
+ * pass), keeps the set and the check to different bits of the hash, and
+ * asks for a table sized from the last full pass; the quiet pass is
+ * skipped only after a clean pass with no event since it began.  Runs the
+ * module's own memo.c, the memo against a reference model too.
  */
 #include <stdlib.h>
 #include <string.h>
