@@ -7,7 +7,6 @@
  * is in the design essay in swapcache.h.
  */
 #include <linux/buffer_head.h>
-#include <linux/dcache.h>
 #include <linux/freezer.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -26,7 +25,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
-#include <linux/xattr.h>
 
 #include "admit.h"
 #include "burst.h"
@@ -41,8 +39,6 @@
 #define SC_TICK_WORK		SC_TICK
 /* Pages of any kind a tick may look at, per page of maxlaunder. */
 #define SC_VISIT_FACTOR		16
-#define SC_OPT_IN_XATTR		"user.swapcache"
-#define SC_VETO_XATTR		"trusted.noswapcache"
 
 static struct task_struct *sc_thread;
 static DECLARE_WAIT_QUEUE_HEAD(sc_thread_wait);
@@ -419,52 +415,6 @@ static bool sc_folio_settled(struct folio *folio, struct address_space *mapping,
 	return ok;
 }
 
-static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
-			    const char *name)
-{
-	char value[2];
-
-	return __vfs_getxattr(dentry, inode, name, value, sizeof(value)) == 1 &&
-	       value[0] == '1';
-}
-
-/*
- * The opt-in: user.swapcache=1 on the file or a directory above it, unless
- * trusted.noswapcache=1 is on any of them.  A file whose dentries were
- * pruned (its pages can outlive them) is judged by its own attributes.
- * The walk stops at the filesystem's root: the thread sees superblocks,
- * not mounts, so a bind mount inherits from above its root.
- */
-static bool sc_opted_in(struct inode *inode)
-{
-	bool want = !sc_get(SC_USE_CHFLAGS);
-	struct dentry *dentry, *parent;
-
-	dentry = d_find_alias(inode);
-	if (!dentry) {
-		if (sc_xattr_is_one(NULL, inode, SC_VETO_XATTR))
-			return false;
-		return want || sc_xattr_is_one(NULL, inode, SC_OPT_IN_XATTR);
-	}
-	for (;;) {
-		struct inode *dir = d_inode(dentry);
-
-		if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR)) {
-			want = false;
-			break;
-		}
-		if (!want)
-			want = sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR);
-		if (IS_ROOT(dentry))
-			break;
-		parent = dget_parent(dentry);
-		dput(dentry);
-		dentry = parent;
-	}
-	dput(dentry);
-	return want;
-}
-
 /*
  * What rules a whole file out before its pages are looked at.  A file
  * ruled out for a while only (pages in flight, a writable mapping, which
@@ -562,13 +512,8 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
  */
 static bool sc_inode_stamp(struct inode *inode, u64 *stamp)
 {
-#ifdef BLK_OPEN_RESTRICT_WRITES
-	struct timespec64 c = inode_get_ctime(inode);
-	struct timespec64 m = inode_get_mtime(inode);
-#else
-	struct timespec64 c = inode->i_ctime;
-	struct timespec64 m = inode->i_mtime;
-#endif
+	struct timespec64 c = sc_inode_ctime(inode);
+	struct timespec64 m = sc_inode_mtime(inode);
 	time64_t now = ktime_get_real_seconds();
 	u64 h;
 
@@ -1516,6 +1461,7 @@ static void sc_scan_data(struct sc_target *sc)
 	type = sc_bdev_fs_type(w.bdev);
 	if (!type)
 		return;
+	sc_optin_forget();
 	iterate_supers_type(type, sc_walk_sb, &w);
 	module_put(type->owner);
 	sc_pending_flush(sc, &w.pending);

@@ -818,4 +818,8 @@ bool sc_scan_is_thread(void);
 void sc_scan_param_written(void);
 bool sc_scan_bursting(void);
 
+/* optin.c */
+void sc_optin_forget(void);
+bool sc_opted_in(struct inode *inode);
+
 #endif /* SWAPCACHE_H */

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The opt-in, the Linux form of DragonFly's "chflags cache": whether a
+ * file's data may be cached, by its extended attributes and those of the
+ * directories above it (SPEC.md).  Only swapcached asks, and the
+ * directories' verdicts are its own (optin.h).
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/timekeeping.h>
+#include <linux/xattr.h>
+
+#include "compat.h"
+#include "optin.h"
+#include "swapcache.h"
+
+#define SC_OPT_IN_XATTR		"user.swapcache"
+#define SC_VETO_XATTR		"trusted.noswapcache"
+
+/* The thread's verdicts: it alone reads and writes them, no lock. */
+static struct sc_dirs sc_dirs;
+
+static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
+			    const char *name)
+{
+	char value[2];
+
+	return __vfs_getxattr(dentry, inode, name, value, sizeof(value)) == 1 &&
+	       value[0] == '1';
+}
+
+/*
+ * A directory's own attributes, remembered for the walk.  The ctime is
+ * read before the attributes, so that a change between the two leaves a
+ * verdict under the old ctime, which the next lookup no longer matches.
+ */
+static u32 sc_dir_flags(struct dentry *dentry)
+{
+	struct inode *dir = d_inode(dentry);
+	struct timespec64 ctime = sc_inode_ctime(dir);
+	struct sc_dir_key key = {
+		.inode = (unsigned long)dir,
+		.ino = dir->i_ino,
+		.generation = dir->i_generation,
+		.ctime_sec = ctime.tv_sec,
+		.ctime_nsec = ctime.tv_nsec,
+	};
+	u32 flags = 0;
+
+	if (sc_dirs_find(&sc_dirs, &key, &flags))
+		return flags;
+	smp_rmb();	/* the ctime before the attributes, as said above */
+	if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR))
+		flags = SC_DIR_VETO;
+	else if (sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR))
+		flags = SC_DIR_OPT_IN;
+	sc_dirs_remember(&sc_dirs, &key, flags, ktime_get_real_seconds());
+	return flags;
+}
+
+/**
+ * sc_optin_forget() - forget the directories' verdicts
+ *
+ * Called by the thread as it begins a walk of a target's filesystem, so
+ * that an attribute changed since the last walk counts in this one.
+ */
+void sc_optin_forget(void)
+{
+	sc_dirs_forget(&sc_dirs);
+}
+
+/**
+ * sc_opted_in() - whether a file's data may be cached, by the opt-in
+ * @inode: the file, referenced by the caller
+ *
+ * user.swapcache=1 on the file or a directory above it, unless
+ * trusted.noswapcache=1 is on any of them; use_chflags=0 needs no
+ * user.swapcache.  A file whose dentries were pruned (its pages can
+ * outlive them) is judged by its own attributes.  The walk up stops at
+ * the filesystem's root: the thread sees superblocks, not mounts, so a
+ * bind mount inherits from above its root.  The directories come first:
+ * their verdicts are remembered, and one opting in spares the file's own
+ * user.swapcache.  Sleeps; swapcached only.
+ *
+ * Return: true when the file is opted in and not vetoed.
+ */
+bool sc_opted_in(struct inode *inode)
+{
+	bool want = !sc_get(SC_USE_CHFLAGS), veto = false;
+	struct dentry *file, *dir, *parent;
+	u32 flags;
+
+	file = d_find_alias(inode);
+	dir = dget(file);
+	while (dir && !veto && !IS_ROOT(dir)) {
+		parent = dget_parent(dir);
+		dput(dir);
+		dir = parent;
+		flags = sc_dir_flags(dir);
+		veto = flags & SC_DIR_VETO;
+		want = want || (flags & SC_DIR_OPT_IN);
+	}
+	dput(dir);
+	if (!veto)
+		veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR);
+	if (!veto && !want)
+		want = sc_xattr_is_one(file, inode, SC_OPT_IN_XATTR);
+	dput(file);
+	return want && !veto;
+}
