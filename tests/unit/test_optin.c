@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The opt-in's directory verdicts (swapcache/optin.h): a verdict serves
+ * only the walk it was read in and only the directory as it was then (the
+ * same inode, number, generation and ctime); one read while the ctime was
+ * in the current second is not kept; two directories sharing a slot
+ * replace each other and are never confused; the epoch's wrap forgets.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include <linux/limits.h>
+
+#include "optin.h"
+
+static struct sc_dirs dirs;
+
+static struct sc_dir_key dir(u64 ino)
+{
+	struct sc_dir_key k = {
+		.inode = 0xffff888000000000UL + ino * 0x400,
+		.ino = ino,
+		.generation = (u32)(ino * 2654435761U),
+		.ctime_sec = 1000 + ino,
+		.ctime_nsec = 500,
+	};
+
+	return k;
+}
+
+#define NOW 100000
+
+static void test_walk(void)
+{
+	struct sc_dir_key k = dir(12), other;
+	u32 flags = 0xdead;
+
+	memset(&dirs, 0, sizeof(dirs));
+	CHECK(!sc_dirs_find(&dirs, &k, &flags),
+	      "nothing before the first walk (a zeroed slot is no verdict)");
+	sc_dirs_remember(&dirs, &k, SC_DIR_OPT_IN, NOW);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags),
+	      "nothing kept outside a walk");
+
+	sc_dirs_forget(&dirs);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags), "an empty walk");
+	sc_dirs_remember(&dirs, &k, SC_DIR_OPT_IN, NOW);
+	CHECK(sc_dirs_find(&dirs, &k, &flags) && flags == SC_DIR_OPT_IN,
+	      "found in its walk: %u", flags);
+
+	other = k;
+	other.ctime_nsec++;
+	CHECK(!sc_dirs_find(&dirs, &other, &flags),
+	      "an attribute changed (the ctime moved by a nanosecond)");
+	other = k;
+	other.ctime_sec++;
+	CHECK(!sc_dirs_find(&dirs, &other, &flags), "the ctime moved a second");
+	other = k;
+	other.generation++;
+	CHECK(!sc_dirs_find(&dirs, &other, &flags),
+	      "another directory at the same address and number");
+	other = k;
+	other.inode += 0x400;
+	CHECK(!sc_dirs_find(&dirs, &other, &flags), "another address");
+	other = k;
+	other.ino += 1ULL << 40;
+	CHECK(!sc_dirs_find(&dirs, &other, &flags), "another number");
+
+	sc_dirs_forget(&dirs);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags), "forgotten by the next walk");
+}
+
+static void test_current_second(void)
+{
+	struct sc_dir_key k = dir(7);
+	u32 flags;
+
+	sc_dirs_forget(&dirs);
+	sc_dirs_remember(&dirs, &k, SC_DIR_VETO, k.ctime_sec);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags),
+	      "a ctime in the current second is not kept");
+	sc_dirs_remember(&dirs, &k, SC_DIR_VETO, k.ctime_sec - 5);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags),
+	      "nor one ahead of the clock");
+	sc_dirs_remember(&dirs, &k, SC_DIR_VETO, k.ctime_sec + 1);
+	CHECK(sc_dirs_find(&dirs, &k, &flags) && flags == SC_DIR_VETO,
+	      "one from the second before is");
+}
+
+/*
+ * Many directories, more than the slots: whatever is found is what was
+ * last remembered for exactly that directory, against a model that keeps
+ * them all; and most of a small set stays found.
+ */
+static void test_collisions(void)
+{
+	static u32 model[128];
+	unsigned int i, found = 0, wrong = 0, seed = 1;
+	struct sc_dir_key k;
+	u32 flags;
+
+	sc_dirs_forget(&dirs);
+	for (i = 0; i < 20000; i++) {
+		u64 ino = (seed = seed * 1103515245U + 12345U) % 128;
+
+		k = dir(ino);
+		if (sc_dirs_find(&dirs, &k, &flags)) {
+			found++;
+			if (flags != model[ino])
+				wrong++;
+			continue;
+		}
+		model[ino] = (seed >> 16) % 3;
+		sc_dirs_remember(&dirs, &k, model[ino], NOW);
+	}
+	CHECK(wrong == 0, "%u verdicts of another directory", wrong);
+	CHECK(found > 0 && found < 20000, "some found, some missed: %u", found);
+
+	sc_dirs_forget(&dirs);
+	for (i = 0; i < 8; i++) {
+		k = dir(i);
+		sc_dirs_remember(&dirs, &k, SC_DIR_OPT_IN, NOW);
+	}
+	for (i = 0, found = 0; i < 8; i++) {
+		k = dir(i);
+		found += sc_dirs_find(&dirs, &k, &flags);
+	}
+	CHECK(found >= 6, "8 directories, %u of them found", found);
+}
+
+static void test_wrap(void)
+{
+	struct sc_dir_key k = dir(3);
+	u32 flags;
+
+	dirs.epoch = U32_MAX - 1;
+	sc_dirs_forget(&dirs);
+	sc_dirs_remember(&dirs, &k, SC_DIR_OPT_IN, NOW);
+	CHECK(dirs.epoch == U32_MAX && sc_dirs_find(&dirs, &k, &flags),
+	      "the last epoch before the wrap works");
+	sc_dirs_forget(&dirs);
+	CHECK(dirs.epoch == 1, "the wrap starts again at 1: %u", dirs.epoch);
+	CHECK(!sc_dirs_find(&dirs, &k, &flags), "and forgets");
+	sc_dirs_remember(&dirs, &k, SC_DIR_VETO, NOW);
+	CHECK(sc_dirs_find(&dirs, &k, &flags) && flags == SC_DIR_VETO,
+	      "and works");
+	dirs.epoch = U32_MAX;
+	dirs.slot[0].epoch = 1;
+	sc_dirs_forget(&dirs);
+	CHECK(dirs.slot[0].epoch == 0, "no verdict of an old walk 1 survives");
+}
+
+int main(void)
+{
+	test_walk();
+	test_current_second();
+	test_collisions();
+	test_wrap();
+	return sc_test_summary("optin");
+}
