@@ -70,7 +70,8 @@ void sc_optin_forget(void)
 }
 
 /**
- * sc_opted_in() - whether a file's data may be cached, by the opt-in
+ * sc_optin_judge() - the opt-in's verdict on a file, but for its own veto
+ *	where that can wait
  * @inode: the file, referenced by the caller
  *
  * user.swapcache=1 on the file or a directory above it, unless
@@ -79,12 +80,16 @@ void sc_optin_forget(void)
  * outlive them) is judged by its own attributes.  The walk up stops at
  * the filesystem's root: the thread sees superblocks, not mounts, so a
  * bind mount inherits from above its root.  The directories come first:
- * their verdicts are remembered, and one opting in spares the file's own
- * user.swapcache.  Sleeps; swapcached only.
+ * their verdicts are remembered (optin.h), and when they opt the file in,
+ * its own attributes are left unread: its user.swapcache cannot change
+ * the verdict, and its trusted.noswapcache is needed only before one of
+ * its pages is taken (sc_optin_vetoed()), which a pass over a file that
+ * is cached already never does.  Sleeps; swapcached only.
  *
- * Return: true when the file is opted in and not vetoed.
+ * Return: SC_OPTIN_OUT, SC_OPTIN_IN, or SC_OPTIN_UNLESS_VETOED: in, unless
+ * the file's own veto, not read yet, is set.
  */
-bool sc_opted_in(struct inode *inode)
+enum sc_optin sc_optin_judge(struct inode *inode)
 {
 	bool want = !sc_get(SC_USE_CHFLAGS), veto = false;
 	struct dentry *file, *dir, *parent;
@@ -101,10 +106,51 @@ bool sc_opted_in(struct inode *inode)
 		want = want || (flags & SC_DIR_OPT_IN);
 	}
 	dput(dir);
+	if (!veto && want) {
+		dput(file);
+		return SC_OPTIN_UNLESS_VETOED;
+	}
 	if (!veto)
 		veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR);
-	if (!veto && !want)
+	if (!veto)
 		want = sc_xattr_is_one(file, inode, SC_OPT_IN_XATTR);
 	dput(file);
-	return want && !veto;
+	return want && !veto ? SC_OPTIN_IN : SC_OPTIN_OUT;
+}
+
+/**
+ * sc_optin_vetoed() - whether trusted.noswapcache=1 is on the file itself
+ * @inode: the file, referenced by the caller
+ *
+ * What sc_optin_judge() left unread.  Sleeps; swapcached only.
+ *
+ * Return: true when it is.
+ */
+bool sc_optin_vetoed(struct inode *inode)
+{
+	struct dentry *file = d_find_alias(inode);
+	bool veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR);
+
+	dput(file);
+	return veto;
+}
+
+/**
+ * sc_opted_in() - whether a file's data may be cached, by the opt-in
+ * @inode: the file, referenced by the caller
+ *
+ * sc_optin_judge() with nothing left unread.  Sleeps; swapcached only.
+ *
+ * Return: true when the file is opted in and not vetoed.
+ */
+bool sc_opted_in(struct inode *inode)
+{
+	switch (sc_optin_judge(inode)) {
+	case SC_OPTIN_IN:
+		return true;
+	case SC_OPTIN_UNLESS_VETOED:
+		return !sc_optin_vetoed(inode);
+	default:
+		return false;
+	}
 }

@@ -419,8 +419,12 @@ static bool sc_folio_settled(struct folio *folio, struct address_space *mapping,
  * What rules a whole file out before its pages are looked at.  A file
  * ruled out for a while only (pages in flight, a writable mapping, which
  * can go away without any I/O) taints the quiet pass (memo.h).
+ *
+ * Return: SC_OPTIN_OUT when ruled out, else what sc_optin_judge() says:
+ * SC_OPTIN_UNLESS_VETOED leaves the file's own veto for sc_scan_inode().
  */
-static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
+static enum sc_optin sc_inode_eligible(struct inode *inode,
+				       struct sc_quiet *quiet)
 {
 	struct address_space *mapping = inode->i_mapping;
 	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
@@ -428,9 +432,9 @@ static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 	if (!S_ISREG(inode->i_mode) || IS_DAX(inode) || IS_SWAPFILE(inode) ||
 	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT ||
 	    !sc_mapping_known(mapping))
-		return false;
+		return SC_OPTIN_OUT;
 	if (maxfilesize && i_size_read(inode) > maxfilesize)
-		return false;
+		return SC_OPTIN_OUT;
 	/*
 	 * bmap() may start writeback of dirty pages (XFS always flushes);
 	 * a file with pages in flight is skipped until it settles.  A
@@ -443,9 +447,9 @@ static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 	    mapping_writably_mapped(mapping)) {
 		if (sc_opted_in(inode))
 			sc_quiet_taint(quiet);
-		return false;
+		return SC_OPTIN_OUT;
 	}
-	return sc_opted_in(inode);
+	return sc_optin_judge(inode);
 }
 
 /*
@@ -1001,10 +1005,16 @@ static bool sc_walk_stop(struct sc_walk *w)
  * tree holds no entry for the indices it covers there), the walk looks
  * the tree up again at the cursor, so that it resumes where the cursor
  * says, whatever the tree became meanwhile.
+ *
+ * With *@optin SC_OPTIN_UNLESS_VETOED, the file's own veto is read before
+ * its first group that the memo cannot pass over, and *@optin says what
+ * it found: a vetoed file is done.  A group the memo passes over is not
+ * taken, so it needs no reading; over a file that is cached already, as
+ * in most passes, the veto is never read.
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
-			  pgoff_t from, pgoff_t last)
+			  pgoff_t from, pgoff_t last, enum sc_optin *optin)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct sc_scan_cursor *cur = &w->sc->cursor;
@@ -1041,6 +1051,13 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			w->pending.visited += hweight32(present);
 		} else {
 			rcu_read_unlock();
+			if (*optin == SC_OPTIN_UNLESS_VETOED)
+				*optin = sc_optin_vetoed(inode) ? SC_OPTIN_OUT :
+								  SC_OPTIN_IN;
+			if (*optin == SC_OPTIN_OUT) {
+				rcu_read_lock();
+				break;
+			}
 			if (sc_group_get(mapping, &g)) {
 				w->budget -= sc_flush_group(w->sc, inode, &g,
 							    &w->pending);
@@ -1242,6 +1259,7 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 	sc_focus_sort(f);
 	spin_lock(&sb->s_inode_list_lock);
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		enum sc_optin optin = SC_OPTIN_OUT;
 		u32 first = 0, n = 0, i;
 
 		spin_lock(&inode->i_lock);
@@ -1259,12 +1277,16 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 		batch = 0;
 		sc_walk_hold(sb, inode, &toput);
 
-		if (n && sc_inode_eligible(inode, &sc->cursor.quiet)) {
-			for (i = first; i < first + n && !cut; i++) {
+		if (n)
+			optin = sc_inode_eligible(inode, &sc->cursor.quiet);
+		if (optin != SC_OPTIN_OUT) {
+			for (i = first; i < first + n && !cut &&
+			     optin != SC_OPTIN_OUT; i++) {
 				pgoff_t base = f->g[i].group * SC_SLAB_SIZE;
 
 				cut = !sc_scan_inode(w, inode, base,
-						     base + SC_SLAB_SIZE - 1);
+						     base + SC_SLAB_SIZE - 1,
+						     &optin);
 			}
 		}
 		cond_resched();
@@ -1342,6 +1364,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	}
 	for (; !list_entry_is_head(inode, &sb->s_inodes, i_sb_list);
 	     inode = list_next_entry(inode, i_sb_list), pos++) {
+		enum sc_optin optin = SC_OPTIN_OUT;
 		bool scan, resuming, done = true;
 		pgoff_t from = 0;
 
@@ -1392,8 +1415,11 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		cur->ino = inode->i_ino;
 		cur->gen = inode->i_generation;
 		cur->index = 0;
-		if (scan && sc_inode_eligible(inode, &cur->quiet))
-			done = sc_scan_inode(w, inode, from, ULONG_MAX);
+		if (scan)
+			optin = sc_inode_eligible(inode, &cur->quiet);
+		if (optin != SC_OPTIN_OUT)
+			done = sc_scan_inode(w, inode, from, ULONG_MAX,
+					     &optin);
 		cur->done = done;
 		cond_resched();
 		if (w->budget <= 0 || sc_walk_stop(w)) {
