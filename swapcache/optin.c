@@ -30,13 +30,38 @@ static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
 }
 
 /*
- * A directory's own attributes, remembered for the walk.  The ctime is
- * read before the attributes, so that a change between the two leaves a
- * verdict under the old ctime, which the next lookup no longer matches.
+ * As sc_xattr_is_one(), and *@sure cleared when the attribute could not be
+ * read (an I/O error, no memory): such a read counts as unset, as it
+ * always has, but only for the file at hand, not for the rest of the walk.
+ */
+static bool sc_dir_xattr_is_one(struct dentry *dentry, struct inode *inode,
+				const char *name, bool *sure)
+{
+	char value[2];
+	ssize_t r = __vfs_getxattr(dentry, inode, name, value, sizeof(value));
+
+	if (r < 0 && r != -ENODATA && r != -EOPNOTSUPP && r != -ERANGE)
+		*sure = false;
+	return r == 1 && value[0] == '1';
+}
+
+/*
+ * A directory's own attributes, remembered for the walk.  The clock is
+ * read first, then the ctime, then the attributes.  A change the
+ * attributes' read does not see comes after it, so its ctime is no
+ * earlier than the clock's second read first: a verdict whose ctime is
+ * before that second cannot share its ctime with a change it missed.  A
+ * change between the ctime's read and the attributes' leaves a verdict
+ * under the old ctime, which the next lookup no longer matches.  ext4,
+ * XFS and btrfs read an attribute under a lock that their setxattr holds
+ * while it changes the attribute (and, on ext4 and XFS, the ctime); the
+ * release of that lock after the read orders the ctime's read before any
+ * change the read missed, so no barrier is needed here.
  */
 static u32 sc_dir_flags(struct dentry *dentry)
 {
 	struct inode *dir = d_inode(dentry);
+	time64_t now = ktime_get_real_seconds();
 	struct timespec64 ctime = sc_inode_ctime(dir);
 	struct sc_dir_key key = {
 		.inode = (unsigned long)dir,
@@ -45,16 +70,17 @@ static u32 sc_dir_flags(struct dentry *dentry)
 		.ctime_sec = ctime.tv_sec,
 		.ctime_nsec = ctime.tv_nsec,
 	};
+	bool sure = true;
 	u32 flags = 0;
 
 	if (sc_dirs_find(&sc_dirs, &key, &flags))
 		return flags;
-	smp_rmb();	/* the ctime before the attributes, as said above */
-	if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR))
+	if (sc_dir_xattr_is_one(dentry, dir, SC_VETO_XATTR, &sure))
 		flags = SC_DIR_VETO;
-	else if (sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR))
+	else if (sc_dir_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR, &sure))
 		flags = SC_DIR_OPT_IN;
-	sc_dirs_remember(&sc_dirs, &key, flags, ktime_get_real_seconds());
+	if (sure)
+		sc_dirs_remember(&sc_dirs, &key, flags, now);
 	return flags;
 }
 

@@ -20,11 +20,14 @@
  * the latest, as a change racing the file's own check could always be
  * missed by one walk.  Within a walk a verdict serves only the same inode
  * (its address, number and generation) with the same change time:
- * setting or removing an attribute sets the ctime (ext4, XFS, btrfs and
- * tmpfs all do), so a change within the walk is seen at once, except
- * when the ctime was already in the current second when the verdict was
- * read: a coarse clock can give two changes one ctime, and such a verdict
- * is not remembered (as the group memo does with a file's stamp).
+ * setting or removing an attribute sets the ctime (ext4, XFS and btrfs
+ * do; HFS+ does not, and a GFS2 or OCFS2 inode's ctime is only brought up
+ * to date with the cluster lock, which a remembered verdict does not
+ * take: there a change waits for the next walk), so a change within the
+ * walk is seen at once, except when the ctime was already in the current
+ * second when the verdict was read: a coarse clock can give two changes
+ * one ctime, and such a verdict is not remembered (as the group memo does
+ * with a file's stamp).  Nor is one whose attributes could not be read.
  */
 #ifndef SWAPCACHE_OPTIN_H
 #define SWAPCACHE_OPTIN_H
@@ -44,7 +47,8 @@
 
 /**
  * struct sc_dir_key - which directory, as it was
- * @inode: its address, which names it while the walk holds a dentry of it
+ * @inode: its address; once the walk lets go of the directory another
+ *	inode may take it, which the rest of the key tells apart
  * @ino: its number
  * @generation: its generation, so that a directory removed and another
  *	created at the same address and number is not mistaken for it
@@ -134,7 +138,7 @@ static inline bool sc_dirs_find(struct sc_dirs *dirs,
  * @dirs: the verdicts
  * @key: the directory, with the ctime read before its attributes were
  * @flags: what its attributes said
- * @now_sec: the current time's seconds, read after the ctime was
+ * @now_sec: the current time's seconds, read before the ctime was
  *
  * A verdict whose ctime is in the current second (or later: a clock set
  * back) is not kept; it replaces whatever verdict had its slot.
