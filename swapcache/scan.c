@@ -511,14 +511,16 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
  * last changed before the current second is stamped: timestamps are as
  * coarse as a tick, so a file changed again within the second it was
  * stamped in could keep its stamp; a change after that second cannot.
+ * The clock is read first: a change the stamp's reads miss comes after
+ * that second began, so a stamp from before it cannot hide it.
  *
  * Return: false when the file changed within the current second: no memo.
  */
 static bool sc_inode_stamp(struct inode *inode, u64 *stamp)
 {
+	time64_t now = ktime_get_real_seconds();
 	struct timespec64 c = sc_inode_ctime(inode);
 	struct timespec64 m = sc_inode_mtime(inode);
-	time64_t now = ktime_get_real_seconds();
 	u64 h;
 
 	if (c.tv_sec >= now || m.tv_sec >= now)
