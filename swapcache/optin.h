@@ -32,7 +32,6 @@
 #ifndef SWAPCACHE_OPTIN_H
 #define SWAPCACHE_OPTIN_H
 
-#include <linux/bits.h>
 #include <linux/hash.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -42,12 +41,16 @@
 #define SC_DIR_OPT_IN	0x2	/* user.swapcache=1 */
 
 /*
- * Verdicts remembered, direct-mapped: a walk meets a few directories, and
- * at 256 slots two of the four above a file share one about 2% of the time
- * (at 64, 9%: both are then read again for every file).
+ * Verdicts remembered: a walk meets a few directories at a time, those
+ * above the files it is at.  In sets of two, so that two of them sharing
+ * a set are both kept: direct-mapped, two directories above one file
+ * sharing a slot (some 2% of filesystems at 256 slots) were both read
+ * again for every file in every walk.  Three of them in one set of 128
+ * is rarer than one in ten thousand.
  */
-#define SC_DIRS_SHIFT	8
-#define SC_DIRS		BIT(SC_DIRS_SHIFT)
+#define SC_DIRS_SET_SHIFT	7
+#define SC_DIRS_WAYS		2
+#define SC_DIRS			(SC_DIRS_WAYS << SC_DIRS_SET_SHIFT)
 
 /**
  * struct sc_dir_key - which directory, as it was
@@ -82,17 +85,19 @@ struct sc_dir_verdict {
 /**
  * struct sc_dirs - the directories remembered in the current walk
  * @epoch: the current walk's number, 1 or more once a walk has begun
- * @slot: the verdicts, by a hash of the directory
+ * @slot: the verdicts, in sets of SC_DIRS_WAYS by a hash of the
+ *	directory, the one found or kept last first in its set
  */
 struct sc_dirs {
 	u32 epoch;
 	struct sc_dir_verdict slot[SC_DIRS];
 };
 
-static inline struct sc_dir_verdict *sc_dirs_slot(struct sc_dirs *dirs,
-						  const struct sc_dir_key *key)
+static inline struct sc_dir_verdict *sc_dirs_set(struct sc_dirs *dirs,
+						 const struct sc_dir_key *key)
 {
-	return &dirs->slot[hash_64(key->ino ^ key->inode, SC_DIRS_SHIFT)];
+	return &dirs->slot[SC_DIRS_WAYS *
+			   hash_64(key->ino ^ key->inode, SC_DIRS_SET_SHIFT)];
 }
 
 static inline bool sc_dir_key_equal(const struct sc_dir_key *a,
@@ -128,13 +133,22 @@ static inline void sc_dirs_forget(struct sc_dirs *dirs)
 static inline bool sc_dirs_find(struct sc_dirs *dirs,
 				const struct sc_dir_key *key, u32 *flags)
 {
-	const struct sc_dir_verdict *v = sc_dirs_slot(dirs, key);
+	struct sc_dir_verdict *set = sc_dirs_set(dirs, key), found;
+	unsigned int way;
 
-	if (!dirs->epoch || v->epoch != dirs->epoch ||
-	    !sc_dir_key_equal(&v->key, key))
+	if (!dirs->epoch)
 		return false;
-	*flags = v->flags;
-	return true;
+	for (way = 0; way < SC_DIRS_WAYS; way++) {
+		if (set[way].epoch != dirs->epoch ||
+		    !sc_dir_key_equal(&set[way].key, key))
+			continue;
+		found = set[way];
+		memmove(&set[1], &set[0], way * sizeof(*set));
+		set[0] = found;
+		*flags = found.flags;
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -145,19 +159,26 @@ static inline bool sc_dirs_find(struct sc_dirs *dirs,
  * @now_sec: the current time's seconds, read before the ctime was
  *
  * A verdict whose ctime is in the current second (or later: a clock set
- * back) is not kept; it replaces whatever verdict had its slot.
+ * back) is not kept.  One kept goes first in its set, in place of the
+ * same directory's older one if the set has it, else of the one found or
+ * kept longest ago.
  */
 static inline void sc_dirs_remember(struct sc_dirs *dirs,
 				    const struct sc_dir_key *key, u32 flags,
 				    s64 now_sec)
 {
-	struct sc_dir_verdict *v = sc_dirs_slot(dirs, key);
+	struct sc_dir_verdict *set = sc_dirs_set(dirs, key);
+	unsigned int way;
 
 	if (!dirs->epoch || key->ctime_sec >= now_sec)
 		return;
-	v->key = *key;
-	v->epoch = dirs->epoch;
-	v->flags = flags;
+	for (way = 0; way < SC_DIRS_WAYS - 1; way++)
+		if (set[way].key.inode == key->inode)
+			break;
+	memmove(&set[1], &set[0], way * sizeof(*set));
+	set[0].key = *key;
+	set[0].epoch = dirs->epoch;
+	set[0].flags = flags;
 }
 
 #endif /* SWAPCACHE_OPTIN_H */

@@ -3,8 +3,9 @@
  * The opt-in's directory verdicts (swapcache/optin.h): a verdict serves
  * only the walk it was read in and only the directory as it was then (the
  * same inode, number, generation and ctime); one read while the ctime was
- * in the current second is not kept; two directories sharing a slot
- * replace each other and are never confused; the epoch's wrap forgets.
+ * in the current second is not kept; two directories sharing a set are
+ * both kept, a third replaces the one used longest ago, and none is ever
+ * taken for another; the epoch's wrap forgets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,12 @@ static void test_walk(void)
 	other = k;
 	do
 		other.inode += 0x400;
-	while (sc_dirs_slot(&dirs, &other) != sc_dirs_slot(&dirs, &k));
+	while (sc_dirs_set(&dirs, &other) != sc_dirs_set(&dirs, &k));
 	CHECK(!sc_dirs_find(&dirs, &other, &flags), "another address");
 	other = k;
 	do
 		other.ino += 1ULL << 40;
-	while (sc_dirs_slot(&dirs, &other) != sc_dirs_slot(&dirs, &k));
+	while (sc_dirs_set(&dirs, &other) != sc_dirs_set(&dirs, &k));
 	CHECK(!sc_dirs_find(&dirs, &other, &flags), "another number");
 
 	sc_dirs_forget(&dirs);
@@ -137,6 +138,59 @@ static void test_collisions(void)
 	CHECK(found >= 6, "8 directories, %u of them found", found);
 }
 
+/* A directory whose key lands in the same set as @k's, other than @k. */
+static struct sc_dir_key same_set(const struct sc_dir_key *k, u64 from)
+{
+	struct sc_dir_key other;
+
+	do
+		other = dir(from++);
+	while (sc_dirs_set(&dirs, &other) != sc_dirs_set(&dirs, k) ||
+	       other.ino == k->ino);
+	return other;
+}
+
+/*
+ * Two directories of one set are both kept, whatever the order they are
+ * used in; a third takes the place of the one used longest ago; a
+ * directory's newer verdict (its ctime moved) takes the place of its own
+ * older one, not of the other directory's.
+ */
+static void test_ways(void)
+{
+	struct sc_dir_key a = dir(5), b = same_set(&a, 6), c, a2;
+	unsigned int i;
+	u32 flags;
+
+	c = same_set(&a, b.ino + 1);
+	sc_dirs_forget(&dirs);
+	sc_dirs_remember(&dirs, &a, SC_DIR_OPT_IN, NOW);
+	sc_dirs_remember(&dirs, &b, SC_DIR_VETO, NOW);
+	for (i = 0; i < 4; i++) {
+		const struct sc_dir_key *k = i % 2 ? &a : &b;
+
+		CHECK(sc_dirs_find(&dirs, k, &flags) &&
+		      flags == (k == &a ? SC_DIR_OPT_IN : SC_DIR_VETO),
+		      "two directories of one set, both found (%u)", i);
+	}
+	/* a was found last: c takes b's place. */
+	sc_dirs_remember(&dirs, &c, 0, NOW);
+	CHECK(sc_dirs_find(&dirs, &a, &flags), "the one used last stays");
+	CHECK(!sc_dirs_find(&dirs, &b, &flags), "the one used longest ago goes");
+	CHECK(sc_dirs_find(&dirs, &c, &flags) && flags == 0, "the new one");
+
+	/* c, then a, were found last; a's ctime moves: a's place, not c's. */
+	CHECK(sc_dirs_find(&dirs, &a, &flags), "a again");
+	a2 = a;
+	a2.ctime_sec--;
+	CHECK(!sc_dirs_find(&dirs, &a2, &flags), "a's ctime moved");
+	sc_dirs_remember(&dirs, &a2, SC_DIR_VETO, NOW);
+	CHECK(sc_dirs_find(&dirs, &c, &flags), "c kept beside a's new verdict");
+	CHECK(sc_dirs_find(&dirs, &a2, &flags) && flags == SC_DIR_VETO,
+	      "a's new verdict");
+	CHECK(!sc_dirs_find(&dirs, &a, &flags), "a's old verdict is gone");
+}
+
 static void test_wrap(void)
 {
 	struct sc_dir_key k = dir(3);
@@ -164,6 +218,7 @@ int main(void)
 	test_walk();
 	test_current_second();
 	test_collisions();
+	test_ways();
 	test_wrap();
 	return sc_test_summary("optin");
 }
