@@ -78,4 +78,27 @@ static inline struct address_space *sc_bdev_mapping(struct block_device *bdev)
 #endif
 }
 
+/*
+ * 6.6 put an inode's ctime behind accessors, and 6.7 its mtime; no macro
+ * came with either, BLK_OPEN_RESTRICT_WRITES (6.8) tells the two lines
+ * apart.
+ */
+static inline struct timespec64 sc_inode_ctime(const struct inode *inode)
+{
+#ifdef BLK_OPEN_RESTRICT_WRITES
+	return inode_get_ctime(inode);
+#else
+	return inode->i_ctime;
+#endif
+}
+
+static inline struct timespec64 sc_inode_mtime(const struct inode *inode)
+{
+#ifdef BLK_OPEN_RESTRICT_WRITES
+	return inode_get_mtime(inode);
+#else
+	return inode->i_mtime;
+#endif
+}
+
 #endif /* SWAPCACHE_COMPAT_H */

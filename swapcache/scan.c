@@ -7,7 +7,6 @@
  * is in the design essay in swapcache.h.
  */
 #include <linux/buffer_head.h>
-#include <linux/dcache.h>
 #include <linux/freezer.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -26,7 +25,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
-#include <linux/xattr.h>
 
 #include "admit.h"
 #include "burst.h"
@@ -41,8 +39,6 @@
 #define SC_TICK_WORK		SC_TICK
 /* Pages of any kind a tick may look at, per page of maxlaunder. */
 #define SC_VISIT_FACTOR		16
-#define SC_OPT_IN_XATTR		"user.swapcache"
-#define SC_VETO_XATTR		"trusted.noswapcache"
 
 static struct task_struct *sc_thread;
 static DECLARE_WAIT_QUEUE_HEAD(sc_thread_wait);
@@ -419,58 +415,16 @@ static bool sc_folio_settled(struct folio *folio, struct address_space *mapping,
 	return ok;
 }
 
-static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
-			    const char *name)
-{
-	char value[2];
-
-	return __vfs_getxattr(dentry, inode, name, value, sizeof(value)) == 1 &&
-	       value[0] == '1';
-}
-
-/*
- * The opt-in: user.swapcache=1 on the file or a directory above it, unless
- * trusted.noswapcache=1 is on any of them.  A file whose dentries were
- * pruned (its pages can outlive them) is judged by its own attributes.
- * The walk stops at the filesystem's root: the thread sees superblocks,
- * not mounts, so a bind mount inherits from above its root.
- */
-static bool sc_opted_in(struct inode *inode)
-{
-	bool want = !sc_get(SC_USE_CHFLAGS);
-	struct dentry *dentry, *parent;
-
-	dentry = d_find_alias(inode);
-	if (!dentry) {
-		if (sc_xattr_is_one(NULL, inode, SC_VETO_XATTR))
-			return false;
-		return want || sc_xattr_is_one(NULL, inode, SC_OPT_IN_XATTR);
-	}
-	for (;;) {
-		struct inode *dir = d_inode(dentry);
-
-		if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR)) {
-			want = false;
-			break;
-		}
-		if (!want)
-			want = sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR);
-		if (IS_ROOT(dentry))
-			break;
-		parent = dget_parent(dentry);
-		dput(dentry);
-		dentry = parent;
-	}
-	dput(dentry);
-	return want;
-}
-
 /*
  * What rules a whole file out before its pages are looked at.  A file
  * ruled out for a while only (pages in flight, a writable mapping, which
  * can go away without any I/O) taints the quiet pass (memo.h).
+ *
+ * Return: SC_OPTIN_OUT when ruled out, else what sc_optin_judge() says:
+ * SC_OPTIN_UNLESS_VETOED leaves the file's own veto for sc_scan_inode().
  */
-static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
+static enum sc_optin sc_inode_eligible(struct inode *inode,
+				       struct sc_quiet *quiet)
 {
 	struct address_space *mapping = inode->i_mapping;
 	s64 maxfilesize = sc_get(SC_MAXFILESIZE);
@@ -478,9 +432,9 @@ static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 	if (!S_ISREG(inode->i_mode) || IS_DAX(inode) || IS_SWAPFILE(inode) ||
 	    IS_ENCRYPTED(inode) || inode->i_blkbits > PAGE_SHIFT ||
 	    !sc_mapping_known(mapping))
-		return false;
+		return SC_OPTIN_OUT;
 	if (maxfilesize && i_size_read(inode) > maxfilesize)
-		return false;
+		return SC_OPTIN_OUT;
 	/*
 	 * bmap() may start writeback of dirty pages (XFS always flushes);
 	 * a file with pages in flight is skipped until it settles.  A
@@ -493,9 +447,9 @@ static bool sc_inode_eligible(struct inode *inode, struct sc_quiet *quiet)
 	    mapping_writably_mapped(mapping)) {
 		if (sc_opted_in(inode))
 			sc_quiet_taint(quiet);
-		return false;
+		return SC_OPTIN_OUT;
 	}
-	return sc_opted_in(inode);
+	return sc_optin_judge(inode);
 }
 
 /*
@@ -557,19 +511,16 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
  * last changed before the current second is stamped: timestamps are as
  * coarse as a tick, so a file changed again within the second it was
  * stamped in could keep its stamp; a change after that second cannot.
+ * The clock is read first: a change the stamp's reads miss comes after
+ * that second began, so a stamp from before it cannot hide it.
  *
  * Return: false when the file changed within the current second: no memo.
  */
 static bool sc_inode_stamp(struct inode *inode, u64 *stamp)
 {
-#ifdef BLK_OPEN_RESTRICT_WRITES
-	struct timespec64 c = inode_get_ctime(inode);
-	struct timespec64 m = inode_get_mtime(inode);
-#else
-	struct timespec64 c = inode->i_ctime;
-	struct timespec64 m = inode->i_mtime;
-#endif
 	time64_t now = ktime_get_real_seconds();
+	struct timespec64 c = sc_inode_ctime(inode);
+	struct timespec64 m = sc_inode_mtime(inode);
 	u64 h;
 
 	if (c.tv_sec >= now || m.tv_sec >= now)
@@ -1056,10 +1007,16 @@ static bool sc_walk_stop(struct sc_walk *w)
  * tree holds no entry for the indices it covers there), the walk looks
  * the tree up again at the cursor, so that it resumes where the cursor
  * says, whatever the tree became meanwhile.
+ *
+ * With *@optin SC_OPTIN_UNLESS_VETOED, the file's own veto is read before
+ * its first group that the memo cannot pass over, and *@optin says what
+ * it found: a vetoed file is done.  A group the memo passes over is not
+ * taken, so it needs no reading; over a file that is cached already, as
+ * in most passes, the veto is never read.
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
-			  pgoff_t from, pgoff_t last)
+			  pgoff_t from, pgoff_t last, enum sc_optin *optin)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct sc_scan_cursor *cur = &w->sc->cursor;
@@ -1096,6 +1053,13 @@ static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
 			w->pending.visited += hweight32(present);
 		} else {
 			rcu_read_unlock();
+			if (*optin == SC_OPTIN_UNLESS_VETOED)
+				*optin = sc_optin_vetoed(inode) ? SC_OPTIN_OUT :
+								  SC_OPTIN_IN;
+			if (*optin == SC_OPTIN_OUT) {
+				rcu_read_lock();
+				break;
+			}
 			if (sc_group_get(mapping, &g)) {
 				w->budget -= sc_flush_group(w->sc, inode, &g,
 							    &w->pending);
@@ -1297,6 +1261,7 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 	sc_focus_sort(f);
 	spin_lock(&sb->s_inode_list_lock);
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		enum sc_optin optin = SC_OPTIN_OUT;
 		u32 first = 0, n = 0, i;
 
 		spin_lock(&inode->i_lock);
@@ -1314,12 +1279,16 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 		batch = 0;
 		sc_walk_hold(sb, inode, &toput);
 
-		if (n && sc_inode_eligible(inode, &sc->cursor.quiet)) {
-			for (i = first; i < first + n && !cut; i++) {
+		if (n)
+			optin = sc_inode_eligible(inode, &sc->cursor.quiet);
+		if (optin != SC_OPTIN_OUT) {
+			for (i = first; i < first + n && !cut &&
+			     optin != SC_OPTIN_OUT; i++) {
 				pgoff_t base = f->g[i].group * SC_SLAB_SIZE;
 
 				cut = !sc_scan_inode(w, inode, base,
-						     base + SC_SLAB_SIZE - 1);
+						     base + SC_SLAB_SIZE - 1,
+						     &optin);
 			}
 		}
 		cond_resched();
@@ -1397,6 +1366,7 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 	}
 	for (; !list_entry_is_head(inode, &sb->s_inodes, i_sb_list);
 	     inode = list_next_entry(inode, i_sb_list), pos++) {
+		enum sc_optin optin = SC_OPTIN_OUT;
 		bool scan, resuming, done = true;
 		pgoff_t from = 0;
 
@@ -1447,8 +1417,11 @@ static void sc_walk_inodes(struct sc_walk *w, struct super_block *sb)
 		cur->ino = inode->i_ino;
 		cur->gen = inode->i_generation;
 		cur->index = 0;
-		if (scan && sc_inode_eligible(inode, &cur->quiet))
-			done = sc_scan_inode(w, inode, from, ULONG_MAX);
+		if (scan)
+			optin = sc_inode_eligible(inode, &cur->quiet);
+		if (optin != SC_OPTIN_OUT)
+			done = sc_scan_inode(w, inode, from, ULONG_MAX,
+					     &optin);
 		cur->done = done;
 		cond_resched();
 		if (w->budget <= 0 || sc_walk_stop(w)) {
@@ -1516,6 +1489,7 @@ static void sc_scan_data(struct sc_target *sc)
 	type = sc_bdev_fs_type(w.bdev);
 	if (!type)
 		return;
+	sc_optin_forget();
 	iterate_supers_type(type, sc_walk_sb, &w);
 	module_put(type->owner);
 	sc_pending_flush(sc, &w.pending);

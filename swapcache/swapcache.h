@@ -818,4 +818,16 @@ bool sc_scan_is_thread(void);
 void sc_scan_param_written(void);
 bool sc_scan_bursting(void);
 
+/* optin.c */
+enum sc_optin {
+	SC_OPTIN_OUT,
+	SC_OPTIN_IN,
+	SC_OPTIN_UNLESS_VETOED,	/* the file's own veto is not read yet */
+};
+
+void sc_optin_forget(void);
+enum sc_optin sc_optin_judge(struct inode *inode);
+bool sc_optin_vetoed(struct inode *inode);
+bool sc_opted_in(struct inode *inode);
+
 #endif /* SWAPCACHE_H */
