@@ -1,44 +1,45 @@
 #!/bin/sh
 # What the opt-in costs a full pass, and that remembering directories'
 # verdicts does not keep a stale one.  Every full pass judges every file
-# with pages by sc_opted_in() (scan.c): trusted.noswapcache and
-# user.swapcache read with __vfs_getxattr() on the file and on each
-# directory above it up to the filesystem's root.  For a file at
-# /mnt/tree/dN/fM that was 7 reads (4 vetoes, 3 opt-ins, the last at
-# /mnt/tree), about half of what an event pass over small files cost.
-# With a directory's verdict kept for one tick of the thread (keyed by its
-# inode and ctime), a file costs its own veto, and its own opt-in only when
-# no directory above opts it in: 2 reads at most, 1 here.
+# with pages (scan.c, optin.c): trusted.noswapcache and user.swapcache,
+# read with __vfs_getxattr() on the file and on each directory above it
+# up to the filesystem's root.  For a file at /mnt/tree/dN/fM that was 7
+# reads (4 vetoes, 3 opt-ins, the last at /mnt/tree), about half of what
+# an event pass over small files cost.  With a directory's verdict kept
+# for one tick of the thread (keyed by its inode and ctime), a file costs
+# 2 reads at most, its own veto and opt-in.
 #
 # On ext4, then XFS, each on swapcache: FILES one-page files in NDIRS
 # directories /mnt/tree/dN, user.swapcache=1 on /mnt/tree alone, all read
 # and cached (hysteresis=0).  Kprobes count swapcached's __vfs_getxattr()
-# calls (by attribute name), its walks (iterate_supers_type(), one a tick)
-# and the ends of its full passes (sc_memo_pass_end(), which no focused
-# pass calls).  Then:
+# calls (by attribute name), its walks (iterate_supers_type(), one a
+# tick), its group memo's lookups (sc_memo_find(), one per group a walk
+# looks at; each file here is one group) and the ends of its full passes
+# (sc_memo_pass_end(), which no focused pass calls).  Then:
 #  1. cost: two parameter writes, each an event that ends a quiet spell
 #     and keeps the pass after it from being a focused one (focus.h).  The
-#     reads between the first pass end and the second are exactly one full
+#     calls between the first pass end and the second are exactly one full
 #     pass's, from the head of the inode list to its end, whatever the
 #     thread was doing before; the pass ends are events in the same buffer
-#     as the reads (with the global trace clock: the thread may move to
+#     as the calls (with the global trace clock: the thread may move to
 #     another CPU between ticks), so no clock has to be matched to
 #     another, as the module's "memo: pass" dynamic debug line in dmesg
-#     would need, and no dynamic debug is needed.  Its vetoes must number
-#     at least FILES (each file's own is read: the pass looked at them
-#     all), and its reads at most 2 per file, plus, for each tick the pass
-#     took, 2 (a veto, an opt-in) for each directory of the tree (the dN,
-#     /mnt/tree, the root: a tick may meet them all) and 2 for the file
-#     the tick resumes at, which is judged again.  On main before the
-#     change: 7.00 a file (14,007 reads in 2 ticks, 6.1, ext4), over a
+#     would need, and no dynamic debug is needed.  Its memo lookups must
+#     number at least FILES (the pass looked at every file), and its reads
+#     at most 2 per file, plus, for each tick the pass took, 2 (a veto, an
+#     opt-in) for each directory of the tree (the dN, /mnt/tree, the root:
+#     a tick may meet them all) and 2 for the file the tick resumes at,
+#     which is judged again.  Measured on main before the change: 7.00 a
+#     file (14,007 reads in 2 ticks, 6.1, ext4 and XFS alike), over a
 #     bound of 4,028.  The bound is checked after steps 2 and 3, so that
 #     those still report when it fails.
 #  2. veto: trusted.noswapcache=1 set on d1, which the thread judged opted
-#     in a moment before; 50 new files read in d1 and 50 in d2, and a
-#     canary as in t-51-optin.sh (a 64-page opted-in file, not read
-#     before: once it is written, the thread made passes after the files
-#     were read; two seconds more are 20 ticks).  `written` grows by d2's
-#     50 and the canary's 64, not by d1's.
+#     in a moment before; 50 new files read in d1 and 50 in d2, one more
+#     in d2 vetoed itself (a file's own veto, which the thread may read
+#     later than its directories'), and a canary as in t-51-optin.sh (a
+#     64-page opted-in file, not read before: once it is written, the
+#     thread made passes after the files were read; two seconds more are
+#     20 ticks).  `written` grows by d2's 50 and the canary's 64 alone.
 #  3. veto lifted: d1's new files and a new canary read again from the
 #     origin: d1's 50 are written.
 # Only the new files' pages are dropped (fadvise), before the veto is set
@@ -141,6 +142,7 @@ for fs in ext4 xfs; do
 			'comm == "swapcached"'
 		probe_add walk p iterate_supers_type '' 'comm == "swapcached"'
 		probe_add pend p swapcache:sc_memo_pass_end '' 'comm == "swapcached"'
+		probe_add memo p swapcache:sc_memo_find '' 'comm == "swapcached"'
 	fi
 	sc_cache_resident $FILES
 	sync
@@ -163,20 +165,23 @@ for fs in ext4 xfs; do
 		/ sc_pend: / { n++; next }
 		n != 1 { next }
 		/ sc_walk: / { walks++ }
+		/ sc_memo: / { lookups++ }
 		/ sc_getx: / {
 			reads++
 			if (index($0, "name=\"trusted.noswapcache\"")) vetoes++
 			else if (index($0, "name=\"user.swapcache\"")) optins++
 		}
-		END { printf "%d %d %d %d\n", reads, vetoes, optins, walks }' /tmp/t79.trace)
-	reads=$1 vetoes=$2 optins=$3 walks=$4
+		END { printf "%d %d %d %d %d\n", reads, vetoes, optins, walks, lookups }
+		' /tmp/t79.trace)
+	reads=$1 vetoes=$2 optins=$3 walks=$4 lookups=$5
 	bound=$((2 * FILES + (2 * DIRS + 2) * walks))
-	echo "$fs, one full pass over $FILES files in $walks ticks: $reads getxattr" \
-		"($vetoes vetoes, $optins opt-ins), $(awk -v r="$reads" -v f=$FILES \
-		'BEGIN { printf "%.2f", r / f }') a file; at most $bound allowed"
+	echo "$fs, one full pass over $FILES files in $walks ticks, $lookups memo" \
+		"lookups: $reads getxattr ($vetoes vetoes, $optins opt-ins)," \
+		"$(awk -v r="$reads" -v f=$FILES 'BEGIN { printf "%.2f", r / f }')" \
+		"a file; at most $bound allowed"
 	[ "$walks" -ge 1 ] || die "$fs: no walk between two full passes' ends"
-	[ "$vetoes" -ge $FILES ] ||
-		die "$fs: $vetoes vetoes read in a full pass over $FILES files"
+	[ "$lookups" -ge $FILES ] ||
+		die "$fs: $lookups memo lookups in a full pass over $FILES files"
 	[ "$reads" -le $bound ] ||
 		cost_fail="${cost_fail:+$cost_fail; }$fs: $reads getxattr in a full pass over $FILES files, more than $bound"
 
@@ -191,10 +196,14 @@ for fs in ext4 xfs; do
 		echo "new d2 $i" >/mnt/tree/d2/n$i || die "$fs: write d2/n$i"
 		i=$((i + 1))
 	done
+	echo "new d2 vetoed" >/mnt/tree/d2/vetoed || die "$fs: write d2/vetoed"
+	setfattr -n trusted.noswapcache -v 1 /mnt/tree/d2/vetoed ||
+		die "$fs: veto d2/vetoed"
 	sync
-	drop_pages /mnt/tree/d1/n* /mnt/tree/d2/n*
+	drop_pages /mnt/tree/d1/n* /mnt/tree/d2/n* /mnt/tree/d2/vetoed
 	echo 1 >$P/data_enable
-	canary_round "d1 vetoed" $NEW /mnt/tree/d1/n* /mnt/tree/d2/n*
+	canary_round "d1 vetoed" $NEW /mnt/tree/d1/n* /mnt/tree/d2/n* \
+		/mnt/tree/d2/vetoed
 
 	# 3. The veto lifted: d1's files are written.
 	drop_pages /mnt/tree/d1/n*
