@@ -36,10 +36,9 @@
 #  2. veto: trusted.noswapcache=1 set on d1, which the thread judged opted
 #     in a moment before; 50 new files read in d1 and 50 in d2, one more
 #     in d2 vetoed itself (a file's own veto, which the thread may read
-#     later than its directories'), and a canary as in t-51-optin.sh (a
-#     64-page opted-in file, not read before: once it is written, the
-#     thread made passes after the files were read; two seconds more are
-#     20 ticks).  `written` grows by d2's 50 and the canary's 64 alone.
+#     later than its directories'), and a 64-page canary, as in
+#     t-51-optin.sh (sc_canary_round(), sc.sh).  `written` grows by d2's
+#     50 and the canary's 64 alone.
 #  3. veto lifted: d1's new files and a new canary read again from the
 #     origin: d1's 50 are written.
 # Only the new files' pages are dropped (fadvise), before the veto is set
@@ -88,23 +87,6 @@ drop_pages() {
 	done
 }
 
-# canary_round NAME PAGES FILE...: read the FILEs and the next canary (made
-# with the tree, never read before); written must grow by PAGES and the
-# canary's.
-canaries=0
-canary_round() {
-	local name=$1 want=$2 w
-	shift 2
-	canaries=$((canaries + 1))
-	w=$(sc_status_field sc written)
-	cat "$@" /mnt/hot/canary$canaries >/dev/null || die "$fs, $name: read"
-	sc_wait_written sc $((w + want + CANARY)) 60
-	sleep 2
-	assert_eq "$(($(sc_status_field sc written) - w))" $((want + CANARY)) \
-		"$fs, $name: pages written (expected $want + the canary's $CANARY)"
-	echo "$fs, $name: $want pages written, as expected"
-}
-
 load_swapcache
 sc_ramdisks 512	# XFS wants a device of 300 MB or more
 trace_setup
@@ -114,7 +96,6 @@ cost_fail=
 
 for fs in ext4 xfs; do
 	echo "--- $fs"
-	canaries=0
 	sc_create sc /dev/ram0 /dev/ram1
 	sc_fs_setup $fs
 	mkdir /mnt/tree /mnt/hot || die "$fs: mkdir"
@@ -202,13 +183,14 @@ for fs in ext4 xfs; do
 	sync
 	drop_pages /mnt/tree/d1/n* /mnt/tree/d2/n* /mnt/tree/d2/vetoed
 	echo 1 >$P/data_enable
-	canary_round "d1 vetoed" $NEW /mnt/tree/d1/n* /mnt/tree/d2/n* \
-		/mnt/tree/d2/vetoed
+	sc_canary_round "$fs, d1 vetoed" $NEW /mnt/hot/canary1 \
+		/mnt/tree/d1/n* /mnt/tree/d2/n* /mnt/tree/d2/vetoed
 
 	# 3. The veto lifted: d1's files are written.
 	drop_pages /mnt/tree/d1/n*
 	setfattr -x trusted.noswapcache /mnt/tree/d1 || die "$fs: unveto d1"
-	canary_round "d1's veto lifted" $NEW /mnt/tree/d1/n*
+	sc_canary_round "$fs, d1's veto lifted" $NEW /mnt/hot/canary2 \
+		/mnt/tree/d1/n*
 
 	echo 0 >$P/data_enable
 	umount /mnt || die "$fs: umount"
