@@ -193,6 +193,26 @@ sc_settle() {
 	done
 }
 
+# sc_canary_round LABEL PAGES CANARY FILE...: read the FILEs, then CANARY,
+# an opted-in file of target sc's filesystem whose pages are not in the
+# page cache and not cached (t-51-optin.sh).  Once the canary's pages are
+# written, the thread made passes after the FILEs were read; two seconds
+# more are 20 ticks, each a whole pass once nothing eligible is left
+# uncached.  `written` must then have grown by exactly PAGES and the
+# canary's pages.
+sc_canary_round() {
+	local label=$1 want=$2 canary=$3 pages w
+	shift 3
+	pages=$((($(stat -c %s "$canary") + 4095) / 4096))
+	w=$(sc_status_field sc written)
+	cat "$@" "$canary" >/dev/null || die "$label: read"
+	sc_wait_written sc $((w + want + pages)) 60
+	sleep 2
+	assert_eq "$(($(sc_status_field sc written) - w))" $((want + pages)) \
+		"$label: pages written (expected $want + the canary's $pages)"
+	echo "$label: $want pages written, as expected"
+}
+
 # sc_md5 FILE: the md5 of FILE's bytes.
 sc_md5() {
 	md5sum "$1" | cut -d' ' -f1

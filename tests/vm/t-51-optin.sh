@@ -42,17 +42,10 @@ mkfile() {
 # eligible and be written then.
 canaries=0
 round() {
-	local name=$1 want=$2 w
+	local name=$1 want=$2
 	shift 2
 	canaries=$((canaries + 1))
-	w=$(sc_status_field sc written)
-	cat "$@" >/dev/null
-	cat /mnt/hot/canary$canaries >/dev/null
-	sc_wait_written sc $((w + want + CANARY)) 30
-	sleep 2
-	assert_eq "$(($(sc_status_field sc written) - w))" $((want + CANARY)) \
-		"$fs, $name: pages written (expected $want + the canary's $CANARY)"
-	echo "$fs, $name: $want pages written, as expected"
+	sc_canary_round "$fs, $name" "$want" /mnt/hot/canary$canaries "$@"
 	sc_drop_caches
 }
 
