@@ -1012,7 +1012,12 @@ static bool sc_walk_stop(struct sc_walk *w)
  * its first group that the memo cannot pass over, and *@optin says what
  * it found: a vetoed file is done.  A group the memo passes over is not
  * taken, so it needs no reading; over a file that is cached already, as
- * in most passes, the veto is never read.
+ * in most passes, the veto is never read.  What is taken and noted is as
+ * if the veto had been read first; only the counting differs for a vetoed
+ * file: the memo is looked up for its groups until the veto is read,
+ * those passed over count as visited, and a stop met before then leaves
+ * the file not done, to be judged again at the next tick.
+ *
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,
