@@ -511,8 +511,12 @@ static sc_oblock_t sc_page_oblock(struct sc_target *sc, struct inode *inode,
  * last changed before the current second is stamped: timestamps are as
  * coarse as a tick, so a file changed again within the second it was
  * stamped in could keep its stamp; a change after that second cannot.
- * The clock is read first: a change the stamp's reads miss comes after
- * that second began, so a stamp from before it cannot hide it.
+ * The clock is read first, which narrows the window in which a change
+ * the stamp's reads miss could share its stamp, without closing it: a
+ * writer samples its time before it stores it, and nothing here waits
+ * for it.  What a stale stamp costs is a group recached late, never
+ * stale data: the memo only lets a group be passed over, and a group is
+ * taken by a fresh bmap() (sc_group_copy()).
  *
  * Return: false when the file changed within the current second: no memo.
  */
@@ -1012,7 +1016,12 @@ static bool sc_walk_stop(struct sc_walk *w)
  * its first group that the memo cannot pass over, and *@optin says what
  * it found: a vetoed file is done.  A group the memo passes over is not
  * taken, so it needs no reading; over a file that is cached already, as
- * in most passes, the veto is never read.
+ * in most passes, the veto is never read.  What is taken and noted is as
+ * if the veto had been read first; only the counting differs for a vetoed
+ * file: the memo is looked up for its groups until the veto is read,
+ * those passed over count as visited, and a stop met before then leaves
+ * the file not done, to be judged again at the next tick.
+ *
  * Return: true when the file is done.
  */
 static bool sc_scan_inode(struct sc_walk *w, struct inode *inode,

@@ -5,7 +5,7 @@
  * same inode, number, generation and ctime); one read while the ctime was
  * in the current second is not kept; two directories sharing a set are
  * both kept, a third replaces the one used longest ago, and none is ever
- * taken for another; the epoch's wrap forgets.
+ * taken for another; sets do not overlap; the epoch's wrap forgets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +191,42 @@ static void test_ways(void)
 	CHECK(!sc_dirs_find(&dirs, &a, &flags), "a's old verdict is gone");
 }
 
+/*
+ * Every set holds SC_DIRS_WAYS directories of its own: as many
+ * directories as slots, that many to a set, are all found.  Sets that
+ * overlapped (a set's index not scaled by the ways) would lose some.
+ */
+static void test_sets_apart(void)
+{
+	static struct sc_dir_key keys[SC_DIRS];
+	static unsigned int per_set[SC_DIRS];
+	unsigned int n = 0, i, found = 0, right = 0;
+	u64 ino;
+	u32 flags;
+
+	for (ino = 0; n < SC_DIRS && ino < 1000000; ino++) {
+		struct sc_dir_key k = dir(ino);
+		unsigned int s = sc_dirs_set(&dirs, &k) - dirs.slot;
+
+		if (per_set[s] < SC_DIRS_WAYS) {
+			per_set[s]++;
+			keys[n++] = k;
+		}
+	}
+	CHECK(n == SC_DIRS, "%u directories, %u to a set", n, SC_DIRS_WAYS);
+	sc_dirs_forget(&dirs);
+	for (i = 0; i < n; i++)
+		sc_dirs_remember(&dirs, &keys[i], i % 3, NOW);
+	for (i = 0; i < n; i++) {
+		if (!sc_dirs_find(&dirs, &keys[i], &flags))
+			continue;
+		found++;
+		right += flags == i % 3;
+	}
+	CHECK(found == n && right == n, "%u of %u found, %u right", found, n,
+	      right);
+}
+
 static void test_wrap(void)
 {
 	struct sc_dir_key k = dir(3);
@@ -219,6 +255,7 @@ int main(void)
 	test_current_second();
 	test_collisions();
 	test_ways();
+	test_sets_apart();
 	test_wrap();
 	return sc_test_summary("optin");
 }
