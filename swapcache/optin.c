@@ -20,27 +20,19 @@
 /* The thread's verdicts: it alone reads and writes them, no lock. */
 static struct sc_dirs sc_dirs;
 
-static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
-			    const char *name)
-{
-	char value[2];
-
-	return __vfs_getxattr(dentry, inode, name, value, sizeof(value)) == 1 &&
-	       value[0] == '1';
-}
-
 /*
- * As sc_xattr_is_one(), and *@sure cleared when the attribute could not be
- * read (an I/O error, no memory): such a read counts as unset, as it
- * always has, but only for the file at hand, not for the rest of the walk.
+ * Whether attribute @name is "1".  A read that fails (an I/O error, no
+ * memory) counts as unset, as it always has; it clears *@sure, when given,
+ * so that a directory's verdict is not remembered from it: it counts for
+ * the file at hand, not for the rest of the walk.
  */
-static bool sc_dir_xattr_is_one(struct dentry *dentry, struct inode *inode,
-				const char *name, bool *sure)
+static bool sc_xattr_is_one(struct dentry *dentry, struct inode *inode,
+			    const char *name, bool *sure)
 {
 	char value[2];
 	ssize_t r = __vfs_getxattr(dentry, inode, name, value, sizeof(value));
 
-	if (r < 0 && r != -ENODATA && r != -EOPNOTSUPP && r != -ERANGE)
+	if (sure && r < 0 && r != -ENODATA && r != -EOPNOTSUPP && r != -ERANGE)
 		*sure = false;
 	return r == 1 && value[0] == '1';
 }
@@ -75,9 +67,9 @@ static u32 sc_dir_flags(struct dentry *dentry)
 
 	if (sc_dirs_find(&sc_dirs, &key, &flags))
 		return flags;
-	if (sc_dir_xattr_is_one(dentry, dir, SC_VETO_XATTR, &sure))
+	if (sc_xattr_is_one(dentry, dir, SC_VETO_XATTR, &sure))
 		flags = SC_DIR_VETO;
-	else if (sc_dir_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR, &sure))
+	else if (sc_xattr_is_one(dentry, dir, SC_OPT_IN_XATTR, &sure))
 		flags = SC_DIR_OPT_IN;
 	if (sure)
 		sc_dirs_remember(&sc_dirs, &key, flags, now);
@@ -137,9 +129,9 @@ enum sc_optin sc_optin_judge(struct inode *inode)
 		return SC_OPTIN_UNLESS_VETOED;
 	}
 	if (!veto)
-		veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR);
+		veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR, NULL);
 	if (!veto)
-		want = sc_xattr_is_one(file, inode, SC_OPT_IN_XATTR);
+		want = sc_xattr_is_one(file, inode, SC_OPT_IN_XATTR, NULL);
 	dput(file);
 	return want && !veto ? SC_OPTIN_IN : SC_OPTIN_OUT;
 }
@@ -155,7 +147,7 @@ enum sc_optin sc_optin_judge(struct inode *inode)
 bool sc_optin_vetoed(struct inode *inode)
 {
 	struct dentry *file = d_find_alias(inode);
-	bool veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR);
+	bool veto = sc_xattr_is_one(file, inode, SC_VETO_XATTR, NULL);
 
 	dput(file);
 	return veto;
