@@ -1290,15 +1290,12 @@ static void sc_walk_focus(struct sc_walk *w, struct super_block *sb)
 
 		if (n)
 			optin = sc_inode_eligible(inode, &sc->cursor.quiet);
-		if (optin != SC_OPTIN_OUT) {
-			for (i = first; i < first + n && !cut &&
-			     optin != SC_OPTIN_OUT; i++) {
-				pgoff_t base = f->g[i].group * SC_SLAB_SIZE;
+		for (i = first; i < first + n && !cut && optin != SC_OPTIN_OUT;
+		     i++) {
+			pgoff_t base = f->g[i].group * SC_SLAB_SIZE;
 
-				cut = !sc_scan_inode(w, inode, base,
-						     base + SC_SLAB_SIZE - 1,
-						     &optin);
-			}
+			cut = !sc_scan_inode(w, inode, base,
+					     base + SC_SLAB_SIZE - 1, &optin);
 		}
 		cond_resched();
 		if (cut || w->budget <= 0 || sc_walk_stop(w)) {
