@@ -81,13 +81,24 @@
  * slot in the slab (4 bits), and its link in the chain it is found in
  * (an arena index, 32 bits), besides its share of the buckets (2-4
  * bytes at the chains of one to two entries that keep a hit to a cache
- * miss or two): 10-12 bytes at best.  Open addressing drops the link
- * but must keep the slot whole, and a way back from the slab for
- * eviction: more.  Reaching 8 would take chains of four on average (two
- * more misses a lookup) or a table rebuilt wholesale (work that grows
- * with the cache, under the lock).  The shape comes of a reader that
- * touches single pages of groups over a megabyte apart between two of
- * the thread's ticks.
+ * miss or two): 10-12 bytes at best.  Reaching 8 with chains would take
+ * chains of four on average (two more misses a lookup).  Open addressing
+ * drops the link but must keep the slot whole (30 bits for 4 TiB), and
+ * has no room left for a way back from the slab, so eviction would have
+ * to be lazy: a generation per slab, checked on every hit, and a sweep
+ * that removes a slab's records before its generation comes round
+ * again, or a reused slab serves stale data.  By arithmetic, not
+ * measured: records of 56 bits (a 30-bit slot, a 3-bit generation, a
+ * choice bit, and 22 bits of the key, whose other 18 a line's index
+ * stands for in a table of 2^18 lines or more), nine to a 64-byte
+ * line, two-choice hashing filled to 95%, come to 7.5 bytes a page, for
+ * SSDs up to 4 TiB, past a floor of 16 MiB for those 2^18 lines; and
+ * the generations, 3 bits a slab, take the fixed cost past a byte a
+ * slab unless one of the five bitmaps goes.  That is a third index
+ * beside the group and span entries, with its own stepped growth, sweep
+ * and checkpoint form, and a never-stale argument that rests on the
+ * sweep's bound.  The shape comes of a reader that touches single pages
+ * of groups over a megabyte apart between two of the thread's ticks.
  *
  * Concurrency: sc_map_lookup() and the other const functions only read and
  * may run concurrently with each other and with sc_map_touch_slab(), the
