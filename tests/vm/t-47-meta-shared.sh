@@ -24,14 +24,6 @@ OFF=$M
 SIZE=$M			# 256 blocks, as many as the staging pool holds
 LOOPS=${SC_SHARED_LOOPS:-8}
 
-# crc EXTRA...: fio over the region of /dev/mapper/sc, 4 KiB blocks with
-# crc32c verify headers.
-crc() {
-	fio --name=crc --filename=/dev/mapper/sc --rw=write --bs=4k \
-		--offset=$OFF --size=$SIZE --direct=1 --verify=crc32c \
-		--verify_fatal=1 --output-format=terse "$@" >/dev/null
-}
-
 load_swapcache
 sc_ramdisks 64
 # The origin: a memory-backed null_blk disk that moves a read's data when
@@ -57,7 +49,8 @@ while [ -z "$origin" ] && [ $tries -gt 0 ]; do
 done
 [ -n "$origin" ] || die "no node for the null_blk origin"
 sc_create sc "$origin" /dev/ram1
-crc --do_verify=0 || die "cannot write the region"
+sc_crc /dev/mapper/sc $OFF $SIZE --do_verify=0 ||
+	die "cannot write the region"
 
 echo 1 >$P/meta_enable
 fio --name=shared --filename=/dev/mapper/sc --rw=read --bs=4k \
@@ -72,14 +65,13 @@ echo "written to the SSD: $written pages"
 
 # The origin itself still holds the region as written: what the target
 # returns below is its own doing.
-fio --name=origin --filename="$origin" --rw=write --bs=4k --offset=$OFF \
-	--size=$SIZE --direct=1 --verify=crc32c --verify_fatal=1 \
-	--verify_only --output-format=terse >/dev/null ||
+sc_crc "$origin" $OFF $SIZE --verify_only ||
 	die "the origin's region does not verify"
 
 echo 1 >$P/read_enable
 h=$(sc_status_field sc read_hits)
-crc --verify_only || die "a block staged from a shared buffer does not verify"
+sc_crc /dev/mapper/sc $OFF $SIZE --verify_only ||
+	die "a block staged from a shared buffer does not verify"
 hits=$(($(sc_status_field sc read_hits) - h))
 echo "the region read back: $hits hits"
 dmsetup remove sc

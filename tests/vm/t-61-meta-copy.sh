@@ -32,18 +32,11 @@
 OFF=1M
 SIZE=256k	# 64 blocks: the staging pool holds 256
 
-# crc SIZE EXTRA...: fio over the region of /dev/mapper/sc, 4 KiB blocks
-# with crc32c verify headers.
-crc() {
-	fio --name=crc --filename=/dev/mapper/sc --rw=write --bs=4k \
-		--offset=$OFF --size=$SIZE --direct=1 --verify=crc32c \
-		--verify_fatal=1 --output-format=terse "$@" >/dev/null
-}
-
 load_swapcache
 sc_ramdisks 64
 sc_create sc /dev/ram0 /dev/ram1
-crc --do_verify=0 || die "cannot write the region"
+sc_crc /dev/mapper/sc $OFF $SIZE --do_verify=0 ||
+	die "cannot write the region"
 
 echo 1 >$P/meta_enable
 fio --name=misaligned --filename=/dev/mapper/sc --rw=read --bs=8k \
@@ -56,8 +49,10 @@ echo "written to the SSD: $(sc_status_field sc written) pages"
 echo 0 >$P/meta_enable
 echo 1 >$P/read_enable
 h=$(sc_status_field sc read_hits)
-crc --verify_only || die "the region does not verify"
+sc_crc /dev/mapper/sc $OFF $SIZE --verify_only ||
+	die "the region does not verify"
 hits=$(($(sc_status_field sc read_hits) - h))
 echo "the region read back: $hits hits"
-assert_eq "$hits" 0 "region blocks served from the SSD after shared-mapping reads"
+assert_eq "$hits" 0 \
+	"region blocks served from the SSD after shared-mapping reads"
 dmsetup remove sc
