@@ -254,13 +254,35 @@ out:
  * truncating.  So the folio's mapping word is only compared with our own,
  * never followed; a value that is not an address space (an anon_vma, a
  * slab's cache, a movable page's operations, a flag bit) cannot be equal
- * to it.  The pages of a page-cache read are locked, so theirs holds still.
+ * to it.  A page a read fills holds its mapping still: the page is locked,
+ * or its buffer is.
+ *
+ * Only a read that fills those pages is taken: each one not uptodate (a
+ * buffer head's read locks the buffer, not the page), so that it is not
+ * mapped and nobody stores to it before the completion copies it.  The
+ * same pages may be the memory of an O_DIRECT read, through a shared
+ * mapping of the device, and such a page is uptodate: a store to the
+ * mapping, or another read into it, may change it between the disk's copy
+ * and ours, and the staged block would hold bytes that are not its own,
+ * served to every later reader of the block once the thread writes it to
+ * the SSD.  Every page is looked at, at most a slab's worth (the caller's
+ * limit).
  */
 static bool sc_bio_is_metadata(struct sc_target *sc, struct bio *bio)
 {
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
 	if (bio->bi_opf & REQ_META)
 		return true;
-	return READ_ONCE(page_folio(bio_page(bio))->mapping) == sc->md_mapping;
+	bio_for_each_segment(bv, bio, iter) {
+		struct folio *folio = page_folio(bv.bv_page);
+
+		if (READ_ONCE(folio->mapping) != sc->md_mapping ||
+		    folio_test_uptodate(folio))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -283,11 +305,10 @@ void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	unsigned int i;
 	u32 guard;
 
-	if (!sc_bio_is_metadata(sc, bio))
-		return;
 	if (sector & (SC_SECTORS_PER_BLOCK - 1) ||
 	    bio->bi_iter.bi_size & (SC_BLOCK_SIZE - 1) ||
-	    bio->bi_iter.bi_size > SC_SLAB_SIZE * SC_BLOCK_SIZE)
+	    bio->bi_iter.bi_size > SC_SLAB_SIZE * SC_BLOCK_SIZE ||
+	    !sc_bio_is_metadata(sc, bio))
 		return;
 	last = sc_block(bio_end_sector(bio) - 1);
 	pb->region_first = sc_oblock_region(first);

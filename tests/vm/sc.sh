@@ -89,6 +89,17 @@ sc_holds() {
 		--output-format=terse >/dev/null
 }
 
+# sc_crc DEV OFFSET SIZE EXTRA...: fio over a range, 4 KiB O_DIRECT blocks
+# with crc32c verify headers (each block its offset and checksum): with
+# --do_verify=0 it writes them, with --verify_only it checks them.
+sc_crc() {
+	local dev=$1 off=$2 size=$3
+	shift 3
+	fio --name=crc --filename="$dev" --rw=write --bs=4k --offset="$off" \
+		--size="$size" --direct=1 --verify=crc32c --verify_fatal=1 \
+		--output-format=terse "$@" >/dev/null
+}
+
 # sc_read DEV OFFSET SIZE [BS]: O_DIRECT sequential reads of a range.
 sc_read() {
 	fio --name=read --filename="$1" --rw=read --bs="${4:-4k}" \

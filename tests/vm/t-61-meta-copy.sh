@@ -1,26 +1,29 @@
 #!/bin/sh
-# Staging a metadata read whose memory does not start on a page boundary.
-# Only the disk range of a read is checked for whole
-# 4 KiB blocks; the copy at completion used to walk the bio's segments at
-# the running byte offset into 4 KiB staging pages, so after a first
-# segment at page offset 512 every 4096-byte segment was written across
-# the end of a staging page (into whatever memory follows it, from
-# interrupt context), and the next staging page kept stale bytes, which
-# the thread then wrote to the SSD as the block's data.
+# A metadata read whose memory does not start on a page boundary.  Only the
+# disk range of a read is checked for whole 4 KiB blocks; the copy at
+# completion used to walk the bio's segments at the running byte offset
+# into 4 KiB staging pages, so after a first segment at page offset 512
+# every 4096-byte segment was written across the end of a staging page
+# (into whatever memory follows it, from interrupt context), and the next
+# staging page kept stale bytes, which the thread then wrote to the SSD as
+# the block's data.
 #
 # XFS log recovery issues such REQ_META reads only when a log record wraps
 # around the end of the log (40 shutdown-and-recover rounds on a 5 MB log,
-# instrumented, showed none), so this uses another real read the target
-# stages: an O_DIRECT read of the mapped device into a shared mapping of
+# instrumented, showed none).  This test used another read the target then
+# staged: an O_DIRECT read of the mapped device into a shared mapping of
 # that same device, 512 bytes into a page (fio iomem=mmapshared), whose
-# pages are in the device's own page cache.  Each 8 KiB read covers two
-# blocks from three segments: 3584 bytes, 4096 bytes, 512 bytes.
+# pages are in the device's own page cache.  Such a read is no longer
+# staged (t-47: its memory is not the read's alone, and may change before
+# the completion copies it), so the misaligned copy has no vehicle here
+# any more; what is left checks that these reads, each 8 KiB over two
+# blocks from three segments (3584 bytes, 4096 bytes, 512 bytes), are
+# passed over whole, and that the region reads back intact.
 #
 # The region is written first with fio's crc32c verify headers (random
-# data, each 4 KiB block carrying its offset and checksum), staged by the
-# misaligned reads with meta_enable=1, written to the SSD by the thread,
-# then read back with read_enable=1: the reads must hit the SSD, and every
-# block must verify.  With the old copy, every second block failed.
+# data, each 4 KiB block carrying its offset and checksum), read by the
+# misaligned reads with meta_enable=1, then read back with read_enable=1:
+# no read may hit the SSD, and every block must verify.
 # shellcheck source=lib.sh
 . /tests/lib.sh
 # shellcheck source=sc.sh
@@ -29,18 +32,11 @@
 OFF=1M
 SIZE=256k	# 64 blocks: the staging pool holds 256
 
-# crc SIZE EXTRA...: fio over the region of /dev/mapper/sc, 4 KiB blocks
-# with crc32c verify headers.
-crc() {
-	fio --name=crc --filename=/dev/mapper/sc --rw=write --bs=4k \
-		--offset=$OFF --size=$SIZE --direct=1 --verify=crc32c \
-		--verify_fatal=1 --output-format=terse "$@" >/dev/null
-}
-
 load_swapcache
 sc_ramdisks 64
 sc_create sc /dev/ram0 /dev/ram1
-crc --do_verify=0 || die "cannot write the region"
+sc_crc /dev/mapper/sc $OFF $SIZE --do_verify=0 ||
+	die "cannot write the region"
 
 echo 1 >$P/meta_enable
 fio --name=misaligned --filename=/dev/mapper/sc --rw=read --bs=8k \
@@ -48,15 +44,15 @@ fio --name=misaligned --filename=/dev/mapper/sc --rw=read --bs=8k \
 	--iomem=mmapshared:/dev/mapper/sc --iomem_align=512 \
 	--output-format=terse >/dev/null || die "misaligned reads"
 sc_settle sc
-written=$(sc_status_field sc written)
-echo "staged and written: $written pages"
-[ "$written" -ge 32 ] || die "only $written pages written"
+echo "written to the SSD: $(sc_status_field sc written) pages"
 
 echo 0 >$P/meta_enable
 echo 1 >$P/read_enable
 h=$(sc_status_field sc read_hits)
-crc --verify_only || die "blocks staged from misaligned reads do not verify"
+sc_crc /dev/mapper/sc $OFF $SIZE --verify_only ||
+	die "the region does not verify"
 hits=$(($(sc_status_field sc read_hits) - h))
 echo "the region read back: $hits hits"
-[ "$hits" -ge 32 ] || die "only $hits of the region's 64 blocks from the SSD"
+assert_eq "$hits" 0 \
+	"region blocks served from the SSD after shared-mapping reads"
 dmsetup remove sc
