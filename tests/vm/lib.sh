@@ -76,6 +76,13 @@ cleanup_all() {
 	for _l in /dev/loop[0-9]*; do
 		[ -b "$_l" ] && losetup -d "$_l" 2>/dev/null
 	done
+	# null_blk disks made through configfs (t-47, t-65) hold the module:
+	# a test that dies before its own rmdir would leave every later test
+	# failing to unload null_blk.
+	for _d in /sys/kernel/config/nullb/*/; do
+		[ -d "$_d" ] || continue
+		rmdir "$_d" || { echo "cleanup: cannot remove $_d" >&2; _ok=1; }
+	done
 	# Network block devices, their server and netem (tests/vm/nbd.sh).
 	if type nbd_down >/dev/null 2>&1; then
 		nbd_down
