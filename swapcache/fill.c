@@ -259,7 +259,9 @@ out:
  *
  * Only a read that fills those pages is taken: each one not uptodate (a
  * buffer head's read locks the buffer, not the page), so that it is not
- * mapped and nobody stores to it before the completion copies it.  The
+ * mapped, and what else may store to it (a write(2) to the device over a
+ * whole block, which takes the page lock and not the buffer's) stores
+ * that block's own next contents, whose writeback drops the copy.  The
  * same pages may be the memory of an O_DIRECT read, through a shared
  * mapping of the device, and such a page is uptodate: a store to the
  * mapping, or another read into it, may change it between the disk's copy
