@@ -339,9 +339,10 @@ static void *sc_meta_page(void *mb, unsigned int i)
  * Copy a read's data into staging pages, one per 4 KiB block.  Only the
  * disk range is whole blocks: the memory may start anywhere in a page (XFS
  * log recovery reads a record that wraps around the log's end into its
- * buffer at a 512-byte multiple; an O_DIRECT read into a mapping of the
- * device starts where the user likes), so a segment is cut wherever it
- * crosses from one staging page into the next (sc_stage_copy()).
+ * buffer at a 512-byte multiple, and REQ_META reads are taken whatever
+ * their memory), so a segment is cut wherever it crosses from one
+ * staging page into the next (sc_stage_copy()).  tests/unit/test_stage.c
+ * tests the cutting: nothing from user space makes such a read.
  */
 static void sc_meta_copy(struct sc_meta_block *mb, struct bio *bio,
 			 struct bvec_iter from)
