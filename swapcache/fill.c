@@ -10,8 +10,11 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 
+#include "stage.h"
 #include "swapcache.h"
 #include "watermark.h"
+
+static_assert(SC_STAGE_SHIFT == SC_BLOCK_SHIFT);
 
 /*----------------------------------------------------------------*/
 
@@ -326,30 +329,32 @@ void sc_meta_read_start(struct sc_target *sc, struct bio *bio,
 	pb->kind = SC_BIO_META_READ;
 }
 
+/* Staging block @i of a read's, for sc_stage_copy(). */
+static void *sc_meta_page(void *mb, unsigned int i)
+{
+	return page_address(((struct sc_meta_block *)mb)[i].page);
+}
+
 /*
  * Copy a read's data into staging pages, one per 4 KiB block.  Only the
  * disk range is whole blocks: the memory may start anywhere in a page (XFS
  * log recovery reads a record that wraps around the log's end into its
- * buffer at a 512-byte multiple; an O_DIRECT read into a mapping of the
- * device starts where the user likes), so a segment is cut wherever it
- * crosses from one staging page into the next.
+ * buffer at a 512-byte multiple, and REQ_META reads are taken whatever
+ * their memory), so a segment is cut wherever it crosses from one
+ * staging page into the next (sc_stage_copy()).  tests/unit/test_stage.c
+ * tests the cutting: nothing from user space makes such a read.
  */
 static void sc_meta_copy(struct sc_meta_block *mb, struct bio *bio,
 			 struct bvec_iter from)
 {
-	unsigned int done, len, off = 0;
+	unsigned int off = 0;
 	struct bvec_iter iter;
 	struct bio_vec bv;
 	char *src;
 
 	__bio_for_each_segment(bv, bio, iter, from) {
 		src = bvec_kmap_local(&bv);
-		for (done = 0; done < bv.bv_len; done += len, off += len) {
-			len = min_t(unsigned int, bv.bv_len - done,
-				    SC_BLOCK_SIZE - (off & (SC_BLOCK_SIZE - 1)));
-			memcpy(page_address(mb[off >> SC_BLOCK_SHIFT].page) +
-			       (off & (SC_BLOCK_SIZE - 1)), src + done, len);
-		}
+		off = sc_stage_copy(sc_meta_page, mb, off, src, bv.bv_len);
 		kunmap_local(src);
 	}
 }
