@@ -449,6 +449,14 @@ static enum sc_optin sc_inode_eligible(struct inode *inode,
 			sc_quiet_taint(quiet);
 		return SC_OPTIN_OUT;
 	}
+	/*
+	 * A writeback that failed leaves its pages clean and uptodate, with
+	 * data the origin never got, and says so only in the mapping's
+	 * wb_err, for good: such a file is never taken (sc_group_copy()
+	 * looks again after its copies).
+	 */
+	if (filemap_check_wb_err(mapping, 0))
+		return SC_OPTIN_OUT;
 	return sc_optin_judge(inode);
 }
 
@@ -794,6 +802,14 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		/* The copy is done before the state is looked at again. */
 		smp_rmb();
 		if (!sc_folio_clean(folio, mapping, index))
+			continue;
+		/*
+		 * A writeback's end records its error before it clears the
+		 * folio's flag: a page seen out of writeback above had its
+		 * failure, if any, recorded by then.
+		 */
+		smp_rmb();
+		if (filemap_check_wb_err(mapping, 0))
 			continue;
 		if (sc_page_oblock(sc, inode, index) != g->oblocks[take[i]]) {
 			sc_group_moved(sc, inode, g, take[i]);
