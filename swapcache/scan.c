@@ -449,6 +449,14 @@ static enum sc_optin sc_inode_eligible(struct inode *inode,
 			sc_quiet_taint(quiet);
 		return SC_OPTIN_OUT;
 	}
+	/*
+	 * A writeback that failed leaves its pages clean and uptodate, with
+	 * data the origin never got, and says so only in the mapping's
+	 * wb_err, for good: such a file is never taken (sc_group_copy()
+	 * looks again after its copies).
+	 */
+	if (filemap_check_wb_err(mapping, 0))
+		return SC_OPTIN_OUT;
 	return sc_optin_judge(inode);
 }
 
@@ -739,6 +747,27 @@ static void sc_group_moved(struct sc_target *sc, struct inode *inode,
 }
 
 /*
+ * The place in the gathered cluster of the copy of @oblock, or @p->nr
+ * when it has none.  A cluster gathers a tick's worth of groups, from
+ * any files, and a block may change files meanwhile: freed by a
+ * truncation or a hole punch, given to another page and written back, it
+ * is then copied a second time.  The map takes each block once in a
+ * cluster (sc_map_fill_slab()), and the later copy is the one to keep:
+ * taken after the write that moved the block, it is its data, where the
+ * earlier one's T0 precedes that write.
+ */
+static unsigned int sc_pending_slot(const struct sc_pending *p,
+				    sc_oblock_t oblock)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < p->nr; slot++)
+		if (from_oblock(p->oblocks[slot]) == from_oblock(oblock))
+			break;
+	return slot;
+}
+
+/*
  * Copy the group's pages named in @take (whose T0s are in @snap) to the
  * cluster, after the guard snapshot and the direct-I/O check (see the
  * caller), and keep those that were still clean copies of the same block
@@ -760,7 +789,7 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 			  const struct sc_guard_snap *snap, struct sc_pending *p)
 {
 	struct address_space *mapping = inode->i_mapping;
-	unsigned int i;
+	unsigned int i, slot;
 
 	for (i = 0; i < snap->nr; i++) {
 		struct folio *folio = g->folios[take[i]];
@@ -774,14 +803,28 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		smp_rmb();
 		if (!sc_folio_clean(folio, mapping, index))
 			continue;
+		/*
+		 * A writeback's end records its error before it clears the
+		 * folio's flag: a page seen out of writeback above had its
+		 * failure, if any, recorded by then.
+		 */
+		smp_rmb();
+		if (filemap_check_wb_err(mapping, 0))
+			continue;
 		if (sc_page_oblock(sc, inode, index) != g->oblocks[take[i]]) {
 			sc_group_moved(sc, inode, g, take[i]);
 			continue;
 		}
-		p->oblocks[p->nr] = g->oblocks[take[i]];
-		p->snap.index[p->snap.nr] = snap->index[i];
-		p->snap.started[p->snap.nr++] = snap->started[i];
-		p->nr++;
+		slot = sc_pending_slot(p, g->oblocks[take[i]]);
+		if (slot < p->nr) {
+			swap(sc_pages[slot], sc_pages[p->nr]);
+		} else {
+			p->nr++;
+			p->snap.nr++;
+		}
+		p->oblocks[slot] = g->oblocks[take[i]];
+		p->snap.index[slot] = snap->index[i];
+		p->snap.started[slot] = snap->started[i];
 	}
 }
 
