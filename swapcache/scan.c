@@ -804,9 +804,13 @@ static void sc_group_copy(struct sc_target *sc, struct inode *inode,
 		if (!sc_folio_clean(folio, mapping, index))
 			continue;
 		/*
-		 * A writeback's end records its error before it clears the
-		 * folio's flag: a page seen out of writeback above had its
-		 * failure, if any, recorded by then.
+		 * An I/O completion records a writeback's error before it
+		 * clears the folio's flag, so a page seen out of writeback
+		 * above had such a failure recorded by then.  iomap's
+		 * failure to map blocks records it a few instructions after;
+		 * XFS meets that on a shutdown, where the block lookup below
+		 * fails, or punches out a delalloc range, which it sees as a
+		 * hole.
 		 */
 		smp_rmb();
 		if (filemap_check_wb_err(mapping, 0))
