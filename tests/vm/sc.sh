@@ -100,6 +100,23 @@ sc_crc() {
 		--output-format=terse "$@" >/dev/null
 }
 
+# sc_crc32c DEV CRC OFFSET LEN [SKIP_FROM SKIP_TO]: CRC carried on over
+# DEV's bytes at OFFSET, as the kernel's crc32c() (no inversion), the bytes
+# in [SKIP_FROM, SKIP_TO) of the range counted as zero: what the module
+# computes over its persistent header and checkpoint.
+sc_crc32c() {
+	local crc=$2 n=0 byte
+	for byte in $(od -An -tu1 -v -j "$3" -N "$4" "$1"); do
+		[ $n -ge "${5:--1}" ] && [ $n -lt "${6:--1}" ] && byte=0
+		n=$((n + 1))
+		crc=$((crc ^ byte))
+		for _ in 1 2 3 4 5 6 7 8; do
+			crc=$(((crc >> 1) ^ (0x82f63b78 & -(crc & 1))))
+		done
+	done
+	echo "$crc"
+}
+
 # sc_read DEV OFFSET SIZE [BS]: O_DIRECT sequential reads of a range.
 sc_read() {
 	fio --name=read --filename="$1" --rw=read --bs="${4:-4k}" \

@@ -128,22 +128,6 @@ put_le32() {
 		2>/dev/null || die "cannot write $1 at $2"
 }
 
-# header_crc DEV: the crc32c the module computes over the header (its 512
-# bytes with the crc field, bytes 20-23, counted as zero; kernel crc32c():
-# seed ~0, no final inversion).
-header_crc() {
-	local crc=$((0xffffffff)) n=0 byte
-	for byte in $(od -An -tu1 -v -N 512 "$1"); do
-		[ $n -ge 20 ] && [ $n -lt 24 ] && byte=0
-		n=$((n + 1))
-		crc=$((crc ^ byte))
-		for _ in 1 2 3 4 5 6 7 8; do
-			crc=$(((crc >> 1) ^ (0x82f63b78 & -(crc & 1))))
-		done
-	done
-	echo $crc
-}
-
 # warm_file: cache the file's blocks through the warm message, from
 # nothing (a load that wrongly restored them must not fail the next case).
 warm_file() {
@@ -517,7 +501,7 @@ unknown_flag() {
 	flags=$(od -An -tu4 -j 16 -N 4 /dev/ram1 | tr -d ' ')
 	put_le32 /dev/ram1 16 $((flags | 4))
 	raw_sync
-	put_le32 /dev/ram1 20 "$(header_crc /dev/ram1)"
+	put_le32 /dev/ram1 20 "$(sc_crc32c /dev/ram1 $((0xffffffff)) 0 512 20 24)"
 	raw_sync
 	load "1 persistent"
 	expect_cold "$fs" "header flags unknown"

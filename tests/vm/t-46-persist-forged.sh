@@ -73,22 +73,6 @@ get_le() {
 	od -An -tu"$2" -j "$1" -N "$2" /dev/ram1 | tr -d ' '
 }
 
-# crc_bytes CRC OFFSET LEN [SKIP_FROM SKIP_TO]: CRC carried on over ram1's
-# bytes at OFFSET, as the kernel's crc32c() (no inversion), the bytes in
-# [SKIP_FROM, SKIP_TO) of the range counted as zero.
-crc_bytes() {
-	local crc=$1 n=0 byte
-	for byte in $(od -An -tu1 -v -j "$2" -N "$3" /dev/ram1); do
-		[ $n -ge "${4:--1}" ] && [ $n -lt "${5:--1}" ] && byte=0
-		n=$((n + 1))
-		crc=$((crc ^ byte))
-		for _ in 1 2 3 4 5 6 7 8; do
-			crc=$(((crc >> 1) ^ (0x82f63b78 & -(crc & 1))))
-		done
-	done
-	echo "$crc"
-}
-
 # put_item INDEX GROUP SLAB VALID SHIFT FLAGS: one checkpoint item.
 put_item() {
 	local at=$((CKPT_BYTE + $1 * 16))
@@ -108,12 +92,12 @@ seal() {
 	put_le 80 "$1" 8
 	raw_sync
 	if [ "$1" -le $((CKPT_SLABS * 4096)) ]; then
-		crc=$(crc_bytes $((0xffffffff)) 24 8)
-		crc=$(crc_bytes "$crc" $CKPT_BYTE $(($1 * 16)))
+		crc=$(sc_crc32c /dev/ram1 $((0xffffffff)) 24 8)
+		crc=$(sc_crc32c /dev/ram1 "$crc" $CKPT_BYTE $(($1 * 16)))
 		put_le 88 "$crc" 4
 		raw_sync
 	fi
-	put_le 20 "$(crc_bytes $((0xffffffff)) 0 512 20 24)" 4
+	put_le 20 "$(sc_crc32c /dev/ram1 $((0xffffffff)) 0 512 20 24)" 4
 	raw_sync
 }
 
